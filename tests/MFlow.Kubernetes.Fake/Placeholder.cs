@@ -1,0 +1,1 @@
+namespace MFlow.Kubernetes.Fake;
