@@ -1,1 +1,0 @@
-namespace MFlow.Kubernetes.Fake;
