@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The test command: builds MFlow.sln and runs every test project against a throwaway RabbitMQ and
+# PostgreSQL (scripts/test-servers.sh), then prints, as the very last line,
+#   N passed, N failed, N skipped
+# summed over all test projects. Exits non-zero if a test failed, the build or the run failed, or
+# no test results were produced.
+#
+#   scripts/test.sh [dotnet test arguments...]     e.g. scripts/test.sh --filter "FullyQualifiedName~Saga"
+#
+# Environment:
+#   CONFIGURATION            build configuration (default Release)
+#   MFLOW_TEST_RESULTS_DIR   where the TRX files go (default <repo>/TestResults)
+#   MFLOW_TEST_HANG_TIMEOUT  a test running longer than this aborts its test host (default 20m)
+#
+# On a machine without the servers it installs them when run as root (Debian: rabbitmq-server,
+# postgresql, ansible); otherwise it says what to install.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONFIGURATION="${CONFIGURATION:-Release}"
+RESULTS_DIR="${MFLOW_TEST_RESULTS_DIR:-$ROOT/TestResults}"
+HANG_TIMEOUT="${MFLOW_TEST_HANG_TIMEOUT:-20m}"
+SERVERS="$ROOT/scripts/test-servers.sh"
+PG_BIN="${MFLOW_TEST_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { echo "test.sh: $*" >&2; }
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+STATE_DIR=""
+
+# Runs on every exit (success, failure, Ctrl-C): stop the servers first, so that the totals line
+# really is the last line of the output.
+finish() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [[ -n "$STATE_DIR" ]]; then
+    "$SERVERS" stop "$STATE_DIR" || say "stopping the test servers failed (state in $STATE_DIR)"
+  fi
+  echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+  exit "$status"
+}
+trap finish EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
+
+# --- prerequisites ----------------------------------------------------------------------------
+
+command -v dotnet >/dev/null 2>&1 ||
+  { say "dotnet not found: install the .NET 10 SDK (https://dot.net) and put dotnet on PATH"; exit 1; }
+
+missing=()
+[[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
+[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || missing+=(postgresql)
+command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible)
+if ((${#missing[@]} > 0)); then
+  if [[ "$(id -u)" != 0 ]]; then
+    say "missing: ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}; PostgreSQL must be" \
+      "version 15, in $PG_BIN) or run this script as root, which installs them."
+    exit 1
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y "${missing[@]}" </dev/null
+  [[ -x "$PG_BIN/initdb" ]] || { say "PostgreSQL 15 is still missing ($PG_BIN/initdb); install postgresql-15"; exit 1; }
+fi
+
+# --- build (before the servers: a broken build needs none) -------------------------------------
+
+cd "$ROOT"
+say "building MFlow.sln ($CONFIGURATION)"
+dotnet build MFlow.sln -c "$CONFIGURATION" </dev/null
+
+# --- servers ----------------------------------------------------------------------------------
+
+STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mflow-test.XXXXXX")"
+"$SERVERS" start "$STATE_DIR"
+eval "$("$SERVERS" env "$STATE_DIR")"
+
+# --- test -------------------------------------------------------------------------------------
+
+mkdir -p "$RESULTS_DIR"
+find "$RESULTS_DIR" -name '*.trx' -delete
+
+say "testing MFlow.sln ($CONFIGURATION); results in $RESULTS_DIR"
+test_status=0
+# The hang timeout keeps a stuck test from eating the CI budget: its test host is aborted and the
+# tests it had not finished count as failed.
+dotnet test MFlow.sln -c "$CONFIGURATION" --no-build \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$RESULTS_DIR" \
+  --blame-hang-timeout "$HANG_TIMEOUT" --blame-hang-dump-type none \
+  "$@" </dev/null || test_status=$?
+
+# --- totals from the TRX files (no python: grep/sed/awk) ----------------------------------------
+
+counter() { sed -n "s/.*[[:space:]]$1=\"\([0-9]*\)\".*/\1/p" <<<"$2"; }
+
+trx_count=0
+while IFS= read -r -d '' trx; do
+  trx_count=$((trx_count + 1))
+  flat="$(tr '\r\n' '  ' <"$trx")"
+  counters="$(grep -o '<Counters [^>]*>' <<<"$flat" | head -n 1 || true)"
+  if [[ -z "$counters" ]]; then
+    say "no <Counters> in $trx"
+    ((test_status != 0)) || test_status=1
+    continue
+  fi
+  for name in failed error timeout aborted; do
+    value="$(counter "$name" "$counters")"
+    FAILED=$((FAILED + ${value:-0}))
+  done
+  value="$(counter passed "$counters")"
+  PASSED=$((PASSED + ${value:-0}))
+  SKIPPED=$((SKIPPED + $(grep -o '<UnitTestResult [^>]*>' <<<"$flat" | grep -c 'outcome="NotExecuted"' || true)))
+  outcome="$(grep -o '<ResultSummary [^>]*>' <<<"$flat" | sed -n 's/.*outcome="\([A-Za-z]*\)".*/\1/p')"
+  if [[ "$outcome" == Aborted || "$outcome" == Error ]]; then
+    say "the test run in $(basename "$trx") ended as $outcome (test host crashed or hung?)"
+  fi
+done < <(find "$RESULTS_DIR" -name '*.trx' -print0)
+
+if ((trx_count == 0)); then
+  say "dotnet test produced no TRX file in $RESULTS_DIR"
+  exit 1
+fi
+if ((test_status != 0)); then
+  say "dotnet test exited with $test_status"
+  exit "$test_status"
+fi
+if ((FAILED > 0)); then
+  exit 1
+fi
+exit 0

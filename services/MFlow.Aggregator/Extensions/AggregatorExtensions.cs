@@ -1,0 +1,32 @@
+using MassTransit;
+using MFlow.Aggregator.Runs;
+using MFlow.Persistence;
+using MFlow.Persistence.Runs;
+using MFlow.Persistence.Sagas;
+using MFlow.ServiceDefaults;
+using Microsoft.Extensions.Hosting;
+
+namespace MFlow.Aggregator.Extensions;
+
+/// <summary>Wires the aggregator into a host.</summary>
+public static class AggregatorExtensions
+{
+    /// <summary>The table the run saga lives in.</summary>
+    public const string RunStateTable = "pipeline_run_state";
+
+    /// <summary>The aggregator as its own service: database, bus, saga.</summary>
+    public static IHostApplicationBuilder AddAggregator(this IHostApplicationBuilder builder)
+    {
+        builder.AddMFlowDatabase();
+        builder.AddMFlowBus(bus => bus.AddAggregatorSaga());
+        return builder;
+    }
+
+    /// <summary>Registers the run saga, stored in MFlow's database (used by the service and by the embedded default).</summary>
+    public static IBusRegistrationConfigurator AddAggregatorSaga(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddSagaStateMachine<PipelineRunStateMachine, PipelineRunState>(typeof(PipelineRunStateDefinition))
+            .SqlRepository(RunStateTable, StoredJson.Options);
+        return bus;
+    }
+}

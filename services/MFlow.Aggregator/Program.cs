@@ -1,0 +1,10 @@
+using MFlow.Aggregator.Extensions;
+using MFlow.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+builder.AddAggregator();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();

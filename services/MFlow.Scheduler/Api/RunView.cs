@@ -1,0 +1,71 @@
+using MFlow.Scheduler.Runs;
+
+namespace MFlow.Scheduler.Api;
+
+/// <summary>A run as GET /api/v1/runs/{id} shows it.</summary>
+public sealed record RunView(
+    Guid Id,
+    string Pipeline,
+    string Mode,
+    string State,
+    string? TriggeredBy,
+    string? Trigger,
+    string? IdempotencyKey,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt,
+    string? CancelReason,
+    IReadOnlyList<StageView> Stages)
+{
+    /// <summary>Builds the view from the stored run.</summary>
+    public static RunView From(StoredRun run)
+    {
+        var state = run.RunState;
+        var stages = run.Plan.Stages.Select(stage =>
+        {
+            var tasks = stage.Tasks.Select(task =>
+            {
+                var record = state?.Tasks.GetValueOrDefault(task.TaskId);
+                var taskState = record?.State?.ToString() ?? (stage.Index <= run.DispatchedStage && RunStateName(run) is "Running" or "Queued" ? "Queued" : "Waiting");
+                return new TaskView(
+                    task.TaskId, task.Name, task.Kind.ToString().ToLowerInvariant(), taskState, record?.Attempt ?? 0,
+                    record?.ExitCode, record?.Reason, record?.Message, record?.LogTail,
+                    record?.Outputs ?? new Dictionary<string, string>(), record?.StartedAt, record?.FinishedAt);
+            }).ToList();
+            var stageRecord = state?.Stages.FirstOrDefault(s => s.Index == stage.Index);
+            var stageState = stageRecord is { Completed: true } ? (stageRecord.Succeeded ? "Succeeded" : "Failed")
+                : tasks.Any(t => t.State is not ("Queued" or "Waiting")) ? "Running"
+                : stage.Index <= run.DispatchedStage ? "Queued" : "Waiting";
+            return new StageView(stage.Index, stage.Name, stageState, tasks);
+        }).ToList();
+
+        return new RunView(
+            run.Id, run.PipelineName, run.Mode.ToLowerInvariant(), RunStateName(run), run.TriggeredBy, run.Trigger, run.IdempotencyKey,
+            run.CreatedAt, state?.CompletedAt, state?.CancelReason, stages);
+    }
+
+    /// <summary>The run's state as users read it: Queued, Running, Cancelling, Succeeded, Failed or Cancelled.</summary>
+    public static string RunStateName(StoredRun run) => run.State switch
+    {
+        null => "Queued",
+        "Initial" or "AwaitingPlan" or "Running" => "Running",
+        var name => name,
+    };
+}
+
+/// <summary>A stage of a run.</summary>
+public sealed record StageView(int Index, string Name, string State, IReadOnlyList<TaskView> Tasks);
+
+/// <summary>A task of a run.</summary>
+public sealed record TaskView(
+    Guid Id,
+    string Name,
+    string Kind,
+    string State,
+    int Attempt,
+    int? ExitCode,
+    string? Reason,
+    string? Message,
+    string? LogTail,
+    IReadOnlyDictionary<string, string> Outputs,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt);

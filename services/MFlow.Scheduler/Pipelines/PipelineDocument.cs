@@ -1,0 +1,86 @@
+namespace MFlow.Scheduler.Pipelines;
+
+/// <summary>
+/// A pipeline as a user writes it (YAML or JSON, camelCase): stages run in order, the tasks of a
+/// stage in parallel. Parsed by <see cref="PipelineDocumentParser"/>, checked by <see cref="PipelineValidator"/>.
+/// </summary>
+public sealed class PipelineDocument
+{
+    /// <summary>The pipeline's name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>What it is for.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>Params every task gets (lowest precedence after job defaults).</summary>
+    public Dictionary<string, string>? Params { get; set; }
+
+    /// <summary>The stages, in order.</summary>
+    public List<StageDocument>? Stages { get; set; }
+}
+
+/// <summary>A stage: its tasks run in parallel; it starts when the previous stage succeeded.</summary>
+public sealed class StageDocument
+{
+    /// <summary>The stage's name, unique in the pipeline.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Params every task of the stage gets (over the pipeline's).</summary>
+    public Dictionary<string, string>? Params { get; set; }
+
+    /// <summary>The stage's tasks.</summary>
+    public List<TaskDocument>? Tasks { get; set; }
+}
+
+/// <summary>A task: one Job of one kind.</summary>
+public sealed class TaskDocument
+{
+    /// <summary>The task's name, unique in the pipeline: a DNS-1123 label.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>build, deploy or vm.</summary>
+    public string? Kind { get; set; }
+
+    /// <summary>The task's own params (over the stage's).</summary>
+    public Dictionary<string, string>? Params { get; set; }
+
+    /// <summary>The main container to run.</summary>
+    public ContainerDocument? Container { get; set; }
+
+    /// <summary>Containers to run, in order, before the main one.</summary>
+    public List<ContainerDocument>? InitContainers { get; set; }
+
+    /// <summary>How many times a failed attempt's pod is retried (Kubernetes backoffLimit); default 0.</summary>
+    public int? Retries { get; set; }
+
+    /// <summary>Deadline of an attempt in seconds; default 3600.</summary>
+    public int? TimeoutSeconds { get; set; }
+
+    /// <summary>The namespace the task's Job runs in; default: the worker's.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>A registered cluster to run the task's Job in; default: the worker's.</summary>
+    public string? Cluster { get; set; }
+}
+
+/// <summary>A container as a pipeline task gives it.</summary>
+public sealed class ContainerDocument
+{
+    /// <summary>Container name (optional).</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Image reference (required).</summary>
+    public string? Image { get; set; }
+
+    /// <summary>Entrypoint.</summary>
+    public List<string>? Command { get; set; }
+
+    /// <summary>Arguments.</summary>
+    public List<string>? Args { get; set; }
+
+    /// <summary>Environment variables.</summary>
+    public Dictionary<string, string>? Env { get; set; }
+
+    /// <summary>Working directory.</summary>
+    public string? WorkingDir { get; set; }
+}

@@ -1,0 +1,192 @@
+using System.Text.RegularExpressions;
+using MFlow.Contracts;
+
+namespace MFlow.Scheduler.Pipelines;
+
+/// <summary>Checks a pipeline document before anything is stored or dispatched, naming every offending field.</summary>
+public static partial class PipelineValidator
+{
+    /// <summary>Most stages a pipeline may have.</summary>
+    public const int MaxStages = 100;
+
+    /// <summary>Most tasks a stage may have.</summary>
+    public const int MaxTasksPerStage = 100;
+
+    /// <summary>Longest task name: it becomes part of a Kubernetes Job name, which must fit in 63 characters.</summary>
+    public const int MaxTaskNameLength = 40;
+
+    /// <summary>Validates; throws <see cref="PipelineValidationException"/> listing every problem.</summary>
+    public static void Validate(PipelineDocument pipeline, string prefix = "")
+    {
+        var errors = new ErrorList(prefix);
+        if (string.IsNullOrWhiteSpace(pipeline.Name))
+            errors.Add("name", "A pipeline needs a name.");
+        else if (pipeline.Name.Length > 100)
+            errors.Add("name", "A pipeline name is at most 100 characters.");
+
+        CheckParams(errors, "params", pipeline.Params);
+
+        if (pipeline.Stages is null || pipeline.Stages.Count == 0)
+        {
+            errors.Add("stages", "A pipeline needs at least one stage.");
+        }
+        else if (pipeline.Stages.Count > MaxStages)
+        {
+            errors.Add("stages", $"A pipeline has at most {MaxStages} stages.");
+        }
+        else
+        {
+            var stageNames = new HashSet<string>(StringComparer.Ordinal);
+            var taskNames = new HashSet<string>(StringComparer.Ordinal);
+            for (var s = 0; s < pipeline.Stages.Count; s++)
+                CheckStage(errors, $"stages[{s}]", pipeline.Stages[s], stageNames, taskNames);
+        }
+
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Validates run-time param values given at <paramref name="path"/>.</summary>
+    public static void ValidateRunParams(IReadOnlyDictionary<string, string>? values, string path = "params")
+    {
+        var errors = new ErrorList("");
+        CheckParams(errors, path, values);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Parses a job kind name (build, deploy, vm; any case).</summary>
+    public static bool TryParseKind(string? value, out JobKind kind) =>
+        Enum.TryParse(value, ignoreCase: true, out kind) && Enum.IsDefined(kind) && !int.TryParse(value, out _);
+
+    static void CheckStage(ErrorList errors, string path, StageDocument? stage, HashSet<string> stageNames, HashSet<string> taskNames)
+    {
+        if (stage is null)
+        {
+            errors.Add(path, "A stage cannot be empty.");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(stage.Name))
+            errors.Add($"{path}.name", "A stage needs a name.");
+        else if (!stageNames.Add(stage.Name))
+            errors.Add($"{path}.name", $"Another stage is already named '{stage.Name}'.");
+
+        CheckParams(errors, $"{path}.params", stage.Params);
+        if (stage.Tasks is null || stage.Tasks.Count == 0)
+        {
+            errors.Add($"{path}.tasks", "A stage needs at least one task.");
+            return;
+        }
+
+        if (stage.Tasks.Count > MaxTasksPerStage)
+            errors.Add($"{path}.tasks", $"A stage has at most {MaxTasksPerStage} tasks.");
+        for (var t = 0; t < stage.Tasks.Count; t++)
+            CheckTask(errors, $"{path}.tasks[{t}]", stage.Tasks[t], taskNames);
+    }
+
+    static void CheckTask(ErrorList errors, string path, TaskDocument? task, HashSet<string> taskNames)
+    {
+        if (task is null)
+        {
+            errors.Add(path, "A task cannot be empty.");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(task.Name))
+            errors.Add($"{path}.name", "A task needs a name.");
+        else if (task.Name.Length > MaxTaskNameLength || !TaskNamePattern().IsMatch(task.Name))
+            errors.Add($"{path}.name", $"'{task.Name}' is not a valid task name: use at most {MaxTaskNameLength} lowercase letters, digits and '-', starting with a letter and ending with a letter or digit.");
+        else if (!taskNames.Add(task.Name))
+            errors.Add($"{path}.name", $"Another task is already named '{task.Name}'.");
+
+        if (string.IsNullOrWhiteSpace(task.Kind))
+            errors.Add($"{path}.kind", "A task needs a kind: build, deploy or vm.");
+        else if (!TryParseKind(task.Kind, out _))
+            errors.Add($"{path}.kind", $"Unknown job kind '{task.Kind}': expected build, deploy or vm.");
+
+        CheckParams(errors, $"{path}.params", task.Params);
+        if (task.Retries is < 0 or > 20)
+            errors.Add($"{path}.retries", "Retries must be between 0 and 20.");
+        if (task.TimeoutSeconds is < 1 or > 7 * 24 * 3600)
+            errors.Add($"{path}.timeoutSeconds", "The timeout must be between 1 second and 7 days.");
+        if (task.Namespace is not null && !NamespacePattern().IsMatch(task.Namespace))
+            errors.Add($"{path}.namespace", $"'{task.Namespace}' is not a valid Kubernetes namespace name.");
+        if (task.Cluster is not null && !NamespacePattern().IsMatch(task.Cluster))
+            errors.Add($"{path}.cluster", $"'{task.Cluster}' is not a valid cluster id.");
+
+        if (task.Container is null)
+            errors.Add($"{path}.container", "A task needs a container to run (image and command).");
+        else
+            CheckContainer(errors, $"{path}.container", task.Container);
+        for (var i = 0; i < (task.InitContainers?.Count ?? 0); i++)
+            CheckContainer(errors, $"{path}.initContainers[{i}]", task.InitContainers![i]);
+    }
+
+    static void CheckContainer(ErrorList errors, string path, ContainerDocument? container)
+    {
+        if (container is null)
+        {
+            errors.Add(path, "A container cannot be empty.");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(container.Image))
+            errors.Add($"{path}.image", "A container needs an image.");
+        else if (container.Image.Any(char.IsWhiteSpace))
+            errors.Add($"{path}.image", "An image reference cannot contain whitespace.");
+        if ((container.Command?.Count ?? 0) == 0 && (container.Args?.Count ?? 0) == 0)
+            errors.Add($"{path}.command", "A container needs a command (or args).");
+        if (container.Name is not null && !ContainerNamePattern().IsMatch(container.Name))
+            errors.Add($"{path}.name", $"'{container.Name}' is not a valid container name (a DNS-1123 label).");
+        foreach (var (name, _) in container.Env ?? [])
+        {
+            if (!EnvNamePattern().IsMatch(name))
+                errors.Add($"{path}.env.{name}", $"'{name}' is not a valid environment variable name.");
+            else if (name.StartsWith('_'))
+                errors.Add($"{path}.env.{name}", $"'{name}' starts with '_', which is reserved for system variables.");
+        }
+    }
+
+    static void CheckParams(ErrorList errors, string path, IReadOnlyDictionary<string, string>? values)
+    {
+        foreach (var (name, value) in values ?? new Dictionary<string, string>())
+        {
+            if (!EnvNamePattern().IsMatch(name))
+                errors.Add($"{path}.{name}", $"'{name}' is not a valid param name: use letters, digits and '_', not starting with a digit.");
+            else if (name.StartsWith('_'))
+                errors.Add($"{path}.{name}", $"'{name}' is a system variable; it cannot be set.");
+            if (value is null)
+                errors.Add($"{path}.{name}", "A param needs a value (use \"\" for an empty one).");
+        }
+    }
+
+    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex TaskNamePattern();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex NamespacePattern();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex ContainerNamePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvNamePattern();
+
+    sealed class ErrorList(string prefix)
+    {
+        readonly Dictionary<string, List<string>> _errors = [];
+
+        public void Add(string field, string message)
+        {
+            var key = prefix.Length == 0 ? field : $"{prefix}.{field}";
+            if (!_errors.TryGetValue(key, out var list))
+                _errors[key] = list = [];
+            list.Add(message);
+        }
+
+        public void ThrowIfAny()
+        {
+            if (_errors.Count > 0)
+                throw new PipelineValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        }
+    }
+}

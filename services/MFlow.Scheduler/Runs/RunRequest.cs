@@ -1,0 +1,26 @@
+using MFlow.Contracts;
+using MFlow.Scheduler.Pipelines;
+
+namespace MFlow.Scheduler.Runs;
+
+/// <summary>A request to run a pipeline, however it arrived (HTTP or <see cref="StartPipeline"/>).</summary>
+public sealed record RunRequest
+{
+    /// <summary>The pipeline to run.</summary>
+    public required PipelineDocument Pipeline { get; init; }
+
+    /// <summary>Run-time param values.</summary>
+    public IReadOnlyDictionary<string, string> Params { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Makes the request idempotent.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>Who asks.</summary>
+    public string? TriggeredBy { get; init; }
+
+    /// <summary>What caused it.</summary>
+    public string? Trigger { get; init; }
+
+    /// <summary>Normal or rollback.</summary>
+    public RunMode Mode { get; init; }
+}

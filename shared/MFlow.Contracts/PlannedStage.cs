@@ -1,0 +1,14 @@
+namespace MFlow.Contracts;
+
+/// <summary>A stage of a run's plan: its tasks run in parallel; it starts when the previous stage succeeded.</summary>
+public sealed record PlannedStage
+{
+    /// <summary>Zero-based position in the pipeline.</summary>
+    public int Index { get; init; }
+
+    /// <summary>The stage's name.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The stage's tasks.</summary>
+    public IReadOnlyList<PlannedTask> Tasks { get; init; } = [];
+}

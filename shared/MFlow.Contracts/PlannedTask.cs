@@ -1,0 +1,20 @@
+namespace MFlow.Contracts;
+
+/// <summary>A task of a run's plan.</summary>
+public sealed record PlannedTask
+{
+    /// <summary>The task's id.</summary>
+    public Guid TaskId { get; init; }
+
+    /// <summary>The task's name, unique within the run.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The task's job kind.</summary>
+    public JobKind Kind { get; init; }
+
+    /// <summary>The job the task runs (definition unique name, or the kind for an inline task).</summary>
+    public string JobName { get; init; } = "";
+
+    /// <summary>Where the task's Job runs (so that cancelling it reaches the right cluster and namespace).</summary>
+    public KubernetesTarget Target { get; init; } = new();
+}

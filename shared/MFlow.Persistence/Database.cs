@@ -1,0 +1,76 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace MFlow.Persistence;
+
+/// <summary>
+/// Opens connections to MFlow's database and hides the few differences between PostgreSQL and
+/// SQLite that the SQL we write cares about.
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    readonly NpgsqlDataSource? _postgres;
+    readonly string? _sqliteConnectionString;
+
+    /// <summary>Creates the database access for the given options.</summary>
+    public Database(DatabaseOptions options)
+    {
+        Provider = options.Provider;
+        var connectionString = options.ConnectionString
+            ?? throw new InvalidOperationException(
+                "No database connection string: set ConnectionStrings:Postgres (env ConnectionStrings__Postgres) or MFlow:Database:ConnectionString.");
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            _postgres = NpgsqlDataSource.Create(connectionString);
+        }
+        else
+        {
+            // A busy timeout lets concurrent writers in one process queue up instead of failing with SQLITE_BUSY.
+            _sqliteConnectionString = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = 30, Pooling = true }.ToString();
+        }
+    }
+
+    /// <summary>The database in use.</summary>
+    public DatabaseProvider Provider { get; }
+
+    /// <summary>The type of a column holding a timestamp with time zone.</summary>
+    public string TimestampType => Provider == DatabaseProvider.Postgres ? "timestamptz" : "TEXT";
+
+    /// <summary>The type of a column holding an id.</summary>
+    public string IdType => Provider == DatabaseProvider.Postgres ? "uuid" : "TEXT";
+
+    /// <summary>Opens a connection.</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return connection;
+    }
+
+    /// <summary>True when the exception is a primary key or unique constraint violation.</summary>
+    public static bool IsUniqueViolation(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 1555 or 2067,
+        _ => false,
+    };
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null)
+            await _postgres.DisposeAsync();
+        if (_sqliteConnectionString is not null)
+            SqliteConnection.ClearAllPools();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Data.Common;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MFlow.Persistence;
+
+/// <summary>Registers MFlow's database.</summary>
+public static class PersistenceExtensions
+{
+    /// <summary>
+    /// Adds <see cref="Database"/> from configuration, a "ready" health check, and a start-up step
+    /// that migrates the schema (register it before the bus, so no message is handled on an old schema).
+    /// </summary>
+    public static IHostApplicationBuilder AddMFlowDatabase(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        options.ConnectionString ??= builder.Configuration.GetConnectionString(options.Provider.ToString());
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(_ => new Database(options));
+        builder.Services.AddSingleton<SchemaMigrator>();
+        builder.Services.AddHostedService<SchemaMigrationService>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    sealed class SchemaMigrationService(SchemaMigrator migrator, ILogger<SchemaMigrationService> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            // The database may still be starting (compose, a pod restart): keep trying for a while
+            // rather than crash-looping, then give up loudly.
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await migrator.MigrateAsync(cancellationToken);
+                    return;
+                }
+                catch (DbException ex) when (DateTime.UtcNow < deadline)
+                {
+                    logger.LogWarning("Database not ready (attempt {Attempt}): {Error}", attempt, ex.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), cancellationToken);
+                }
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    sealed class DatabaseHealthCheck(Database database) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var connection = await database.OpenAsync(cancellationToken);
+                await using var command = connection.Command("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("The database does not answer: " + ex.GetType().Name);
+            }
+        }
+    }
+}

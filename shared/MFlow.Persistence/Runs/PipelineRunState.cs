@@ -1,0 +1,51 @@
+using MFlow.Contracts;
+using MFlow.Persistence.Sagas;
+
+namespace MFlow.Persistence.Runs;
+
+/// <summary>
+/// The aggregator saga's instance: everything known about one pipeline run's progress. Stored as a
+/// JSON document in <c>pipeline_run_state</c>; the scheduler's API reads the same document, which is
+/// why the class lives here rather than with the state machine.
+/// </summary>
+public sealed class PipelineRunState : IStoredSaga
+{
+    /// <summary>The run id.</summary>
+    public Guid CorrelationId { get; set; }
+
+    /// <summary>The state machine's state name.</summary>
+    public string CurrentState { get; set; } = "";
+
+    /// <summary>Optimistic concurrency version, bumped by every write.</summary>
+    public int Version { get; set; }
+
+    /// <summary>The pipeline's name, once the plan is known.</summary>
+    public string PipelineName { get; set; } = "";
+
+    /// <summary>Normal or rollback.</summary>
+    public RunMode Mode { get; set; }
+
+    /// <summary>True once <see cref="PipelineRunStarted"/> delivered the plan (task updates may arrive first).</summary>
+    public bool PlanKnown { get; set; }
+
+    /// <summary>When the run was accepted.</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
+    /// <summary>When the run reached its final state.</summary>
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>The stages, in order.</summary>
+    public List<StageRecord> Stages { get; set; } = [];
+
+    /// <summary>Every task the run knows of, by task id.</summary>
+    public Dictionary<Guid, TaskRecord> Tasks { get; set; } = [];
+
+    /// <summary>Set when somebody asked to cancel the run.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <summary>Why the run was cancelled.</summary>
+    public string? CancelReason { get; set; }
+
+    /// <summary>Who cancelled the run.</summary>
+    public string? CancelRequestedBy { get; set; }
+}

@@ -1,0 +1,81 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace MFlow.ServiceDefaults;
+
+/// <summary>The one place MFlow's bus conventions live; every service calls <see cref="AddMFlowBus"/>.</summary>
+public static class BusExtensions
+{
+    /// <summary>
+    /// Adds MassTransit with MFlow's conventions: the transport from <see cref="BusOptions"/>, kebab-case
+    /// endpoint names, a retry policy that never retries a <see cref="PermanentMessageException"/>,
+    /// and a bus health check tagged "ready".
+    /// </summary>
+    public static IHostApplicationBuilder AddMFlowBus(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator> configure,
+        bool waitUntilStarted = false)
+    {
+        var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        options.RabbitMqUrl ??= builder.Configuration.GetConnectionString("RabbitMq");
+        builder.Services.AddSingleton(options);
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            bus.ConfigureHealthCheckOptions(health =>
+            {
+                health.Name = "bus";
+                health.Tags.Add("ready");
+            });
+
+            configure(bus);
+
+            if (options.Transport == BusTransport.InMemory)
+            {
+                bus.UsingInMemory((context, cfg) =>
+                {
+                    ConfigureRetry(cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
+                return;
+            }
+
+            var address = RabbitMqAddress.Parse(options.RabbitMqUrl
+                ?? throw new InvalidOperationException(
+                    "No RabbitMQ URL: set ConnectionStrings:RabbitMq (env ConnectionStrings__RabbitMq) or MFlow:Bus:Transport=InMemory."));
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, host =>
+                {
+                    host.Username(address.Username);
+                    host.Password(address.Password);
+                    if (address.UseTls)
+                        host.UseSsl(ssl => ssl.ServerName = address.Host);
+                });
+                cfg.PrefetchCount = options.PrefetchCount;
+                ConfigureRetry(cfg);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(host =>
+        {
+            host.WaitUntilStarted = waitUntilStarted;
+            host.StartTimeout = TimeSpan.FromSeconds(60);
+            host.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        return builder;
+    }
+
+    // Transient failures (a database restart, a lost connection) get a few spaced retries before the
+    // message is faulted to the error queue; a message that can never succeed is faulted at once.
+    static void ConfigureRetry(IBusFactoryConfigurator cfg) =>
+        cfg.UseMessageRetry(retry =>
+        {
+            retry.Exponential(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300));
+            retry.Ignore<PermanentMessageException>();
+        });
+}
