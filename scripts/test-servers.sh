@@ -281,10 +281,14 @@ pg_prepare() {
 pg_launch() {
   local dir="$STATE_DIR/postgres" started options
   started=$(now_ms)
-  # Durability off: a throwaway cluster, and the crash tests restart the server, not the machine.
+  # fsync and full_page_writes off: they only guard against the machine crashing, and a test
+  # crashes the server process, never the machine; the OS still holds every write. Not so
+  # synchronous_commit: with it off, a commit acknowledged to the client may still sit in the
+  # server's WAL buffers, and `restart-postgres --kill` would lose it - exactly what the crash tests
+  # must be able to rule out. (With fsync off it costs a write(2) per commit, nothing more.)
   # 300 connections: test assemblies run in parallel, each with its own connection pools.
   options="-p $(state_get POSTGRES_PORT) -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300"
-  options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  options+=" -c fsync=off -c synchronous_commit=on -c full_page_writes=off"
   as_user "$PG_USER"
   # pg_ctl -w returns once the server accepts connections; setsid keeps the postmaster out of
   # the caller's process group and terminal.

@@ -37,8 +37,10 @@ STATE_DIR=""
 finish() {
   local status=$?
   trap - EXIT INT TERM
-  if [[ -n "$STATE_DIR" ]]; then
+  if [[ -f "$STATE_DIR/servers.state" ]]; then
     "$SERVERS" stop "$STATE_DIR" || say "stopping the test servers failed (state in $STATE_DIR)"
+  elif [[ -n "$STATE_DIR" ]]; then
+    rm -rf "$STATE_DIR"
   fi
   echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
   exit "$status"
@@ -83,6 +85,9 @@ eval "$("$SERVERS" env "$STATE_DIR")"
 
 # --- test -------------------------------------------------------------------------------------
 
+# Only this run's results count: the default directory is ours to empty; in one given through
+# MFLOW_TEST_RESULTS_DIR only old TRX files are removed.
+if [[ -z "${MFLOW_TEST_RESULTS_DIR:-}" ]]; then rm -rf "$RESULTS_DIR"; fi
 mkdir -p "$RESULTS_DIR"
 find "$RESULTS_DIR" -name '*.trx' -delete
 
