@@ -157,7 +157,7 @@ internal static class KubeconfigLoader
             if (!string.IsNullOrEmpty(user.Username) || !string.IsNullOrEmpty(user.Password))
             {
                 throw new KubernetesConfigurationException(
-                    $"User '{userName}' uses basic authentication (username/password), which Kubernetes no longer supports and MFlow does not either.");
+                    $"User '{userName}' uses basic authentication (username/password), which MFlow does not support (Kubernetes removed it in 1.19).");
             }
         }
 

@@ -1,0 +1,31 @@
+namespace MFlow.Kubernetes.Tests.Support;
+
+/// <summary>A directory deleted when the test ends.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = Directory.CreateTempSubdirectory("mflow-k8s-tests-").FullName;
+    }
+
+    public string Path { get; }
+
+    public string Write(string relativePath, string content)
+    {
+        var full = System.IO.Path.Combine(Path, relativePath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, content);
+        return full;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
