@@ -32,7 +32,8 @@ internal sealed class CertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
-        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(1));
+        // The CA outlives every certificate it will sign: a leaf may not end after its issuer.
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(2));
         return new CertificateAuthority(Reload(certificate));
     }
 

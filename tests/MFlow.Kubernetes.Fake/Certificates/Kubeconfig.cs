@@ -25,24 +25,24 @@ internal static class Kubeconfig
     private static string ExportKeyPem(ECDsa key) => key.ExportPkcs8PrivateKeyPem() + "\n";
 
     private static string Write(Uri server, string caPem, string @namespace, string user) =>
-        $"""
+        $$"""
         apiVersion: v1
         kind: Config
         clusters:
-        - name: {Name}
+        - name: {{Name}}
           cluster:
-            server: {server.GetLeftPart(UriPartial.Authority)}
-            certificate-authority-data: {Base64(caPem)}
+            server: {{server.GetLeftPart(UriPartial.Authority)}}
+            certificate-authority-data: {{Base64(caPem)}}
         contexts:
-        - name: {Name}
+        - name: {{Name}}
           context:
-            cluster: {Name}
-            user: {Name}
-            namespace: {@namespace}
-        current-context: {Name}
-        preferences: {{}}
+            cluster: {{Name}}
+            user: {{Name}}
+            namespace: {{@namespace}}
+        current-context: {{Name}}
+        preferences: {}
         users:
-        - name: {Name}
+        - name: {{Name}}
           user:
 
         """ + user;

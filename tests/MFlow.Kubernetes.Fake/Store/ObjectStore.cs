@@ -18,6 +18,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
     private readonly List<StoredEvent> _history = [];
     private readonly List<ResourceEvent> _events = [];
     private readonly List<WatchSubscription> _subscriptions = [];
+    private static readonly Dictionary<string, string> _noStrings = [];
     private readonly int _historyLimit = Math.Max(1, historyLimit);
     private long _revision;
 
@@ -244,7 +245,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
                 replay.AddRange(_history.Skip(FirstIndexAfter(from)).Where(filter.Matches));
             }
 
-            var subscription = new WatchSubscription(filter, isInternal, _revision, Unsubscribe);
+            var subscription = new WatchSubscription(filter, isInternal, _revision, replay.Count, Unsubscribe);
             foreach (var e in replay)
             {
                 subscription.Deliver(e);
@@ -252,6 +253,18 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
 
             _subscriptions.Add(subscription);
             return subscription;
+        }
+    }
+
+    /// <summary>
+    /// Queues a BOOKMARK at the current revision. Taken under the lock, so every event up to that revision
+    /// is already ahead of it in the watch's queue.
+    /// </summary>
+    public void PostBookmark(WatchSubscription subscription)
+    {
+        lock (_gate)
+        {
+            subscription.Deliver(new StoredEvent(_revision, "BOOKMARK", "", "", "", "", _noStrings, _noStrings, "", DateTimeOffset.UtcNow));
         }
     }
 

@@ -1,0 +1,31 @@
+namespace MFlow.Kubernetes.Fake.Tests.Support;
+
+/// <summary>A fresh fake per test, so no test sees another's objects, events or requests.</summary>
+public abstract class ServerTest : IAsyncLifetime
+{
+    private FakeKubernetesServer? _server;
+    private ApiClient? _client;
+
+    protected FakeKubernetesServer Server => _server ?? throw new InvalidOperationException("Not started.");
+
+    internal ApiClient Client => _client ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>Options for this test class's server.</summary>
+    protected virtual FakeKubernetesOptions Options => new();
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeKubernetesServer.StartAsync(Options);
+        _client = ApiClient.For(_server);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client?.Dispose();
+        if (_server is not null)
+        {
+            Assert.Empty(_server.ControllerErrors);
+            await _server.DisposeAsync();
+        }
+    }
+}

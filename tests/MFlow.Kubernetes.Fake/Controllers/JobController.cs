@@ -1,0 +1,638 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MFlow.Kubernetes.Fake.Api;
+using MFlow.Kubernetes.Fake.Json;
+using MFlow.Kubernetes.Fake.Resources;
+using MFlow.Kubernetes.Fake.Store;
+
+namespace MFlow.Kubernetes.Fake.Controllers;
+
+/// <summary>
+/// The simulated kube-controller-manager: a Job controller (pods, retries, conditions, deadline, TTL)
+/// and the garbage collector, driven like the real ones by a watch on the store. One loop handles the
+/// events in revision order; callers can wait until it has caught up with a revision, which makes the
+/// test controls deterministic without sleeping.
+/// </summary>
+internal sealed class JobController : IAsyncDisposable
+{
+    private const string PodNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    private readonly ObjectStore _store;
+    private readonly ResourceRegistry _registry;
+    private readonly Kubelet _kubelet;
+    private readonly PodLogs _logs;
+    private readonly GarbageCollector _collector;
+    private readonly BackgroundWork _work;
+    private readonly Action<Exception> _onError;
+    private readonly SemaphoreSlim _mutex = new(1, 1);
+    private readonly Dictionary<string, JobState> _jobs = new(StringComparer.Ordinal);
+    private readonly WatchSubscription _subscription;
+    private readonly Lock _progressGate = new();
+    private readonly List<(long Revision, TaskCompletionSource Done)> _waiters = [];
+    private readonly Task _loop;
+    private long _processedRevision;
+
+    public JobController(ObjectStore store, ResourceRegistry registry, Kubelet kubelet, PodLogs logs, BackgroundWork work, Action<Exception> onError)
+    {
+        _store = store;
+        _registry = registry;
+        _kubelet = kubelet;
+        _logs = logs;
+        _work = work;
+        _onError = onError;
+        _collector = new GarbageCollector(store);
+        var everything = new WatchFilter(registry.All.Select(type => type.Plural).ToHashSet(), null, LabelSelector.Everything, FieldSelector.Everything);
+        _subscription = store.Subscribe(everything, fromRevision: null, includeInitial: false, isInternal: true);
+        _processedRevision = _subscription.StartRevision;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public Func<JsonObject, PodScript?>? AutoRun { get; set; }
+
+    public GarbageCollector Collector => _collector;
+
+    /// <summary>Completes once the controller has handled every event up to <paramref name="revision"/>.</summary>
+    public Task WaitForRevisionAsync(long revision, CancellationToken cancellationToken)
+    {
+        lock (_progressGate)
+        {
+            if (_processedRevision >= revision)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((revision, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until the controller has seen everything written so far.</summary>
+    public Task CatchUpAsync(CancellationToken cancellationToken) => WaitForRevisionAsync(_store.CurrentRevision, cancellationToken);
+
+    /// <summary>The Job's newest pod that has not terminated, after the controller caught up.</summary>
+    public async Task<string> ActivePodAsync(string @namespace, string jobName, CancellationToken cancellationToken)
+    {
+        await CatchUpAsync(cancellationToken);
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            var job = _store.Get(_registry.Jobs, @namespace, jobName)
+                ?? throw new InvalidOperationException($"Job {@namespace}/{jobName} does not exist.");
+            var uid = KubeJson.Uid(job) ?? "";
+            if (_jobs.TryGetValue(uid, out var state))
+            {
+                for (var i = state.PodNames.Count - 1; i >= 0; i--)
+                {
+                    var pod = _store.Get(_registry.Pods, @namespace, state.PodNames[i]);
+                    if (pod is not null && !Kubelet.IsTerminal(pod) && pod["metadata"]?["deletionTimestamp"] is null)
+                    {
+                        return state.PodNames[i];
+                    }
+                }
+            }
+
+            throw new InvalidOperationException($"Job {@namespace}/{jobName} has no active pod; its status is {job["status"]?.ToJsonString()}.");
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>Fails the Job as its activeDeadlineSeconds would; false when it had already finished.</summary>
+    public async Task<bool> ExceedDeadlineAsync(string @namespace, string jobName, string? expectedUid, CancellationToken cancellationToken)
+    {
+        await CatchUpAsync(cancellationToken);
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            var job = _store.Get(_registry.Jobs, @namespace, jobName);
+            if (job is null || (expectedUid is not null && KubeJson.Uid(job) != expectedUid))
+            {
+                return false;
+            }
+
+            if (IsFinished(job) || job["metadata"]?["deletionTimestamp"] is not null)
+            {
+                return false;
+            }
+
+            var state = State(KubeJson.Uid(job) ?? "");
+            var active = ActivePods(job, state);
+            Finish(job, state, active, succeeded: false, "DeadlineExceeded", "Job was active longer than specified deadline");
+            return true;
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _subscription.Dispose();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        lock (_progressGate)
+        {
+            foreach (var (_, done) in _waiters)
+            {
+                done.TrySetCanceled();
+            }
+
+            _waiters.Clear();
+        }
+
+        _mutex.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var e in _subscription.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            if (e.Type == "BOOKMARK")
+            {
+                continue;
+            }
+
+            await _mutex.WaitAsync(CancellationToken.None);
+            try
+            {
+                Handle(e);
+            }
+            catch (ApiException)
+            {
+                // A client changed or deleted the object meanwhile; its own event reconciles again.
+            }
+            catch (Exception error)
+            {
+                _onError(error);
+            }
+            finally
+            {
+                _mutex.Release();
+            }
+
+            MarkProcessed(e.Revision);
+        }
+    }
+
+    private void MarkProcessed(long revision)
+    {
+        lock (_progressGate)
+        {
+            _processedRevision = revision;
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Revision <= revision)
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private void Handle(StoredEvent e)
+    {
+        var type = _registry.ByPlural(e.Resource);
+        var obj = KubeJson.ParseObject(e.ObjectJson);
+        switch (e.Type)
+        {
+            case "DELETED":
+                _collector.CollectDependents(e.Uid);
+                if (type == _registry.Pods)
+                {
+                    _logs.Remove(e.Namespace, e.Name);
+                }
+                else if (type == _registry.Jobs)
+                {
+                    _jobs.Remove(e.Uid);
+                    return;
+                }
+
+                break;
+            case "ADDED" when _collector.DeleteIfOrphaned(type, obj):
+                return;
+            case "MODIFIED" when _collector.FinishForegroundDeletion(type, obj):
+                return;
+        }
+
+        if (type == _registry.Jobs)
+        {
+            Reconcile(e.Namespace, e.Name, e.Uid);
+        }
+        else if (type == _registry.Pods && OwningJob(obj) is { } owner)
+        {
+            Reconcile(e.Namespace, owner.Name, owner.Uid);
+            if (e.Type == "ADDED")
+            {
+                StartAutoRun(obj);
+            }
+        }
+    }
+
+    private void Reconcile(string @namespace, string name, string uid)
+    {
+        var job = _store.Get(_registry.Jobs, @namespace, name);
+        if (job is null || KubeJson.Uid(job) != uid || job["metadata"]?["deletionTimestamp"] is not null)
+        {
+            return;
+        }
+
+        var state = State(uid);
+        if (IsFinished(job))
+        {
+            ScheduleTtl(job, state);
+            return;
+        }
+
+        var active = ActivePods(job, state);
+        var spec = job["spec"] as JsonObject ?? [];
+        var completions = KubeJson.Integer(spec["completions"]) ?? 1;
+        var parallelism = KubeJson.Integer(spec["parallelism"]) ?? 1;
+        var backoffLimit = KubeJson.Integer(spec["backoffLimit"]) ?? 6;
+
+        if (state.Succeeded >= completions)
+        {
+            Finish(job, state, active, succeeded: true, "CompletionsReached", "Reached expected number of succeeded pods");
+            return;
+        }
+
+        if (state.Failed > backoffLimit)
+        {
+            Finish(job, state, active, succeeded: false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            return;
+        }
+
+        if (KubeJson.Boolean(spec["suspend"]) != true)
+        {
+            var wanted = Math.Min(parallelism, completions - state.Succeeded);
+            while (active.Count < wanted)
+            {
+                active.Add(CreatePod(job, state));
+            }
+        }
+
+        WriteStatus(job, status =>
+        {
+            if (KubeJson.Boolean(spec["suspend"]) != true)
+            {
+                status["startTime"] ??= KubeJson.Timestamp(DateTimeOffset.UtcNow);
+            }
+
+            Counts(status, state, active);
+        });
+        ScheduleDeadline(job, state);
+    }
+
+    /// <summary>The Job's live pods (neither terminated nor deleting), after counting the ones that finished or vanished.</summary>
+    private List<JsonObject> ActivePods(JsonObject job, JobState state)
+    {
+        var uid = KubeJson.Uid(job) ?? "";
+        var selector = LabelSelector.Parse($"{JobLabels.ControllerUid}={uid}");
+        var pods = _store.List(_registry.Pods, KubeJson.Namespace(job), selector, FieldSelector.Everything).Items
+            .Where(pod => OwningJob(pod)?.Uid == uid)
+            .ToList();
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pod in pods)
+        {
+            var podUid = KubeJson.Uid(pod) ?? "";
+            present.Add(podUid);
+            state.KnownPods.Add(podUid);
+            switch (KubeJson.String(pod["status"]?["phase"]))
+            {
+                case "Succeeded" when state.CountedPods.Add(podUid):
+                    state.Succeeded++;
+                    break;
+                case "Failed" when state.CountedPods.Add(podUid):
+                    state.Failed++;
+                    break;
+            }
+        }
+
+        // A pod deleted before it finished counts as failed, as with the real controller's tracking finalizers.
+        foreach (var vanished in state.KnownPods.Where(known => !present.Contains(known)).ToList())
+        {
+            state.KnownPods.Remove(vanished);
+            if (state.CountedPods.Add(vanished))
+            {
+                state.Failed++;
+            }
+        }
+
+        return pods.Where(pod => !Kubelet.IsTerminal(pod) && pod["metadata"]?["deletionTimestamp"] is null).ToList();
+    }
+
+    /// <summary>Ends the Job: writes its terminal conditions first, then removes the pods still running.</summary>
+    private void Finish(JsonObject job, JobState state, List<JsonObject> active, bool succeeded, string reason, string message)
+    {
+        if (!succeeded)
+        {
+            // Pods the controller kills on failure are counted as failed, as the real controller does.
+            foreach (var pod in active)
+            {
+                if (state.CountedPods.Add(KubeJson.Uid(pod) ?? ""))
+                {
+                    state.Failed++;
+                }
+            }
+        }
+
+        var now = KubeJson.Timestamp(DateTimeOffset.UtcNow);
+        WriteStatus(job, status =>
+        {
+            status["startTime"] ??= now;
+            Counts(status, state, []);
+            var conditions = KubeJson.GetOrAddArray(status, "conditions");
+            if (succeeded)
+            {
+                conditions.Add(Condition("SuccessCriteriaMet", reason, message, now));
+                conditions.Add(Condition("Complete", reason, message, now));
+                status["completionTime"] = now;
+            }
+            else
+            {
+                conditions.Add(Condition("FailureTarget", reason, message, now));
+                conditions.Add(Condition("Failed", reason, message, now));
+            }
+        });
+
+        foreach (var pod in active)
+        {
+            try
+            {
+                _store.Delete(_registry.Pods, KubeJson.Namespace(pod) ?? "", KubeJson.Name(pod) ?? "");
+            }
+            catch (ApiException error) when (error.Code == 404)
+            {
+                // Already gone.
+            }
+        }
+
+        if (_store.Get(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } finished)
+        {
+            ScheduleTtl(finished, state);
+        }
+    }
+
+    private JsonObject CreatePod(JsonObject job, JobState state)
+    {
+        var jobName = KubeJson.Name(job) ?? "";
+        var @namespace = KubeJson.Namespace(job) ?? "";
+        var template = job["spec"]?["template"] as JsonObject ?? [];
+        var templateMetadata = template["metadata"] as JsonObject ?? [];
+        var annotations = templateMetadata["annotations"]?.DeepClone() as JsonObject ?? [];
+        annotations[JobLabels.JobTrackingAnnotation] = "";
+        var spec = template["spec"]?.DeepClone() as JsonObject ?? [];
+        spec["nodeName"] = Kubelet.NodeName;
+
+        while (true)
+        {
+            var pod = new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Pod",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = GeneratePodName(jobName),
+                    ["generateName"] = jobName + "-",
+                    ["namespace"] = @namespace,
+                    ["uid"] = Guid.NewGuid().ToString(),
+                    ["creationTimestamp"] = KubeJson.Timestamp(DateTimeOffset.UtcNow),
+                    ["labels"] = templateMetadata["labels"]?.DeepClone() ?? new JsonObject(),
+                    ["annotations"] = annotations.DeepClone(),
+                    ["ownerReferences"] = new JsonArray(new JsonObject
+                    {
+                        ["apiVersion"] = _registry.Jobs.ApiVersion,
+                        ["kind"] = _registry.Jobs.Kind,
+                        ["name"] = jobName,
+                        ["uid"] = KubeJson.Uid(job),
+                        ["controller"] = true,
+                        ["blockOwnerDeletion"] = true,
+                    }),
+                },
+                ["spec"] = spec.DeepClone(),
+            };
+            _registry.Pods.Strategy.PrepareForCreate(pod);
+            pod["status"] = Kubelet.PendingStatus(pod["spec"]!.AsObject(), KubeJson.String(pod["status"]?["qosClass"]) ?? "BestEffort");
+            try
+            {
+                var created = _store.Create(_registry.Pods, pod);
+                state.PodNames.Add(KubeJson.Name(created)!);
+                state.KnownPods.Add(KubeJson.Uid(created)!);
+                return created;
+            }
+            catch (ApiException error) when (error.Code == 409)
+            {
+                // The random suffix collided; draw another, as generateName does.
+            }
+        }
+    }
+
+    private void StartAutoRun(JsonObject pod)
+    {
+        var script = AutoRun?.Invoke(KubeJson.Clone(pod));
+        if (script is null)
+        {
+            return;
+        }
+
+        var @namespace = KubeJson.Namespace(pod) ?? "";
+        var name = KubeJson.Name(pod) ?? "";
+        _work.Run(async cancellationToken =>
+        {
+            try
+            {
+                if (script.WaitingReason is { } reason)
+                {
+                    _kubelet.SetWaiting(@namespace, name, reason, script.WaitingMessage);
+                    return;
+                }
+
+                if (script.RunningDelay is { } runningDelay && runningDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(runningDelay, cancellationToken);
+                }
+
+                _kubelet.SetRunning(@namespace, name);
+                if (script.CompletionDelay is { } completionDelay && completionDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(completionDelay, cancellationToken);
+                }
+
+                _kubelet.Complete(@namespace, name, script.ExitCode, script.Log, script.TerminationMessage);
+            }
+            catch (Exception error) when (error is InvalidOperationException || (error is ApiException api && api.Code == 404))
+            {
+                // The pod was deleted or terminated by someone else (deadline, Job deletion) meanwhile.
+            }
+        });
+    }
+
+    private void ScheduleDeadline(JsonObject job, JobState state)
+    {
+        if (state.DeadlineScheduled || KubeJson.Integer(job["spec"]?["activeDeadlineSeconds"]) is not { } seconds
+            || KubeJson.ParseTimestamp(KubeJson.String(job["status"]?["startTime"])) is not { } started)
+        {
+            return;
+        }
+
+        state.DeadlineScheduled = true;
+        var due = started.AddSeconds(seconds) - DateTimeOffset.UtcNow;
+        var (@namespace, name, uid) = (KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "", KubeJson.Uid(job));
+        _work.Run(async cancellationToken =>
+        {
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+
+            await ExceedDeadlineAsync(@namespace, name, uid, cancellationToken);
+        });
+    }
+
+    private void ScheduleTtl(JsonObject job, JobState state)
+    {
+        if (state.TtlScheduled || KubeJson.Integer(job["spec"]?["ttlSecondsAfterFinished"]) is not { } seconds)
+        {
+            return;
+        }
+
+        state.TtlScheduled = true;
+        var finishedAt = (job["status"]?["conditions"] as JsonArray ?? [])
+            .Select(condition => KubeJson.ParseTimestamp(KubeJson.String(condition?["lastTransitionTime"])))
+            .Max() ?? DateTimeOffset.UtcNow;
+        var due = finishedAt.AddSeconds(seconds) - DateTimeOffset.UtcNow;
+        var (@namespace, name, uid) = (KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "", KubeJson.Uid(job));
+        _work.Run(async cancellationToken =>
+        {
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+
+            try
+            {
+                // The TTL-after-finished controller deletes with foreground propagation.
+                _store.Delete(
+                    _registry.Jobs,
+                    @namespace,
+                    name,
+                    current =>
+                    {
+                        if (KubeJson.Uid(current) != uid)
+                        {
+                            throw ApiErrors.NotFound(_registry.Jobs, name);
+                        }
+                    },
+                    GarbageCollector.ForegroundFinalizer);
+            }
+            catch (ApiException error) when (error.Code == 404)
+            {
+                // Deleted by someone else first.
+            }
+        });
+    }
+
+    private void WriteStatus(JsonObject job, Action<JsonObject> change)
+    {
+        var uid = KubeJson.Uid(job);
+        _store.Update(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "", current =>
+        {
+            if (KubeJson.Uid(current) != uid)
+            {
+                return null;
+            }
+
+            var status = current["status"] as JsonObject ?? [];
+            current["status"] = status;
+            change(status);
+            return current;
+        });
+    }
+
+    private static void Counts(JsonObject status, JobState state, List<JsonObject> active)
+    {
+        SetOrRemove(status, "active", active.Count);
+        status["ready"] = active.Count(IsReady);
+        SetOrRemove(status, "succeeded", state.Succeeded);
+        SetOrRemove(status, "failed", state.Failed);
+        status["terminating"] = 0;
+        status["uncountedTerminatedPods"] = new JsonObject();
+    }
+
+    private static void SetOrRemove(JsonObject status, string field, int count)
+    {
+        if (count > 0)
+        {
+            status[field] = count;
+        }
+        else
+        {
+            status.Remove(field);
+        }
+    }
+
+    private static bool IsReady(JsonObject pod) =>
+        (pod["status"]?["conditions"] as JsonArray ?? [])
+            .Any(condition => KubeJson.String(condition?["type"]) == "Ready" && KubeJson.String(condition?["status"]) == "True");
+
+    private static bool IsFinished(JsonObject job) =>
+        (job["status"]?["conditions"] as JsonArray ?? [])
+            .Any(condition => KubeJson.String(condition?["type"]) is "Complete" or "Failed" && KubeJson.String(condition?["status"]) == "True");
+
+    private static JsonObject Condition(string type, string reason, string message, string now) => new()
+    {
+        ["type"] = type,
+        ["status"] = "True",
+        ["lastProbeTime"] = now,
+        ["lastTransitionTime"] = now,
+        ["reason"] = reason,
+        ["message"] = message,
+    };
+
+    private JobState State(string uid)
+    {
+        if (!_jobs.TryGetValue(uid, out var state))
+        {
+            state = new JobState();
+            _jobs[uid] = state;
+        }
+
+        return state;
+    }
+
+    private static (string Name, string Uid)? OwningJob(JsonObject obj)
+    {
+        foreach (var owner in obj["metadata"]?["ownerReferences"] as JsonArray ?? [])
+        {
+            if (KubeJson.String(owner?["kind"]) == "Job" && KubeJson.Boolean(owner?["controller"]) == true)
+            {
+                return (KubeJson.String(owner?["name"]) ?? "", KubeJson.String(owner?["uid"]) ?? "");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>generateName's rule: the base cut to 58 characters, plus 5 random consonants and digits.</summary>
+    private static string GeneratePodName(string jobName)
+    {
+        var prefix = jobName + "-";
+        if (prefix.Length > 58)
+        {
+            prefix = prefix[..58];
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{prefix}{new string(Random.Shared.GetItems(PodNameAlphabet.AsSpan(), 5))}");
+    }
+}

@@ -1,0 +1,22 @@
+namespace MFlow.Kubernetes.Fake.Controllers;
+
+/// <summary>
+/// What the Job controller remembers about one Job (by uid) between reconciles: its pods in creation
+/// order and which terminated pods it already counted, like the real controller's tracking finalizers.
+/// </summary>
+internal sealed class JobState
+{
+    public List<string> PodNames { get; } = [];
+
+    public HashSet<string> KnownPods { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> CountedPods { get; } = new(StringComparer.Ordinal);
+
+    public int Succeeded { get; set; }
+
+    public int Failed { get; set; }
+
+    public bool DeadlineScheduled { get; set; }
+
+    public bool TtlScheduled { get; set; }
+}
