@@ -13,7 +13,7 @@ public abstract class ServerTest : IAsyncLifetime
     /// <summary>Options for this test class's server.</summary>
     protected virtual FakeKubernetesOptions Options => new();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _server = await FakeKubernetesServer.StartAsync(Options);
         _client = ApiClient.For(_server);

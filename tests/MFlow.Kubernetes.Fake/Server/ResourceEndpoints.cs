@@ -160,8 +160,8 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
             CheckIdentity(metadata, @namespace, name);
 
             // A resourceVersion in the patch is an optimistic-concurrency precondition.
-            var expectedVersion = KubeJson.String(patch?["metadata"]?["resourceVersion"]);
-            if (patch is JsonObject && !string.IsNullOrEmpty(expectedVersion) && expectedVersion != KubeJson.ResourceVersion(current))
+            var expectedVersion = patch is JsonObject mergePatch ? KubeJson.String(mergePatch["metadata"]?["resourceVersion"]) : null;
+            if (!string.IsNullOrEmpty(expectedVersion) && expectedVersion != KubeJson.ResourceVersion(current))
             {
                 throw ApiErrors.Modified(type, name);
             }
