@@ -32,11 +32,43 @@ FAILED=0
 SKIPPED=0
 STATE_DIR=""
 
-# Runs on every exit (success, failure, Ctrl-C): stop the servers first, so that the totals line
-# really is the last line of the output.
+# dotnet runs in the background and is waited for: a signal sent to this script alone (a CI job
+# being cancelled) then runs the traps at once instead of after dotnet has finished.
+CHILD=""
+run() {
+  "$@" </dev/null &
+  CHILD=$!
+  local status=0
+  wait "$CHILD" || status=$?
+  CHILD=""
+  return "$status"
+}
+
+# A process and all its descendants, parents first.
+process_tree() {
+  local child
+  echo "$1"
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null || true); do
+    process_tree "$child"
+  done
+}
+
+# Runs on every exit (success, failure, Ctrl-C): stop dotnet if it still runs, then the servers,
+# so that the totals line really is the last line of the output.
 finish() {
-  local status=$?
+  local status=$? pids pid attempt
   trap - EXIT INT TERM
+  if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
+    say "stopping dotnet (pid $CHILD)"
+    # The tree is listed before signalling: once dotnet exits, its children are no longer its own.
+    pids=$(process_tree "$CHILD")
+    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    for attempt in $(seq 1 20); do
+      kill -0 "$CHILD" 2>/dev/null || break
+      sleep 0.1
+    done
+    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+  fi
   if [[ -f "$STATE_DIR/servers.state" ]]; then
     "$SERVERS" stop "$STATE_DIR" || say "stopping the test servers failed (state in $STATE_DIR)"
   elif [[ -n "$STATE_DIR" ]]; then
@@ -67,7 +99,7 @@ if ((${#missing[@]} > 0)); then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
-  apt-get install -y "${missing[@]}" </dev/null
+  apt-get install -y --no-upgrade "${missing[@]}" </dev/null
   [[ -x "$PG_BIN/initdb" ]] || { say "PostgreSQL 15 is still missing ($PG_BIN/initdb); install postgresql-15"; exit 1; }
 fi
 
@@ -75,7 +107,7 @@ fi
 
 cd "$ROOT"
 say "building MFlow.sln ($CONFIGURATION)"
-dotnet build MFlow.sln -c "$CONFIGURATION" </dev/null
+run dotnet build MFlow.sln -c "$CONFIGURATION"
 
 # --- servers ----------------------------------------------------------------------------------
 
@@ -95,10 +127,10 @@ say "testing MFlow.sln ($CONFIGURATION); results in $RESULTS_DIR"
 test_status=0
 # The hang timeout keeps a stuck test from eating the CI budget: its test host is aborted and the
 # tests it had not finished count as failed.
-dotnet test MFlow.sln -c "$CONFIGURATION" --no-build \
+run dotnet test MFlow.sln -c "$CONFIGURATION" --no-build \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$RESULTS_DIR" \
   --blame-hang-timeout "$HANG_TIMEOUT" --blame-hang-dump-type none \
-  "$@" </dev/null || test_status=$?
+  "$@" || test_status=$?
 
 # --- totals from the TRX files (no python: grep/sed/awk) ----------------------------------------
 
@@ -114,17 +146,23 @@ while IFS= read -r -d '' trx; do
     ((test_status != 0)) || test_status=1
     continue
   fi
+  failed_here=0
   for name in failed error timeout aborted; do
     value="$(counter "$name" "$counters")"
-    FAILED=$((FAILED + ${value:-0}))
+    failed_here=$((failed_here + ${value:-0}))
   done
   value="$(counter passed "$counters")"
   PASSED=$((PASSED + ${value:-0}))
   SKIPPED=$((SKIPPED + $(grep -o '<UnitTestResult [^>]*>' <<<"$flat" | grep -c 'outcome="NotExecuted"' || true)))
+  # A test host that crashed or was aborted by the hang timeout leaves a run marked Failed whose
+  # unfinished test is in no counter: count it, or the totals would claim that nothing failed.
   outcome="$(grep -o '<ResultSummary [^>]*>' <<<"$flat" | sed -n 's/.*outcome="\([A-Za-z]*\)".*/\1/p')"
-  if [[ "$outcome" == Aborted || "$outcome" == Error ]]; then
-    say "the test run in $(basename "$trx") ended as $outcome (test host crashed or hung?)"
+  if [[ "$outcome" != Completed && "$outcome" != Passed && "$failed_here" == 0 ]]; then
+    say "$(basename "$trx"): the test run ended as '$outcome' with no failed test recorded" \
+      "(test host crashed or hung; see 'The test running when the crash occurred' above); counted as 1 failed"
+    failed_here=1
   fi
+  FAILED=$((FAILED + failed_here))
 done < <(find "$RESULTS_DIR" -name '*.trx' -print0)
 
 if ((trx_count == 0)); then
