@@ -54,12 +54,21 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
 
         await virtualHost.SendAsync(HttpMethod.Put, $"api/vhosts/{virtualHost.EscapedName}", new { }, cancellationToken)
             .ConfigureAwait(false);
-        await virtualHost.SendAsync(
-                HttpMethod.Put,
-                $"api/permissions/{virtualHost.EscapedName}/{Uri.EscapeDataString(user)}",
-                new { configure = ".*", write = ".*", read = ".*" },
-                cancellationToken)
-            .ConfigureAwait(false);
+        try
+        {
+            await virtualHost.SendAsync(
+                    HttpMethod.Put,
+                    $"api/permissions/{virtualHost.EscapedName}/{Uri.EscapeDataString(user)}",
+                    new { configure = ".*", write = ".*", read = ".*" },
+                    cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            await virtualHost.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return virtualHost;
     }
 
@@ -76,8 +85,10 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
     /// <param name="contentType">The content type, e.g. <c>application/vnd.masstransit+json</c> or <c>application/json</c>.</param>
     /// <param name="headers">Headers; string values are sent as AMQP long strings.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
-    /// <exception cref="InvalidOperationException">Neither an exchange nor a queue of that name exists.</exception>
-    /// <exception cref="PublishException">The broker returned the message as unroutable or refused it.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// Neither an exchange nor a queue of that name exists, or the broker returned the message as
+    /// unroutable (an exchange with no queue bound) or refused it.
+    /// </exception>
     public async Task PublishRawAsync(
         string destination,
         byte[] body,
@@ -112,8 +123,19 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                 cancellationToken)
             .ConfigureAwait(false);
-        await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken)
-            .ConfigureAwait(false);
+        try
+        {
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (PublishException exception)
+        {
+            throw new InvalidOperationException(
+                exception.IsReturn
+                    ? $"The broker returned the message published to '{destination}' in {Name}: no queue is bound to it."
+                    : $"The broker refused (nacked) the message published to '{destination}' in {Name}.",
+                exception);
+        }
     }
 
     /// <summary>
