@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Authentication;
 using MFlow.Kubernetes.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -50,7 +51,7 @@ public sealed partial class KubernetesClient
                     streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead,
                     attemptTimeout.Token);
             }
-            catch (HttpRequestException ex) when (attempt < _options.MaxAttempts && (idempotent || ex.HttpRequestError == HttpRequestError.ConnectionError))
+            catch (HttpRequestException ex) when (attempt < _options.MaxAttempts && IsTransient(ex) && (idempotent || ex.HttpRequestError == HttpRequestError.ConnectionError))
             {
                 var delay = Backoff(attempt);
                 LogRetryAfterError(_logger, operation, ex.Message, delay, attempt, _options.MaxAttempts);
@@ -143,6 +144,9 @@ public sealed partial class KubernetesClient
             throw new InvalidOperationException("The client-side rate limiter refused the request.");
         }
     }
+
+    /// <summary>A rejected server certificate will not change by retrying; everything else on the wire might.</summary>
+    private static bool IsTransient(HttpRequestException exception) => exception.InnerException is not AuthenticationException;
 
     private static bool IsRetryable(HttpStatusCode code) =>
         code == HttpStatusCode.TooManyRequests || ((int)code >= 500 && code != HttpStatusCode.NotImplemented);
