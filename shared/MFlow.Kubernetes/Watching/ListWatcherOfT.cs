@@ -99,6 +99,7 @@ public sealed partial class ListWatcher<T>(
                         resourceVersion = seen;
                     }
 
+                    // Bookmarks only move the resource version forward (done above); nothing to deliver.
                     switch (watchEvent.Type)
                     {
                         case WatchEventType.Added:
@@ -110,8 +111,6 @@ public sealed partial class ListWatcher<T>(
                         case WatchEventType.Deleted:
                             yield return ListWatchEvent<T>.Changed(ListWatchEventType.Deleted, watchEvent.Object);
                             break;
-
-                        // Bookmarks only move the resource version forward (done above).
                     }
                 }
             }
