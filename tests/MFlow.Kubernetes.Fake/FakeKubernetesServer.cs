@@ -276,6 +276,8 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
     /// <summary>Stops the listener, cuts open watches, cancels the simulation's timers and frees the certificates.</summary>
     public async ValueTask DisposeAsync()
     {
+        // End long-running responses first (watches, followed logs), or stopping Kestrel would wait for them.
+        await _work.CancelAsync();
         _store.DropWatches();
         if (_host is not null)
         {
@@ -300,7 +302,7 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
             new DiscoveryEndpoints(_registry, _options.KubernetesVersion),
             new ResourceEndpoints(_store, _controller.Collector),
             new WatchEndpoint(_store, _options.BookmarkInterval, _work.Stopping),
-            new PodLogEndpoint(_store, _registry, Logs));
+            new PodLogEndpoint(_store, _registry, Logs, _work.Stopping));
     }
 
     private void ReportError(Exception error)

@@ -36,9 +36,12 @@ internal sealed class BackgroundWork(Action<Exception> onError) : IAsyncDisposab
             TaskScheduler.Default);
     }
 
+    /// <summary>Signals everything tied to <see cref="Stopping"/> (timers, watches, followed logs) to end now.</summary>
+    public Task CancelAsync() => _stopping.IsCancellationRequested ? Task.CompletedTask : _stopping.CancelAsync();
+
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
+        await CancelAsync();
         try
         {
             await Task.WhenAll(_running.Keys);

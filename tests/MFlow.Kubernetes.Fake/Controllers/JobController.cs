@@ -297,9 +297,11 @@ internal sealed class JobController : IAsyncDisposable
     /// <summary>The Job's live pods (neither terminated nor deleting), after counting the ones that finished or vanished.</summary>
     private List<JsonObject> ActivePods(JsonObject job, JobState state)
     {
+        // The pods this controller created, looked up by name: listing would make every event cost a scan of the store.
         var uid = KubeJson.Uid(job) ?? "";
-        var selector = LabelSelector.Parse($"{JobLabels.ControllerUid}={uid}");
-        var pods = _store.List(_registry.Pods, KubeJson.Namespace(job), selector, FieldSelector.Everything).Items
+        var pods = state.PodNames
+            .Select(name => _store.Get(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
+            .OfType<JsonObject>()
             .Where(pod => OwningJob(pod)?.Uid == uid)
             .ToList();
         var present = new HashSet<string>(StringComparer.Ordinal);

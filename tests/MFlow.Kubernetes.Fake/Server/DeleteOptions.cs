@@ -13,11 +13,8 @@ internal sealed record DeleteOptions(string Propagation, string? PreconditionUid
 {
     public static async Task<DeleteOptions> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        JsonObject? body = null;
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
-        {
-            body = await HttpIo.ReadJsonAsync(request, "DeleteOptions", cancellationToken) as JsonObject;
-        }
+        // Clients send DeleteOptions with or without Content-Length (HTTP/2), or no body at all.
+        var body = await HttpIo.ReadOptionalJsonAsync(request, "DeleteOptions", cancellationToken) as JsonObject;
 
         var query = request.Query;
         var policy = NonEmpty(query["propagationPolicy"]) ?? KubeJson.String(body?["propagationPolicy"]);

@@ -48,6 +48,29 @@ internal static class HttpIo
         }
     }
 
+    /// <summary>Like <see cref="ReadJsonAsync"/>, but an empty body reads as null.</summary>
+    public static async Task<JsonNode?> ReadOptionalJsonAsync(HttpRequest request, string kind, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
+        {
+            return null;
+        }
+
+        buffer.Position = 0;
+        try
+        {
+            var node = await JsonNode.ParseAsync(buffer, cancellationToken: cancellationToken);
+            Materialize(node);
+            return node;
+        }
+        catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException)
+        {
+            throw ApiErrors.BadRequest($"the object provided is unrecognized (must be of type {kind}): couldn't get version/kind; json parse error: {error.Message}");
+        }
+    }
+
     /// <summary>
     /// Walks the whole tree once: parsed nodes are built lazily, and doing it here turns a duplicate key
     /// into a 400 now rather than an exception in some later reader (and makes the node safe to share).

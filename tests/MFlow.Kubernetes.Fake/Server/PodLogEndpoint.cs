@@ -13,7 +13,7 @@ namespace MFlow.Kubernetes.Fake.Server;
 /// <c>GET .../pods/{name}/log</c>: the container's log as text/plain, with container, tailLines,
 /// limitBytes, previous and follow, and the kubelet's 400s for ambiguous or not-yet-started containers.
 /// </summary>
-internal sealed class PodLogEndpoint(ObjectStore store, ResourceRegistry registry, PodLogs logs)
+internal sealed class PodLogEndpoint(ObjectStore store, ResourceRegistry registry, PodLogs logs, CancellationToken serverStopping)
 {
     public async Task GetAsync(HttpContext context, string @namespace, string name, CancellationToken cancellationToken)
     {
@@ -71,9 +71,19 @@ internal sealed class PodLogEndpoint(ObjectStore store, ResourceRegistry registr
         }
 
         await context.Response.Body.FlushAsync(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, serverStopping);
         while (!snapshot.Closed && (limitBytes is null || written < limitBytes))
         {
-            await snapshot.Changed.WaitAsync(cancellationToken);
+            try
+            {
+                await snapshot.Changed.WaitAsync(stop.Token);
+            }
+            catch (OperationCanceledException) when (serverStopping.IsCancellationRequested)
+            {
+                // The server is stopping: end the followed log as a closing kubelet connection would.
+                return;
+            }
+
             snapshot = logs.Read(@namespace, name, container);
             if (snapshot.Text.Length > sentFrom)
             {

@@ -71,6 +71,12 @@ internal sealed class WatchEndpoint(ObjectStore store, TimeSpan bookmarkInterval
                         continue;
                     }
 
+                    // A resourceVersion ahead of the store means "after N": what happens until then is not news to this client.
+                    if (!includeInitial && e.Revision <= requested)
+                    {
+                        continue;
+                    }
+
                     await WriteEventAsync(context, e.Type, e.ObjectJson, ending.Token);
                     if (sendInitialEvents && ++delivered == subscription.InitialCount)
                     {

@@ -15,6 +15,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Resource, string Namespace, string Name), JsonObject> _objects = [];
     private readonly Dictionary<string, (string Resource, string Namespace, string Name)> _byUid = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<(string Resource, string Namespace, string Name)>> _dependents = new(StringComparer.Ordinal);
     private readonly List<StoredEvent> _history = [];
     private readonly List<ResourceEvent> _events = [];
     private readonly List<WatchSubscription> _subscriptions = [];
@@ -93,11 +94,9 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
     {
         lock (_gate)
         {
-            return _objects
-                .Where(entry => entry.Value["metadata"]?["ownerReferences"] is JsonArray owners
-                    && owners.Any(owner => KubeJson.String(owner?["uid"]) == ownerUid))
-                .Select(entry => (registry.ByPlural(entry.Key.Resource), entry.Key.Namespace, entry.Key.Name))
-                .ToList();
+            return _dependents.TryGetValue(ownerUid, out var keys)
+                ? keys.Select(key => (registry.ByPlural(key.Resource), key.Namespace, key.Name)).ToList()
+                : [];
         }
     }
 
@@ -115,6 +114,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
 
             Stamp(stored, ++_revision);
             _objects[key] = stored;
+            IndexOwners(key, stored, add: true);
             if (KubeJson.Uid(stored) is { } uid)
             {
                 _byUid[uid] = key;
@@ -159,7 +159,9 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
                 return KubeJson.Clone(updated);
             }
 
+            IndexOwners(key, current, add: false);
             _objects[key] = updated;
+            IndexOwners(key, updated, add: true);
             Publish("MODIFIED", type, updated);
             return KubeJson.Clone(updated);
         }
@@ -228,12 +230,23 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
             var replay = new List<StoredEvent>();
             if (includeInitial)
             {
-                replay.AddRange(_objects
-                    .Where(entry => filter.Resources.Contains(entry.Key.Resource))
+                // Filter before serializing (and look a named object up directly): a wait on one object
+                // must not cost a pass over the whole store.
+                var name = filter.Fields.RequiredName;
+                var candidates = name is not null && filter.Namespace is not null
+                    ? filter.Resources
+                        .Select(resource => (Key: (resource, filter.Namespace, name), Found: _objects.TryGetValue((resource, filter.Namespace, name), out var obj), Value: obj))
+                        .Where(candidate => candidate.Found)
+                        .Select(candidate => new KeyValuePair<(string Resource, string Namespace, string Name), JsonObject>(candidate.Key, candidate.Value!))
+                    : _objects;
+                replay.AddRange(candidates
+                    .Where(entry => filter.Resources.Contains(entry.Key.Resource)
+                        && (filter.Namespace is null || filter.Namespace == entry.Key.Namespace)
+                        && (name is null || name == entry.Key.Name))
+                    .Where(entry => filter.Matches(entry.Key.Resource, entry.Key.Namespace, KubeJson.Labels(entry.Value), registry.ByPlural(entry.Key.Resource).Fields(entry.Value)))
                     .OrderBy(entry => entry.Key.Namespace, StringComparer.Ordinal)
                     .ThenBy(entry => entry.Key.Name, StringComparer.Ordinal)
-                    .Select(entry => MakeEvent("ADDED", registry.ByPlural(entry.Key.Resource), entry.Value, ParseRevision(entry.Value)))
-                    .Where(filter.Matches));
+                    .Select(entry => MakeEvent("ADDED", registry.ByPlural(entry.Key.Resource), entry.Value, ParseRevision(entry.Value))));
             }
             else if (fromRevision is { } from)
             {
@@ -311,15 +324,46 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
         }
     }
 
-    private void Remove(ResourceType type, (string, string, string) key, JsonObject deleted)
+    private void Remove(ResourceType type, (string Resource, string Namespace, string Name) key, JsonObject deleted)
     {
-        _objects.Remove(key);
+        if (_objects.Remove(key, out var stored))
+        {
+            IndexOwners(key, stored, add: false);
+        }
+
         if (KubeJson.Uid(deleted) is { } uid)
         {
             _byUid.Remove(uid);
         }
 
         Publish("DELETED", type, deleted);
+    }
+
+    /// <summary>Keeps ownerReference uid → dependents, so the garbage collector never scans the whole store.</summary>
+    private void IndexOwners((string Resource, string Namespace, string Name) key, JsonObject obj, bool add)
+    {
+        if (obj["metadata"]?["ownerReferences"] is not JsonArray owners)
+        {
+            return;
+        }
+
+        foreach (var uid in owners.Select(owner => KubeJson.String(owner?["uid"])).OfType<string>())
+        {
+            if (add)
+            {
+                if (!_dependents.TryGetValue(uid, out var keys))
+                {
+                    keys = [];
+                    _dependents[uid] = keys;
+                }
+
+                keys.Add(key);
+            }
+            else if (_dependents.TryGetValue(uid, out var keys) && keys.Remove(key) && keys.Count == 0)
+            {
+                _dependents.Remove(uid);
+            }
+        }
     }
 
     private void Publish(string eventType, ResourceType type, JsonObject obj)
