@@ -26,6 +26,7 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
     private readonly BackgroundWork _work;
     private readonly JobController _controller;
     private readonly Kubelet _kubelet;
+    private readonly PodLogs _logs = new();
     private readonly FaultInjector _faults = new();
     private readonly RequestLog _requests = new();
     private readonly Lock _errorsGate = new();
@@ -41,10 +42,8 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
         _authority = CertificateAuthority.Create("fake-kubernetes-ca");
         _serverCertificate = _authority.IssueServerCertificate();
         _work = new BackgroundWork(ReportError);
-        var logs = new PodLogs();
-        _kubelet = new Kubelet(_store, _registry, logs);
-        _controller = new JobController(_store, _registry, _kubelet, logs, _work, ReportError) { AutoRun = options.AutoRun };
-        Logs = logs;
+        _kubelet = new Kubelet(_store, _registry, _logs);
+        _controller = new JobController(_store, _registry, _kubelet, _logs, _work, ReportError) { AutoRun = options.AutoRun };
     }
 
     /// <summary>The server's address, https://127.0.0.1:{port}/.</summary>
@@ -86,8 +85,6 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
 
     /// <summary>The current resourceVersion: the revision of the latest write.</summary>
     public string ResourceVersion => _store.CurrentRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private PodLogs Logs { get; }
 
     /// <summary>Creates the CA and certificates and starts listening on a free loopback port.</summary>
     public static async Task<FakeKubernetesServer> StartAsync(FakeKubernetesOptions? options = null, CancellationToken cancellationToken = default)
@@ -302,7 +299,7 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
             new DiscoveryEndpoints(_registry, _options.KubernetesVersion),
             new ResourceEndpoints(_store, _controller.Collector),
             new WatchEndpoint(_store, _options.BookmarkInterval, _work.Stopping),
-            new PodLogEndpoint(_store, _registry, Logs, _work.Stopping));
+            new PodLogEndpoint(_store, _registry, _logs, _work.Stopping));
     }
 
     private void ReportError(Exception error)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MFlow.Kubernetes.Fake.Json;
 using MFlow.Kubernetes.Fake.Resources;
 
 namespace MFlow.Kubernetes.Fake.Api;
@@ -55,12 +56,12 @@ internal sealed class ResourceType
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["metadata.name"] = Json.KubeJson.Name(obj) ?? "",
-            ["metadata.namespace"] = Json.KubeJson.Namespace(obj) ?? "",
+            ["metadata.name"] = KubeJson.Name(obj) ?? "",
+            ["metadata.namespace"] = KubeJson.Namespace(obj) ?? "",
         };
         foreach (var path in SelectableFields)
         {
-            fields[path] = Json.KubeJson.PathValue(obj, path) ?? "";
+            fields[path] = KubeJson.PathValue(obj, path) ?? "";
         }
 
         return fields;

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using MFlow.Kubernetes.Fake.Api;
 using MFlow.Kubernetes.Fake.Json;
-using MFlow.Kubernetes.Fake.Resources;
 using MFlow.Kubernetes.Fake.Store;
 
 namespace MFlow.Kubernetes.Fake.Controllers;
@@ -15,8 +13,6 @@ namespace MFlow.Kubernetes.Fake.Controllers;
 /// </summary>
 internal sealed class JobController : IAsyncDisposable
 {
-    private const string PodNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
-
     private readonly ObjectStore _store;
     private readonly ResourceRegistry _registry;
     private readonly Kubelet _kubelet;
@@ -27,10 +23,8 @@ internal sealed class JobController : IAsyncDisposable
     private readonly SemaphoreSlim _mutex = new(1, 1);
     private readonly Dictionary<string, JobState> _jobs = new(StringComparer.Ordinal);
     private readonly WatchSubscription _subscription;
-    private readonly Lock _progressGate = new();
-    private readonly List<(long Revision, TaskCompletionSource Done)> _waiters = [];
+    private readonly RevisionTracker _progress;
     private readonly Task _loop;
-    private long _processedRevision;
 
     public JobController(ObjectStore store, ResourceRegistry registry, Kubelet kubelet, PodLogs logs, BackgroundWork work, Action<Exception> onError)
     {
@@ -43,7 +37,7 @@ internal sealed class JobController : IAsyncDisposable
         _collector = new GarbageCollector(store);
         var everything = new WatchFilter(registry.All.Select(type => type.Plural).ToHashSet(), null, LabelSelector.Everything, FieldSelector.Everything);
         _subscription = store.Subscribe(everything, fromRevision: null, includeInitial: false, isInternal: true);
-        _processedRevision = _subscription.StartRevision;
+        _progress = new RevisionTracker(_subscription.StartRevision);
         _loop = Task.Run(RunAsync);
     }
 
@@ -52,20 +46,7 @@ internal sealed class JobController : IAsyncDisposable
     public GarbageCollector Collector => _collector;
 
     /// <summary>Completes once the controller has handled every event up to <paramref name="revision"/>.</summary>
-    public Task WaitForRevisionAsync(long revision, CancellationToken cancellationToken)
-    {
-        lock (_progressGate)
-        {
-            if (_processedRevision >= revision)
-            {
-                return Task.CompletedTask;
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((revision, done));
-            return done.Task.WaitAsync(cancellationToken);
-        }
-    }
+    public Task WaitForRevisionAsync(long revision, CancellationToken cancellationToken) => _progress.WaitForAsync(revision, cancellationToken);
 
     /// <summary>Waits until the controller has seen everything written so far.</summary>
     public Task CatchUpAsync(CancellationToken cancellationToken) => WaitForRevisionAsync(_store.CurrentRevision, cancellationToken);
@@ -113,7 +94,7 @@ internal sealed class JobController : IAsyncDisposable
                 return false;
             }
 
-            if (IsFinished(job) || job["metadata"]?["deletionTimestamp"] is not null)
+            if (JobStatus.IsFinished(job) || job["metadata"]?["deletionTimestamp"] is not null)
             {
                 return false;
             }
@@ -141,16 +122,7 @@ internal sealed class JobController : IAsyncDisposable
             // Stopping.
         }
 
-        lock (_progressGate)
-        {
-            foreach (var (_, done) in _waiters)
-            {
-                done.TrySetCanceled();
-            }
-
-            _waiters.Clear();
-        }
-
+        _progress.CancelWaiters();
         _mutex.Dispose();
     }
 
@@ -181,23 +153,7 @@ internal sealed class JobController : IAsyncDisposable
                 _mutex.Release();
             }
 
-            MarkProcessed(e.Revision);
-        }
-    }
-
-    private void MarkProcessed(long revision)
-    {
-        lock (_progressGate)
-        {
-            _processedRevision = revision;
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Revision <= revision)
-                {
-                    _waiters[i].Done.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
-            }
+            _progress.Advance(e.Revision);
         }
     }
 
@@ -249,7 +205,7 @@ internal sealed class JobController : IAsyncDisposable
         }
 
         var state = State(uid);
-        if (IsFinished(job))
+        if (JobStatus.IsFinished(job))
         {
             ScheduleTtl(job, state);
             return;
@@ -289,7 +245,7 @@ internal sealed class JobController : IAsyncDisposable
                 status["startTime"] ??= KubeJson.Timestamp(DateTimeOffset.UtcNow);
             }
 
-            Counts(status, state, active);
+            JobStatus.SetCounts(status, state, active);
         });
         ScheduleDeadline(job, state);
     }
@@ -353,18 +309,18 @@ internal sealed class JobController : IAsyncDisposable
         WriteStatus(job, status =>
         {
             status["startTime"] ??= now;
-            Counts(status, state, []);
+            JobStatus.SetCounts(status, state, []);
             var conditions = KubeJson.GetOrAddArray(status, "conditions");
             if (succeeded)
             {
-                conditions.Add(Condition("SuccessCriteriaMet", reason, message, now));
-                conditions.Add(Condition("Complete", reason, message, now));
+                conditions.Add(JobStatus.Condition("SuccessCriteriaMet", reason, message, now));
+                conditions.Add(JobStatus.Condition("Complete", reason, message, now));
                 status["completionTime"] = now;
             }
             else
             {
-                conditions.Add(Condition("FailureTarget", reason, message, now));
-                conditions.Add(Condition("Failed", reason, message, now));
+                conditions.Add(JobStatus.Condition("FailureTarget", reason, message, now));
+                conditions.Add(JobStatus.Condition("Failed", reason, message, now));
             }
         });
 
@@ -388,47 +344,11 @@ internal sealed class JobController : IAsyncDisposable
 
     private JsonObject CreatePod(JsonObject job, JobState state)
     {
-        var jobName = KubeJson.Name(job) ?? "";
-        var @namespace = KubeJson.Namespace(job) ?? "";
-        var template = job["spec"]?["template"] as JsonObject ?? [];
-        var templateMetadata = template["metadata"] as JsonObject ?? [];
-        var annotations = templateMetadata["annotations"]?.DeepClone() as JsonObject ?? [];
-        annotations[JobLabels.JobTrackingAnnotation] = "";
-        var spec = template["spec"]?.DeepClone() as JsonObject ?? [];
-        spec["nodeName"] = Kubelet.NodeName;
-
         while (true)
         {
-            var pod = new JsonObject
-            {
-                ["apiVersion"] = "v1",
-                ["kind"] = "Pod",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = GeneratePodName(jobName),
-                    ["generateName"] = jobName + "-",
-                    ["namespace"] = @namespace,
-                    ["uid"] = Guid.NewGuid().ToString(),
-                    ["creationTimestamp"] = KubeJson.Timestamp(DateTimeOffset.UtcNow),
-                    ["labels"] = templateMetadata["labels"]?.DeepClone() ?? new JsonObject(),
-                    ["annotations"] = annotations.DeepClone(),
-                    ["ownerReferences"] = new JsonArray(new JsonObject
-                    {
-                        ["apiVersion"] = _registry.Jobs.ApiVersion,
-                        ["kind"] = _registry.Jobs.Kind,
-                        ["name"] = jobName,
-                        ["uid"] = KubeJson.Uid(job),
-                        ["controller"] = true,
-                        ["blockOwnerDeletion"] = true,
-                    }),
-                },
-                ["spec"] = spec.DeepClone(),
-            };
-            _registry.Pods.Strategy.PrepareForCreate(pod);
-            pod["status"] = Kubelet.PendingStatus(pod["spec"]!.AsObject(), KubeJson.String(pod["status"]?["qosClass"]) ?? "BestEffort");
             try
             {
-                var created = _store.Create(_registry.Pods, pod);
+                var created = _store.Create(_registry.Pods, JobPods.NewPod(job, _registry));
                 state.PodNames.Add(KubeJson.Name(created)!);
                 state.KnownPods.Add(KubeJson.Uid(created)!);
                 return created;
@@ -442,42 +362,10 @@ internal sealed class JobController : IAsyncDisposable
 
     private void StartAutoRun(JsonObject pod)
     {
-        var script = AutoRun?.Invoke(KubeJson.Clone(pod));
-        if (script is null)
+        if (AutoRun?.Invoke(KubeJson.Clone(pod)) is { } script)
         {
-            return;
+            _work.Run(cancellationToken => AutoRunner.RunAsync(_kubelet, pod, script, cancellationToken));
         }
-
-        var @namespace = KubeJson.Namespace(pod) ?? "";
-        var name = KubeJson.Name(pod) ?? "";
-        _work.Run(async cancellationToken =>
-        {
-            try
-            {
-                if (script.WaitingReason is { } reason)
-                {
-                    _kubelet.SetWaiting(@namespace, name, reason, script.WaitingMessage);
-                    return;
-                }
-
-                if (script.RunningDelay is { } runningDelay && runningDelay > TimeSpan.Zero)
-                {
-                    await Task.Delay(runningDelay, cancellationToken);
-                }
-
-                _kubelet.SetRunning(@namespace, name);
-                if (script.CompletionDelay is { } completionDelay && completionDelay > TimeSpan.Zero)
-                {
-                    await Task.Delay(completionDelay, cancellationToken);
-                }
-
-                _kubelet.Complete(@namespace, name, script.ExitCode, script.Log, script.TerminationMessage);
-            }
-            catch (Exception error) when (error is InvalidOperationException || (error is ApiException api && api.Code == 404))
-            {
-                // The pod was deleted or terminated by someone else (deadline, Job deletion) meanwhile.
-            }
-        });
     }
 
     private void ScheduleDeadline(JsonObject job, JobState state)
@@ -562,46 +450,6 @@ internal sealed class JobController : IAsyncDisposable
         });
     }
 
-    private static void Counts(JsonObject status, JobState state, List<JsonObject> active)
-    {
-        SetOrRemove(status, "active", active.Count);
-        status["ready"] = active.Count(IsReady);
-        SetOrRemove(status, "succeeded", state.Succeeded);
-        SetOrRemove(status, "failed", state.Failed);
-        status["terminating"] = 0;
-        status["uncountedTerminatedPods"] = new JsonObject();
-    }
-
-    private static void SetOrRemove(JsonObject status, string field, int count)
-    {
-        if (count > 0)
-        {
-            status[field] = count;
-        }
-        else
-        {
-            status.Remove(field);
-        }
-    }
-
-    private static bool IsReady(JsonObject pod) =>
-        (pod["status"]?["conditions"] as JsonArray ?? [])
-            .Any(condition => KubeJson.String(condition?["type"]) == "Ready" && KubeJson.String(condition?["status"]) == "True");
-
-    private static bool IsFinished(JsonObject job) =>
-        (job["status"]?["conditions"] as JsonArray ?? [])
-            .Any(condition => KubeJson.String(condition?["type"]) is "Complete" or "Failed" && KubeJson.String(condition?["status"]) == "True");
-
-    private static JsonObject Condition(string type, string reason, string message, string now) => new()
-    {
-        ["type"] = type,
-        ["status"] = "True",
-        ["lastProbeTime"] = now,
-        ["lastTransitionTime"] = now,
-        ["reason"] = reason,
-        ["message"] = message,
-    };
-
     private JobState State(string uid)
     {
         if (!_jobs.TryGetValue(uid, out var state))
@@ -624,17 +472,5 @@ internal sealed class JobController : IAsyncDisposable
         }
 
         return null;
-    }
-
-    /// <summary>generateName's rule: the base cut to 58 characters, plus 5 random consonants and digits.</summary>
-    private static string GeneratePodName(string jobName)
-    {
-        var prefix = jobName + "-";
-        if (prefix.Length > 58)
-        {
-            prefix = prefix[..58];
-        }
-
-        return string.Create(CultureInfo.InvariantCulture, $"{prefix}{new string(Random.Shared.GetItems(PodNameAlphabet.AsSpan(), 5))}");
     }
 }

@@ -111,7 +111,7 @@ internal static class TypedReader
 
             if (value.GetValueKind() != JsonValueKind.String)
             {
-                throw DecodeException.WrongType(value, $"{path}", "string");
+                throw DecodeException.WrongType(value, $"{path}[{key}]", "string");
             }
 
             entries.Add(new(key, value.GetValue<string>()));

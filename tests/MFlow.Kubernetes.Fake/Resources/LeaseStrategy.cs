@@ -20,6 +20,7 @@ internal sealed class LeaseStrategy : ResourceStrategy
             errors.Add(FieldError.Invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0"));
         }
 
+        // Read only to reject a holderIdentity that is not a string, as decoding would.
         _ = TypedReader.String(spec, "holderIdentity", "spec.holderIdentity");
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using MFlow.Kubernetes.Fake.Api;
 using MFlow.Kubernetes.Fake.Controllers;
 using MFlow.Kubernetes.Fake.Json;
+using MFlow.Kubernetes.Fake.Resources;
 using MFlow.Kubernetes.Fake.Store;
 using MFlow.Kubernetes.Fake.Validation;
 using Microsoft.AspNetCore.Http;
@@ -37,7 +38,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
         var name = KubeJson.String(metadata["name"]) ?? "";
         if (name.Length == 0 && KubeJson.String(metadata["generateName"]) is { Length: > 0 } generateName)
         {
-            name = GenerateName(generateName);
+            name = GeneratedNames.From(generateName);
             metadata["name"] = name;
         }
 
@@ -381,16 +382,6 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
     }
 
     private static bool IsDryRun(HttpRequest request) => request.Query["dryRun"].Contains("All");
-
-    private static string GenerateName(string prefix)
-    {
-        if (prefix.Length > 58)
-        {
-            prefix = prefix[..58];
-        }
-
-        return prefix + new string(Random.Shared.GetItems("bcdfghjklmnpqrstvwxz2456789".AsSpan(), 5));
-    }
 
     /// <summary>
     /// limit/continue paging over the key-ordered list. The token names the last key returned and the
