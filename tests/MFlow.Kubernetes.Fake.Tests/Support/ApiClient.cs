@@ -15,12 +15,14 @@ internal sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ApiClient(FakeKubernetesServer server, string? token, X509Certificate2? clientCertificate = null)
+    public ApiClient(FakeKubernetesServer server, string? token, X509Certificate2? clientCertificate = null, Version? httpVersion = null)
     {
         _http = new HttpClient(CreateHandler(server.CaCertificatePem, clientCertificate))
         {
             BaseAddress = server.BaseAddress,
             Timeout = TimeSpan.FromSeconds(30),
+            DefaultRequestVersion = httpVersion ?? HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         if (token is not null)
         {
@@ -74,7 +76,11 @@ internal sealed class ApiClient : IDisposable
 
     public async Task<ApiResponse> SendAsync(HttpMethod method, string path, JsonNode? body = null, string contentType = "application/json")
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Version = _http.DefaultRequestVersion,
+            VersionPolicy = _http.DefaultVersionPolicy,
+        };
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, contentType);
@@ -82,7 +88,7 @@ internal sealed class ApiClient : IDisposable
 
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return new ApiResponse(response.StatusCode, text, response.Headers, response.Content.Headers.ContentType?.MediaType);
+        return new ApiResponse(response.StatusCode, text, response.Headers, response.Content.Headers.ContentType?.MediaType, response.Version);
     }
 
     /// <summary>Opens a watch (path should carry ?watch=true) and returns once the response headers arrived.</summary>
@@ -96,7 +102,7 @@ internal sealed class ApiClient : IDisposable
 }
 
 /// <summary>One answered request.</summary>
-internal sealed record ApiResponse(HttpStatusCode Status, string Text, HttpResponseHeaders Headers, string? ContentType)
+internal sealed record ApiResponse(HttpStatusCode Status, string Text, HttpResponseHeaders Headers, string? ContentType, Version HttpVersion)
 {
     public JsonObject Json => JsonNode.Parse(Text)!.AsObject();
 
