@@ -1,0 +1,48 @@
+using MFlow.Aggregator.Extensions;
+using MFlow.Contracts;
+using MFlow.Execution;
+using MFlow.Persistence;
+using MFlow.Scheduler.Extensions;
+using MFlow.ServiceDefaults;
+
+namespace MFlow.Standalone;
+
+/// <summary>
+/// All five services in one host: the scheduler, the aggregator and the three workers, on
+/// MassTransit's in-memory transport, SQLite and the local executor. The same code as the separate
+/// services; only the configuration differs.
+/// </summary>
+public static class EmbeddedHost
+{
+    /// <summary>Every job kind: this host runs a worker for each.</summary>
+    public static readonly JobKind[] AllKinds = [JobKind.Build, JobKind.Deploy, JobKind.Vm];
+
+    /// <summary>The configuration of the embedded default; environment variables (MFlow__...) still override it.</summary>
+    public static Dictionary<string, string?> Defaults(string databasePath) => new()
+    {
+        ["MFlow:Bus:Transport"] = nameof(BusTransport.InMemory),
+        ["MFlow:Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+        ["MFlow:Database:ConnectionString"] = $"Data Source={databasePath}",
+        ["MFlow:Worker:Executor"] = "local",
+        ["MFlow:Worker:MaxConcurrentTasks"] = "16",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:MassTransit"] = "Error",
+    };
+
+    /// <summary>Adds every service to the builder; <paramref name="configureBus"/> adds more consumers.</summary>
+    public static IHostApplicationBuilder AddEmbeddedServices(this IHostApplicationBuilder builder, Action<MassTransit.IBusRegistrationConfigurator>? configureBus = null)
+    {
+        builder.AddServiceDefaults();
+        builder.AddMFlowDatabase();
+        builder.AddSchedulerServices();
+        builder.AddWorkerServices(AllKinds);
+        builder.AddMFlowBus(bus =>
+        {
+            bus.AddSchedulerConsumers();
+            bus.AddAggregatorSaga();
+            bus.AddWorkerConsumers(AllKinds);
+            configureBus?.Invoke(bus);
+        }, waitUntilStarted: true);
+        return builder;
+    }
+}

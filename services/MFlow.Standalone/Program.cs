@@ -1,0 +1,3 @@
+using MFlow.Standalone.Commands;
+
+return await StandaloneCli.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+using MFlow.Contracts;
+using MFlow.Execution.Reporting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MFlow.Execution.Local;
+
+/// <summary>
+/// The <c>local</c> executor: runs a task's containers as host processes (init containers first, in
+/// order), each attempt in a fresh working directory, with a clean environment holding the task's
+/// params, its container env and the system variables. The image is ignored. Retries a failed pod
+/// up to the task's backoff limit and enforces its deadline, like a Job would.
+/// </summary>
+/// <remarks>
+/// The consumer holds the run-task message until the task ended, so a worker killed mid-task gets
+/// it redelivered and the task runs again; a worker stopped gracefully reports the attempt Failed.
+/// </remarks>
+public sealed class LocalProcessExecutor(
+    TaskReporter reporter,
+    IOptions<WorkerOptions> options,
+    IEnumerable<ITaskOutputListener> listeners,
+    IHostApplicationLifetime lifetime,
+    ILogger<LocalProcessExecutor> logger) : ITaskExecutor
+{
+    readonly ConcurrentDictionary<(Guid TaskId, int Attempt), CancellationTokenSource> _running = new();
+    readonly string _workRoot = options.Value.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "mflow-work");
+
+    /// <inheritdoc />
+    public async Task ExecuteAsync(RunTaskCommand command, CancellationToken cancellationToken)
+    {
+        using var cancel = new CancellationTokenSource();
+        if (!_running.TryAdd((command.TaskId, command.Attempt), cancel))
+        {
+            logger.LogInformation("Task {TaskId} attempt {Attempt} is already running here; duplicate command ignored", command.TaskId, command.Attempt);
+            return;
+        }
+
+        try
+        {
+            // Stopping the worker stops its tasks at once (and reports them), rather than holding
+            // the shutdown until they finish.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+            await RunAsync(command, cancel.Token, stopping.Token);
+        }
+        finally
+        {
+            _running.TryRemove((command.TaskId, command.Attempt), out _);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task CancelAsync(CancelTask command, CancellationToken cancellationToken)
+    {
+        if (_running.TryGetValue((command.TaskId, command.Attempt), out var cancel))
+        {
+            logger.LogInformation("Cancelling task {TaskId} attempt {Attempt}: {Reason}", command.TaskId, command.Attempt, command.Reason);
+            cancel.Cancel();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    async Task RunAsync(RunTaskCommand command, CancellationToken cancelled, CancellationToken stopping)
+    {
+        var task = TaskRef.Of(command);
+        var startedAt = DateTimeOffset.UtcNow;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, command.TimeoutSeconds)));
+        using var any = CancellationTokenSource.CreateLinkedTokenSource(cancelled, deadline.Token, stopping);
+
+        var taskRoot = Path.Combine(_workRoot, command.RunId.ToString("N"), $"{command.TaskName}-a{command.Attempt}");
+        Directory.CreateDirectory(taskRoot);
+        using var log = new LogBuffer(Path.Combine(taskRoot, "task.log"), options.Value.LogTailLines);
+
+        await reporter.ReportAsync(task, new TaskReport(TaskState.Running) { StartedAt = startedAt }, stopping);
+
+        AttemptResult result = AttemptResult.Failed(null, "StartError", "The task did not run.");
+        IReadOnlyDictionary<string, string> outputs = new Dictionary<string, string>();
+        for (var pod = 0; pod <= command.BackoffLimit && !any.IsCancellationRequested; pod++)
+        {
+            // A fresh directory per try, as a new pod would get a fresh emptyDir.
+            var workDir = Path.Combine(taskRoot, $"try-{pod + 1}");
+            if (Directory.Exists(workDir))
+                Directory.Delete(workDir, recursive: true);
+            Directory.CreateDirectory(workDir);
+            var outputFile = Path.Combine(workDir, ".mflow-outputs");
+            var environment = BuildEnvironment(command, workDir, outputFile);
+
+            result = await RunPodAsync(command, task, workDir, environment, log, any.Token);
+            outputs = ReadOutputs(outputFile, log);
+            if (result.Succeeded || any.IsCancellationRequested)
+                break;
+            if (pod < command.BackoffLimit)
+                log.Add("mflow", $"attempt {command.Attempt}: try {pod + 1} failed ({result.Message}); retrying");
+        }
+
+        var report = cancelled.IsCancellationRequested ? Finished(TaskState.Cancelled, result.ExitCode, "Cancelled", "The task was cancelled.")
+            : deadline.IsCancellationRequested ? Finished(TaskState.Failed, result.ExitCode, "DeadlineExceeded", $"The task ran longer than its {command.TimeoutSeconds} s deadline.")
+            : stopping.IsCancellationRequested ? Finished(TaskState.Failed, result.ExitCode, "WorkerStopped", "The worker stopped while the task was running.")
+            : result.Succeeded ? Finished(TaskState.Succeeded, 0, null, "Completed.")
+            : Finished(TaskState.Failed, result.ExitCode, command.BackoffLimit > 0 ? "BackoffLimitExceeded" : result.Reason,
+                command.BackoffLimit > 0 ? $"{result.Message} (after {command.BackoffLimit + 1} tries)" : result.Message);
+
+        // The worker may be stopping: the final report must still go out.
+        using var reportTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await reporter.ReportAsync(task, report with { StartedAt = startedAt, LogTail = log.Tail(), Outputs = outputs }, reportTimeout.Token);
+
+        static TaskReport Finished(TaskState state, int? exitCode, string? reason, string message) =>
+            new(state) { FinishedAt = DateTimeOffset.UtcNow, ExitCode = exitCode, Reason = reason, Message = message };
+    }
+
+    async Task<AttemptResult> RunPodAsync(RunTaskCommand command, TaskRef task, string workDir, Dictionary<string, string> environment, LogBuffer log, CancellationToken token)
+    {
+        foreach (var init in command.InitContainers)
+        {
+            var initResult = await RunContainerAsync(init, init.Name ?? "init", task, workDir, environment, log, token);
+            if (!initResult.Succeeded)
+                return initResult with { Message = $"Init container '{init.Name}': {initResult.Message}" };
+        }
+
+        if (command.Container is null)
+            return AttemptResult.Failed(null, "NoCommand", "The task gives no container to run.");
+        return await RunContainerAsync(command.Container, command.Container.Name ?? "main", task, workDir, environment, log, token);
+    }
+
+    async Task<AttemptResult> RunContainerAsync(ContainerSpec container, string name, TaskRef task, string workDir, Dictionary<string, string> environment, LogBuffer log, CancellationToken token)
+    {
+        var argv = container.Command.Concat(container.Args).ToList();
+        if (argv.Count == 0)
+            return AttemptResult.Failed(null, "NoCommand", $"Container '{name}' has no command.");
+
+        var start = new ProcessStartInfo(argv[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = container.WorkingDir is { Length: > 0 } dir ? Path.GetFullPath(Path.Combine(workDir, dir.TrimStart('/'))) : workDir,
+        };
+        foreach (var arg in argv.Skip(1))
+            start.ArgumentList.Add(arg); // argv, never a shell string
+        start.Environment.Clear();
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        foreach (var (key, value) in container.Env)
+        {
+            if (!SystemVariables.IsSystemVariable(key))
+                start.Environment[key] = value;
+        }
+
+        Directory.CreateDirectory(start.WorkingDirectory);
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            log.Add(name, $"could not start '{argv[0]}': {ex.Message}");
+            return AttemptResult.Failed(null, "StartError", $"Container '{name}' could not start '{argv[0]}': {ex.Message}");
+        }
+
+        process.StandardInput.Close();
+        var pumps = Task.WhenAll(Pump(process.StandardOutput), Pump(process.StandardError));
+        try
+        {
+            await process.WaitForExitAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+            try { process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { } // it exited meanwhile
+            await process.WaitForExitAsync(CancellationToken.None);
+            await pumps;
+            return AttemptResult.Failed(process.ExitCode, "Killed", $"Container '{name}' was stopped.");
+        }
+
+        await pumps;
+        return process.ExitCode == 0
+            ? AttemptResult.Ok
+            : AttemptResult.Failed(process.ExitCode, "Error", $"Container '{name}' exited with code {process.ExitCode}.");
+
+        async Task Pump(StreamReader reader)
+        {
+            while (await reader.ReadLineAsync(CancellationToken.None) is { } line)
+            {
+                log.Add(name, line);
+                foreach (var listener in listeners)
+                    listener.OnOutput(task, name, line);
+                logger.LogDebug("[{Task}/{Container}] {Line}", task.TaskName, name, line);
+            }
+        }
+    }
+
+    Dictionary<string, string> BuildEnvironment(RunTaskCommand command, string workDir, string outputFile)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in options.Value.InheritEnvironment)
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value)
+                environment[name] = value;
+        }
+
+        foreach (var (name, value) in command.Params)
+            environment[name] = value;
+        foreach (var (name, value) in command.SecretValues)
+        {
+            if (name == SecretKeys.Kubeconfig)
+            {
+                var path = Path.Combine(workDir, ".kubeconfig");
+                File.WriteAllText(path, value);
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                environment["KUBECONFIG"] = path;
+            }
+            else if (name != SecretKeys.UpdateToken && !SystemVariables.IsSystemVariable(name))
+            {
+                environment[name] = value;
+            }
+        }
+
+        // System variables last: nothing overrides them.
+        foreach (var (name, value) in SystemVariableValues.For(command, outputFile))
+            environment[name] = value;
+        if (command.SecretValues.TryGetValue(SecretKeys.UpdateToken, out var token))
+            environment[SystemVariables.UpdateToken] = token;
+        return environment;
+    }
+
+    IReadOnlyDictionary<string, string> ReadOutputs(string outputFile, LogBuffer log)
+    {
+        try
+        {
+            return TaskOutputs.Read(outputFile);
+        }
+        catch (InvalidDataException ex)
+        {
+            log.Add("mflow", ex.Message);
+            return new Dictionary<string, string>();
+        }
+    }
+
+    sealed record AttemptResult(bool Succeeded, int? ExitCode, string? Reason, string Message)
+    {
+        public static readonly AttemptResult Ok = new(true, 0, null, "Completed.");
+
+        public static AttemptResult Failed(int? exitCode, string reason, string message) => new(false, exitCode, reason, message);
+    }
+}

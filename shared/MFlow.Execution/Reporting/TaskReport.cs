@@ -1,0 +1,35 @@
+using MFlow.Contracts;
+
+namespace MFlow.Execution.Reporting;
+
+/// <summary>Which task an update is about.</summary>
+public sealed record TaskRef(Guid RunId, Guid TaskId, string TaskName, JobKind Kind, int Attempt)
+{
+    /// <summary>The task a command runs.</summary>
+    public static TaskRef Of(RunTaskCommand command) => new(command.RunId, command.TaskId, command.TaskName, command.Kind, command.Attempt);
+}
+
+/// <summary>What a worker observed about a task.</summary>
+public sealed record TaskReport(TaskState State)
+{
+    /// <summary>When the task started running.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it ended.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Exit code of the main container.</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>Short machine-readable reason.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Human-readable message.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>Last lines of output.</summary>
+    public string? LogTail { get; init; }
+
+    /// <summary>Named outputs.</summary>
+    public IReadOnlyDictionary<string, string> Outputs { get; init; } = new Dictionary<string, string>();
+}

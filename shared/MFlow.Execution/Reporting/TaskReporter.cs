@@ -1,0 +1,59 @@
+using MassTransit;
+using MFlow.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MFlow.Execution.Reporting;
+
+/// <summary>
+/// Publishes <see cref="TaskUpdated"/>. A report is the only trace of a task's outcome, so a publish
+/// that fails (the broker restarting) is retried for minutes rather than dropped.
+/// </summary>
+public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILogger<TaskReporter> logger)
+{
+    static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(10);
+
+    /// <summary>This worker instance's name.</summary>
+    public string Instance { get; } = options.Value.InstanceId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Publishes one transition.</summary>
+    public async Task ReportAsync(TaskRef task, TaskReport report, CancellationToken cancellationToken)
+    {
+        var update = new TaskUpdated
+        {
+            RunId = task.RunId,
+            TaskId = task.TaskId,
+            TaskName = task.TaskName,
+            Kind = task.Kind,
+            Attempt = task.Attempt,
+            Sequence = TaskSequence.Of(task.Attempt, report.State),
+            State = report.State,
+            Timestamp = DateTimeOffset.UtcNow,
+            StartedAt = report.StartedAt,
+            FinishedAt = report.FinishedAt,
+            ExitCode = report.ExitCode,
+            Reason = report.Reason,
+            Message = report.Message,
+            LogTail = report.LogTail,
+            Outputs = report.Outputs,
+            Worker = Instance,
+        };
+
+        var started = DateTime.UtcNow;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await bus.Publish(update, cancellationToken);
+                logger.LogInformation("Task {Task} ({TaskId}) attempt {Attempt}: {State}{Exit}",
+                    task.TaskName, task.TaskId, task.Attempt, report.State, report.ExitCode is { } code ? $" (exit {code})" : "");
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && DateTime.UtcNow - started < GiveUpAfter)
+            {
+                logger.LogWarning("Publishing {State} for task {TaskId} failed (attempt {Attempt}): {Error}", report.State, task.TaskId, attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, attempt))), cancellationToken);
+            }
+        }
+    }
+}

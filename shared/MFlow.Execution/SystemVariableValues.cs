@@ -1,0 +1,39 @@
+using MFlow.Contracts;
+
+namespace MFlow.Execution;
+
+/// <summary>The values of the system variables for a task: every executor injects exactly these.</summary>
+public static class SystemVariableValues
+{
+    /// <summary>Deploy params that also surface as system variables (mflow's _DEPLOY_ID, _WORKLOAD_KIND, ...).</summary>
+    public static readonly IReadOnlyDictionary<string, string> FromDeployParams = new Dictionary<string, string>
+    {
+        ["DEPLOY_ID"] = SystemVariables.DeployId,
+        ["SERVICE_NAME"] = SystemVariables.ServiceName,
+        ["WORKLOAD_KIND"] = SystemVariables.WorkloadKind,
+        ["WORKLOAD_NAME"] = SystemVariables.WorkloadName,
+    };
+
+    /// <summary>
+    /// The system variables of a task, except the update token (which executors deliver from a
+    /// secret store, never as a plain value).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> For(RunTaskCommand command, string outputFile)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SystemVariables.PipelineTaskId] = command.RunId.ToString(),
+            [SystemVariables.JobTaskId] = command.TaskId.ToString(),
+            [SystemVariables.JobTaskAttempt] = command.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [SystemVariables.JobId] = command.JobName,
+            [SystemVariables.OutputFile] = outputFile,
+        };
+        foreach (var (param, variable) in FromDeployParams)
+        {
+            if (command.Params.TryGetValue(param, out var value))
+                values[variable] = value;
+        }
+
+        return values;
+    }
+}
