@@ -1,9 +1,13 @@
 using MFlow.Aggregator.Extensions;
 using MFlow.Contracts;
 using MFlow.Execution;
+using MFlow.Execution.Kubernetes;
 using MFlow.Persistence;
 using MFlow.Scheduler.Extensions;
 using MFlow.ServiceDefaults;
+using MFlow.Workers.Build.Jobs;
+using MFlow.Workers.Deploy.Jobs;
+using MFlow.Workers.Vm.Jobs;
 
 namespace MFlow.Standalone;
 
@@ -16,6 +20,9 @@ public static class EmbeddedHost
 {
     /// <summary>Every job kind: this host runs a worker for each.</summary>
     public static readonly JobKind[] AllKinds = [JobKind.Build, JobKind.Deploy, JobKind.Vm];
+
+    /// <summary>The builders of every job kind's Kubernetes Job (used by render, and by the kubernetes executor).</summary>
+    public static IReadOnlyList<IJobBuilder> JobBuilders { get; } = [new KanikoJobBuilder(), new KubectlJobBuilder(), new AnsibleJobBuilder()];
 
     /// <summary>The configuration of the embedded default; environment variables (MFlow__...) still override it.</summary>
     public static Dictionary<string, string?> Defaults(string databasePath) => new()
@@ -35,7 +42,7 @@ public static class EmbeddedHost
         builder.AddServiceDefaults();
         builder.AddMFlowDatabase();
         builder.AddSchedulerServices();
-        builder.AddWorkerServices(AllKinds);
+        builder.AddWorkerServices(JobBuilders);
         builder.AddMFlowBus(bus =>
         {
             bus.AddSchedulerConsumers();

@@ -12,6 +12,9 @@ public sealed record CancelTask
     /// <summary>The task to cancel.</summary>
     public Guid TaskId { get; init; }
 
+    /// <summary>The task's name (part of its Job's name).</summary>
+    public string TaskName { get; init; } = "";
+
     /// <summary>The task's kind, which selects the worker.</summary>
     public JobKind Kind { get; init; }
 

@@ -1,11 +1,16 @@
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Execution.Consumers;
+using MFlow.Execution.Kubernetes;
 using MFlow.Execution.Local;
 using MFlow.Execution.Reporting;
+using MFlow.Kubernetes;
+using MFlow.Kubernetes.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace MFlow.Execution;
 
@@ -13,32 +18,38 @@ namespace MFlow.Execution;
 public static class WorkerExtensions
 {
     /// <summary>
-    /// Registers the workers for <paramref name="kinds"/>: options, the reporter, and each kind's
-    /// executor as configured by MFlow:Worker:Executor (<paramref name="executorFactories"/> supplies
-    /// executors other than "local", keyed by name).
+    /// Registers a worker for each builder's kind: options, the reporter, and each kind's executor as
+    /// MFlow:Worker:Executor says: "local" (host processes) or "kubernetes" (a Job per task, built by
+    /// the kind's <see cref="IJobBuilder"/>, tracked by a <see cref="JobTracker"/>).
     /// </summary>
-    public static IHostApplicationBuilder AddWorkerServices(
-        this IHostApplicationBuilder builder,
-        IReadOnlyCollection<JobKind> kinds,
-        IReadOnlyDictionary<string, Func<IServiceProvider, JobKind, ITaskExecutor>>? executorFactories = null)
+    public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder, IReadOnlyCollection<IJobBuilder> jobBuilders)
     {
+        var kinds = jobBuilders.Select(b => b.Kind).ToHashSet();
         builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection(WorkerOptions.Section));
-        builder.Services.AddSingleton(new HostedKinds(kinds.ToHashSet()));
+        builder.Services.AddSingleton(new HostedKinds(kinds));
         builder.Services.AddSingleton<TaskReporter>();
-        builder.Services.AddSingleton<LocalProcessExecutor>();
-        var executorName = builder.Configuration[$"{WorkerOptions.Section}:Executor"] ?? "local";
-        builder.Services.AddSingleton(provider =>
+        foreach (var jobBuilder in jobBuilders)
+            builder.Services.AddSingleton(jobBuilder);
+
+        var executor = (builder.Configuration[$"{WorkerOptions.Section}:Executor"] ?? "local").ToLowerInvariant();
+        switch (executor)
         {
-            var executors = kinds.ToDictionary(kind => kind, kind => executorName.Equals("local", StringComparison.OrdinalIgnoreCase)
-                ? provider.GetRequiredService<LocalProcessExecutor>()
-                : executorFactories?.GetValueOrDefault(executorName.ToLowerInvariant())?.Invoke(provider, kind)
-                    ?? throw new InvalidOperationException($"Unknown executor '{executorName}' (MFlow:Worker:Executor): expected local or kubernetes."));
-            return new TaskExecutors(executors);
-        });
+            case "local":
+                builder.Services.AddSingleton<LocalProcessExecutor>();
+                builder.Services.AddSingleton(provider => new TaskExecutors(
+                    kinds.ToDictionary(kind => kind, ITaskExecutor (_) => provider.GetRequiredService<LocalProcessExecutor>())));
+                break;
+            case "kubernetes":
+                AddKubernetesExecutor(builder, jobBuilders);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown executor '{executor}' (MFlow:Worker:Executor): expected local or kubernetes.");
+        }
+
         return builder;
     }
 
-    /// <summary>Registers the run-task consumer of each kind and the cancel consumer.</summary>
+    /// <summary>Registers the run-task consumer of each kind, the cancel consumer, and the client that asks the aggregator about outcomes.</summary>
     public static IBusRegistrationConfigurator AddWorkerConsumers(this IBusRegistrationConfigurator bus, IReadOnlyCollection<JobKind> kinds)
     {
         foreach (var kind in kinds)
@@ -58,6 +69,65 @@ public static class WorkerExtensions
         }
 
         bus.AddConsumer<CancelTaskConsumer, CancelTaskConsumerDefinition>();
+        bus.AddRequestClient<GetTaskOutcomes>();
         return bus;
+    }
+
+    static void AddKubernetesExecutor(IHostApplicationBuilder builder, IReadOnlyCollection<IJobBuilder> jobBuilders)
+    {
+        var options = builder.Configuration.GetSection(KubernetesExecutorOptions.Section).Get<KubernetesExecutorOptions>() ?? new KubernetesExecutorOptions();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<TaskCancellations>();
+        builder.Services.AddSingleton<IKubernetesClient>(provider =>
+        {
+            // A kubeconfig named in configuration, else the pod's service account, else $KUBECONFIG or ~/.kube/config.
+            var connection = options.Kubeconfig is { Length: > 0 } path
+                ? KubernetesConnection.FromKubeconfigFile(path, options.Context)
+                : KubernetesConnection.FromEnvironment(options.Context);
+            return new KubernetesClient(connection, new KubernetesClientOptions
+            {
+                RateLimitEnabled = options.QueriesPerSecond > 0,
+                QueriesPerSecond = Math.Max(1, options.QueriesPerSecond),
+                Burst = Math.Max(1, options.Burst),
+            }, provider.GetRequiredService<ILogger<KubernetesClient>>());
+        });
+
+        foreach (var jobBuilder in jobBuilders)
+        {
+            builder.Services.AddKeyedSingleton(jobBuilder.Kind, (provider, _) => new JobTracker(
+                provider.GetRequiredService<IKubernetesClient>(),
+                jobBuilder,
+                options,
+                WatchedNamespaces(options, provider.GetRequiredService<IKubernetesClient>()),
+                provider.GetRequiredService<TaskReporter>(),
+                provider.GetRequiredService<TaskCancellations>(),
+                provider.GetRequiredService<IRequestClient<GetTaskOutcomes>>(),
+                provider.GetRequiredService<ILogger<JobTracker>>()));
+            builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<JobTracker>(jobBuilder.Kind));
+        }
+
+        builder.Services.AddSingleton(provider => new TaskExecutors(jobBuilders.ToDictionary(
+            b => b.Kind,
+            ITaskExecutor (b) => new KubernetesJobExecutor(
+                provider.GetRequiredService<IKubernetesClient>(), b, options,
+                provider.GetRequiredService<TaskReporter>(), provider.GetRequiredService<TaskCancellations>(),
+                provider.GetRequiredService<ILogger<KubernetesJobExecutor>>()))));
+
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "kubernetes-watch",
+            provider => new JobTrackersSynced(jobBuilders.Select(b => provider.GetRequiredKeyedService<JobTracker>(b.Kind)).ToList()),
+            HealthStatus.Unhealthy,
+            ["ready"]));
+    }
+
+    static IReadOnlyList<string> WatchedNamespaces(KubernetesExecutorOptions options, IKubernetesClient client) =>
+        options.Namespaces.Count > 0 ? options.Namespaces : [options.Namespace ?? client.DefaultNamespace];
+
+    sealed class JobTrackersSynced(IReadOnlyList<JobTracker> trackers) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(trackers.All(t => t.Synced)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("Listing the Jobs to track has not finished yet."));
     }
 }

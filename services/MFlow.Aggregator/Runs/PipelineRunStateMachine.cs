@@ -180,6 +180,7 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
             {
                 RunId = run.CorrelationId,
                 TaskId = task.TaskId,
+                TaskName = task.Name,
                 Kind = task.Kind,
                 Attempt = task.Attempt,
                 Target = task.Target,

@@ -1,6 +1,7 @@
 using MFlow.Contracts;
 using MFlow.Execution;
 using MFlow.ServiceDefaults;
+using MFlow.Workers.Build.Jobs;
 
 namespace MFlow.Workers.Build.Extensions;
 
@@ -13,7 +14,7 @@ public static class BuildWorkerExtensions
     /// <summary>The build worker as its own service: executor, consumers, bus.</summary>
     public static IHostApplicationBuilder AddBuildWorker(this IHostApplicationBuilder builder)
     {
-        builder.AddWorkerServices([Kind]);
+        builder.AddWorkerServices([new KanikoJobBuilder()]);
         builder.AddMFlowBus(bus => bus.AddWorkerConsumers([Kind]));
         return builder;
     }

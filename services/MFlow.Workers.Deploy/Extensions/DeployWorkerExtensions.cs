@@ -1,6 +1,7 @@
 using MFlow.Contracts;
 using MFlow.Execution;
 using MFlow.ServiceDefaults;
+using MFlow.Workers.Deploy.Jobs;
 
 namespace MFlow.Workers.Deploy.Extensions;
 
@@ -13,7 +14,7 @@ public static class DeployWorkerExtensions
     /// <summary>The deploy worker as its own service: executor, consumers, bus.</summary>
     public static IHostApplicationBuilder AddDeployWorker(this IHostApplicationBuilder builder)
     {
-        builder.AddWorkerServices([Kind]);
+        builder.AddWorkerServices([new KubectlJobBuilder()]);
         builder.AddMFlowBus(bus => bus.AddWorkerConsumers([Kind]));
         return builder;
     }

@@ -1,6 +1,7 @@
 using MFlow.Contracts;
 using MFlow.Execution;
 using MFlow.ServiceDefaults;
+using MFlow.Workers.Vm.Jobs;
 
 namespace MFlow.Workers.Vm.Extensions;
 
@@ -13,7 +14,7 @@ public static class VmWorkerExtensions
     /// <summary>The vm worker as its own service: executor, consumers, bus.</summary>
     public static IHostApplicationBuilder AddVmWorker(this IHostApplicationBuilder builder)
     {
-        builder.AddWorkerServices([Kind]);
+        builder.AddWorkerServices([new AnsibleJobBuilder()]);
         builder.AddMFlowBus(bus => bus.AddWorkerConsumers([Kind]));
         return builder;
     }

@@ -106,6 +106,8 @@ public sealed class LocalProcessExecutor(
 
         // The worker may be stopping: the final report must still go out.
         using var reportTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        log.Dispose();
+        await reporter.PublishLogAsync(task, await ReadLogAsync(log.LogFile), truncated: new FileInfo(log.LogFile).Length > TaskLogCaptured.MaxLength, reportTimeout.Token);
         await reporter.ReportAsync(task, report with { StartedAt = startedAt, LogTail = log.Tail(), Outputs = outputs }, reportTimeout.Token);
 
         static TaskReport Finished(TaskState state, int? exitCode, string? reason, string message) =>
@@ -228,6 +230,19 @@ public sealed class LocalProcessExecutor(
         if (command.SecretValues.TryGetValue(SecretKeys.UpdateToken, out var token))
             environment[SystemVariables.UpdateToken] = token;
         return environment;
+    }
+
+    static async Task<string> ReadLogAsync(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            return "";
+        if (info.Length <= TaskLogCaptured.MaxLength)
+            return await File.ReadAllTextAsync(path);
+        await using var stream = info.OpenRead();
+        stream.Seek(-TaskLogCaptured.MaxLength, SeekOrigin.End);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
     }
 
     IReadOnlyDictionary<string, string> ReadOutputs(string outputFile, LogBuffer log)

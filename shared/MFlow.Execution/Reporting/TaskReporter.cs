@@ -16,6 +16,19 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
     /// <summary>This worker instance's name.</summary>
     public string Instance { get; } = options.Value.InstanceId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
+    /// <summary>Publishes a finished attempt's log, so MFlow can serve it after the pod or process is gone.</summary>
+    public Task PublishLogAsync(TaskRef task, string log, bool truncated, CancellationToken cancellationToken)
+    {
+        if (log.Length > TaskLogCaptured.MaxLength)
+        {
+            log = log[^TaskLogCaptured.MaxLength..];
+            truncated = true;
+        }
+
+        var captured = new TaskLogCaptured { RunId = task.RunId, TaskId = task.TaskId, TaskName = task.TaskName, Attempt = task.Attempt, Log = log, Truncated = truncated };
+        return PublishWithRetryAsync(captured, $"log of task {task.TaskId}", cancellationToken);
+    }
+
     /// <summary>Publishes one transition.</summary>
     public async Task ReportAsync(TaskRef task, TaskReport report, CancellationToken cancellationToken)
     {
@@ -39,19 +52,25 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
             Worker = Instance,
         };
 
+        await PublishWithRetryAsync(update, $"{report.State} of task {task.TaskId}", cancellationToken);
+        logger.LogInformation("Task {Task} ({TaskId}) attempt {Attempt}: {State}{Exit}",
+            task.TaskName, task.TaskId, task.Attempt, report.State, report.ExitCode is { } code ? $" (exit {code})" : "");
+    }
+
+    async Task PublishWithRetryAsync<T>(T message, string what, CancellationToken cancellationToken)
+        where T : class
+    {
         var started = DateTime.UtcNow;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await bus.Publish(update, cancellationToken);
-                logger.LogInformation("Task {Task} ({TaskId}) attempt {Attempt}: {State}{Exit}",
-                    task.TaskName, task.TaskId, task.Attempt, report.State, report.ExitCode is { } code ? $" (exit {code})" : "");
+                await bus.Publish(message, cancellationToken);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException && DateTime.UtcNow - started < GiveUpAfter)
             {
-                logger.LogWarning("Publishing {State} for task {TaskId} failed (attempt {Attempt}): {Error}", report.State, task.TaskId, attempt, ex.Message);
+                logger.LogWarning("Publishing the {What} failed (attempt {Attempt}): {Error}", what, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, attempt))), cancellationToken);
             }
         }

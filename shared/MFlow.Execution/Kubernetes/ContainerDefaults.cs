@@ -1,0 +1,107 @@
+using MFlow.Contracts;
+using MFlow.Kubernetes.Models;
+
+namespace MFlow.Execution.Kubernetes;
+
+/// <summary>The pieces every builder reuses: custom containers, secure defaults, mounts of the task's Secret.</summary>
+public static class ContainerDefaults
+{
+    /// <summary>Where a task writes its outputs (NAME=value lines, at most 4 KB): the termination message file.</summary>
+    public const string OutputFile = "/dev/termination-log";
+
+    /// <summary>The unprivileged user tasks run as where their tool allows it.</summary>
+    public const long NonRootUser = 65532;
+
+    /// <summary>The shared working directory of a task's containers.</summary>
+    public const string WorkspacePath = "/workspace";
+
+    /// <summary>The workspace volume's name.</summary>
+    public const string WorkspaceVolume = "workspace";
+
+    /// <summary>Where a target cluster's kubeconfig is mounted.</summary>
+    public const string KubeconfigPath = "/etc/mflow/kubeconfig/config";
+
+    /// <summary>A container that runs as an unprivileged user, cannot gain privileges and holds no capabilities.</summary>
+    public static SecurityContext Restricted(long user = NonRootUser) => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = user,
+        RunAsGroup = user,
+        AllowPrivilegeEscalation = false,
+        Capabilities = new Capabilities { Drop = ["ALL"] },
+        SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" },
+    };
+
+    /// <summary>The pod-level context matching <see cref="Restricted"/>: files in volumes readable by the task's group.</summary>
+    public static PodSecurityContext RestrictedPod(long user = NonRootUser) => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = user,
+        RunAsGroup = user,
+        FsGroup = user,
+        SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" },
+    };
+
+    /// <summary>Requests and limits.</summary>
+    public static ResourceRequirements Resources(string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit) => new()
+    {
+        Requests = new() { ["cpu"] = cpuRequest, ["memory"] = memoryRequest },
+        Limits = new() { ["cpu"] = cpuLimit, ["memory"] = memoryLimit },
+    };
+
+    /// <summary>An emptyDir workspace volume.</summary>
+    public static Volume Workspace() => new() { Name = WorkspaceVolume, EmptyDir = new EmptyDirVolumeSource() };
+
+    /// <summary>
+    /// The Job for a task that gives its containers itself (any kind): they run as given, as an
+    /// unprivileged user, sharing an emptyDir workspace; outputs are NAME=value lines in $_OUTPUT_FILE.
+    /// </summary>
+    public static KindJobSpec Custom(RunTaskCommand command)
+    {
+        var main = command.Container ?? throw new TaskParamException("container", "The task gives no container to run.");
+        return new KindJobSpec
+        {
+            Main = FromSpec(main, "main"),
+            InitContainers = command.InitContainers.Select((c, i) => FromSpec(c, $"init-{i + 1}")).ToList(),
+            Volumes = [Workspace()],
+            PodSecurity = RestrictedPod(),
+            Mode = "custom",
+        };
+    }
+
+    /// <summary>A container from a task's spec: argv as given, never through a shell.</summary>
+    public static Container FromSpec(ContainerSpec spec, string defaultName)
+    {
+        if (string.IsNullOrWhiteSpace(spec.Image))
+            throw new TaskParamException("container.image", "A container needs an image.");
+        return new Container
+        {
+            Name = spec.Name ?? defaultName,
+            Image = spec.Image,
+            Command = spec.Command.Count > 0 ? [.. spec.Command] : null,
+            Args = spec.Args.Count > 0 ? [.. spec.Args] : null,
+            WorkingDir = spec.WorkingDir is { Length: > 0 } dir ? (dir.StartsWith('/') ? dir : $"{WorkspacePath}/{dir}") : WorkspacePath,
+            Env = spec.Env.Where(e => !SystemVariables.IsSystemVariable(e.Key)).Select(e => new EnvVar(e.Key, e.Value)).ToList(),
+            VolumeMounts = [new VolumeMount { Name = WorkspaceVolume, MountPath = WorkspacePath }],
+            Resources = Resources("100m", "128Mi", "1", "512Mi"),
+            SecurityContext = Restricted(),
+        };
+    }
+
+    /// <summary>Reads NAME=value lines (what custom containers write to $_OUTPUT_FILE).</summary>
+    public static IReadOnlyDictionary<string, string> ReadNameValueLines(string? text)
+    {
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in (text ?? "").Split('\n'))
+        {
+            var separator = line.IndexOf('=');
+            if (separator <= 0)
+                continue;
+            var name = line[..separator].Trim();
+            if (name.Length > 0 && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+                outputs[name] = line[(separator + 1)..].TrimEnd('\r');
+        }
+
+        return outputs;
+    }
+}

@@ -1,0 +1,349 @@
+using System.Threading.Channels;
+using MassTransit;
+using MFlow.Contracts;
+using MFlow.Execution.Reporting;
+using MFlow.Kubernetes;
+using MFlow.Kubernetes.Errors;
+using MFlow.Kubernetes.Models;
+using MFlow.Kubernetes.Watching;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MFlow.Execution.Kubernetes;
+
+/// <summary>
+/// Follows every Job of one kind (and their pods) with one list+watch per namespace, and turns what
+/// it sees into <see cref="TaskUpdated"/> through <see cref="TaskStatusMapper"/>. No per-task polling:
+/// a watch broken by a dropped connection resumes from the last resourceVersion, a 410 Gone relists
+/// and reconciles. After a restart, Jobs that finished meanwhile are reported once: the aggregator is
+/// asked which outcomes it already has.
+/// </summary>
+public sealed class JobTracker(
+    IKubernetesClient client,
+    IJobBuilder builder,
+    KubernetesExecutorOptions options,
+    IReadOnlyList<string> namespaces,
+    TaskReporter reporter,
+    TaskCancellations cancellations,
+    IRequestClient<GetTaskOutcomes> outcomes,
+    ILogger<JobTracker> logger) : BackgroundService
+{
+    /// <summary>How many of a task's last log lines go into its terminal TaskUpdated.</summary>
+    public const int LogTailLines = 20;
+
+    /// <summary>How many lines of a finished task's log are kept (at most <see cref="TaskLogCaptured.MaxLength"/> characters).</summary>
+    public const int MaxLogLines = 10_000;
+
+    readonly Channel<TrackerEvent> _events = Channel.CreateUnbounded<TrackerEvent>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Dictionary<string, Tracked> _jobs = [];
+    readonly Dictionary<string, Pod> _pods = [];
+    readonly HashSet<string> _syncedNamespaces = [];
+    readonly string _selector = TaskLabels.SelectorFor(builder.Kind);
+    CancellationToken _stopping;
+
+    /// <summary>Becomes true once every namespace was listed (used by readiness and tests).</summary>
+    public bool Synced { get; private set; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        var watchers = namespaces.SelectMany(ns => new[] { WatchPodsAsync(ns, stoppingToken), WatchJobsAsync(ns, stoppingToken) }).ToList();
+        try
+        {
+            await foreach (var next in _events.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await HandleAsync(next);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Tracking {Kind} Jobs: handling {Event} failed", builder.Kind, next.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(watchers.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
+        await Task.WhenAll(_jobs.Values.Select(t => t.Work.ContinueWith(_ => { }, TaskScheduler.Default)));
+    }
+
+    async Task WatchJobsAsync(string @namespace, CancellationToken cancellationToken)
+    {
+        await foreach (var change in ListWatcher.ForJobs(client, @namespace, _selector, logger: logger).RunAsync(cancellationToken))
+            _events.Writer.TryWrite(new JobEvent(@namespace, change));
+    }
+
+    async Task WatchPodsAsync(string @namespace, CancellationToken cancellationToken)
+    {
+        await foreach (var change in ListWatcher.ForPods(client, @namespace, _selector, logger: logger).RunAsync(cancellationToken))
+            _events.Writer.TryWrite(new PodEvent(@namespace, change));
+    }
+
+    async Task HandleAsync(TrackerEvent next)
+    {
+        switch (next)
+        {
+            case JobEvent { Change.Type: ListWatchEventType.Synced } synced:
+                await OnJobsSyncedAsync(synced.Namespace, synced.Change.Items);
+                break;
+            case JobEvent { Change.Type: ListWatchEventType.Deleted, Change.Object: { } job }:
+                OnJobDeleted(Key(job));
+                break;
+            case JobEvent { Change.Object: { } job }:
+                Upsert(job, initialSync: false);
+                break;
+            case PodEvent { Change.Type: ListWatchEventType.Synced } synced:
+                foreach (var key in _pods.Keys.Where(k => k.StartsWith(synced.Namespace + "/", StringComparison.Ordinal)).ToList())
+                    _pods.Remove(key);
+                foreach (var pod in synced.Change.Items)
+                    RememberPod(pod);
+                foreach (var tracked in _jobs.Values.Where(t => t.Namespace == synced.Namespace).ToList())
+                    Evaluate(tracked);
+                break;
+            case PodEvent { Change.Object: { } pod } changed:
+                // A deleted pod's last state is still the best account of its attempt: keep it.
+                if (RememberPod(pod) is { } jobKey && _jobs.TryGetValue(jobKey, out var owner))
+                    Evaluate(owner);
+                _ = changed;
+                break;
+            case GraceExpired expired when _jobs.TryGetValue(expired.Key, out var late):
+                late.GraceExpired = true;
+                Evaluate(late);
+                break;
+            case OutcomesChecked checkedOutcomes:
+                foreach (var key in checkedOutcomes.Keys)
+                {
+                    if (!_jobs.TryGetValue(key, out var tracked))
+                        continue;
+                    tracked.AwaitingOutcomeCheck = false;
+                    if (checkedOutcomes.Recorded.Contains(key))
+                        tracked.Finalized = true;
+                    Evaluate(tracked);
+                }
+
+                break;
+        }
+    }
+
+    async Task OnJobsSyncedAsync(string @namespace, IReadOnlyList<Job> jobs)
+    {
+        var firstSync = _syncedNamespaces.Add(@namespace);
+        var present = jobs.Select(Key).ToHashSet();
+        foreach (var gone in _jobs.Keys.Where(k => k.StartsWith(@namespace + "/", StringComparison.Ordinal) && !present.Contains(k)).ToList())
+            OnJobDeleted(gone); // deleted while the watch was down
+
+        foreach (var job in jobs)
+            Upsert(job, firstSync);
+        Synced = _syncedNamespaces.Count == namespaces.Count;
+
+        if (firstSync)
+        {
+            var unknown = _jobs.Values.Where(t => t.AwaitingOutcomeCheck).ToList();
+            if (unknown.Count > 0)
+                _ = CheckOutcomesAsync(unknown);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    // Jobs that had finished before this process saw them: ask the aggregator whether their outcome
+    // is recorded already (reported by this worker's previous life). If it does not answer, report
+    // anyway: a duplicate is harmless to the saga, silence is not.
+    async Task CheckOutcomesAsync(IReadOnlyList<Tracked> unknown)
+    {
+        var keys = unknown.Select(t => t.Key).ToList();
+        var recorded = new HashSet<string>();
+        try
+        {
+            var request = new GetTaskOutcomes
+            {
+                Tasks = unknown.Select(t => new TaskAttemptRef { RunId = t.Task.RunId, TaskId = t.Task.TaskId, Attempt = t.Task.Attempt }).ToList(),
+            };
+            var response = await outcomes.GetResponse<TaskOutcomes>(request, _stopping, RequestTimeout.After(s: 15));
+            var done = response.Message.Recorded.Select(r => (r.TaskId, r.Attempt)).ToHashSet();
+            recorded = unknown.Where(t => done.Contains((t.Task.TaskId, t.Task.Attempt))).Select(t => t.Key).ToHashSet();
+            logger.LogInformation("{Count} {Kind} Jobs finished while this worker was away; {Recorded} were already reported", unknown.Count, builder.Kind, recorded.Count);
+        }
+        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException)
+        {
+            logger.LogWarning("The aggregator did not say which finished Jobs were reported ({Error}); reporting them all", ex.Message);
+        }
+
+        _events.Writer.TryWrite(new OutcomesChecked(keys, recorded));
+    }
+
+    void Upsert(Job job, bool initialSync)
+    {
+        var key = Key(job);
+        if (!_jobs.TryGetValue(key, out var tracked))
+        {
+            if (TaskLabels.TaskOf(job) is not { } task)
+                return;
+            tracked = new Tracked(key, job.Metadata.Namespace!, job.Metadata.Name!, task, job);
+            _jobs[key] = tracked;
+            if (initialSync && TaskStatusMapper.Map(job, null).IsTerminal)
+                tracked.AwaitingOutcomeCheck = true;
+        }
+
+        tracked.Job = job;
+        Evaluate(tracked);
+    }
+
+    void OnJobDeleted(string key)
+    {
+        if (!_jobs.Remove(key, out var tracked))
+            return;
+        _pods.Remove(key);
+        if (tracked.Finalized)
+        {
+            cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
+            return;
+        }
+
+        // Deleted before it finished: cancelled (by MFlow or by someone with kubectl).
+        tracked.Finalized = true;
+        var reason = cancellations.ReasonFor(tracked.Task.TaskId, tracked.Task.Attempt) ?? "The task's Job was deleted before it finished.";
+        Chain(tracked, async () =>
+        {
+            await reporter.ReportAsync(tracked.Task, new TaskReport(TaskState.Cancelled) { FinishedAt = DateTimeOffset.UtcNow, Reason = "Cancelled", Message = reason }, _stopping);
+            cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
+        });
+    }
+
+    void Evaluate(Tracked tracked)
+    {
+        if (tracked.Finalized)
+            return;
+
+        _pods.TryGetValue(tracked.Key, out var pod);
+        var observed = TaskStatusMapper.Map(tracked.Job, pod);
+        if (observed.IsTerminal)
+        {
+            if (tracked.AwaitingOutcomeCheck)
+                return;
+            if (!observed.PodSettled && !tracked.GraceExpired)
+            {
+                // The Job's verdict came in before its pod's final state on the other watch; give the pod a moment.
+                if (!tracked.GraceStarted)
+                {
+                    tracked.GraceStarted = true;
+                    _ = Task.Delay(options.PodStatusGrace, _stopping).ContinueWith(
+                        t => _events.Writer.TryWrite(new GraceExpired(tracked.Key)), TaskContinuationOptions.OnlyOnRanToCompletion);
+                }
+
+                return;
+            }
+
+            tracked.Finalized = true;
+            Chain(tracked, () => ReportFinalAsync(tracked, observed));
+            return;
+        }
+
+        if (Rank(observed.State) > Rank(tracked.Reported) || (observed.State == tracked.Reported && observed.Reason != tracked.ReportedReason && observed.Reason is not null))
+        {
+            tracked.Reported = observed.State;
+            tracked.ReportedReason = observed.Reason;
+            var report = new TaskReport(observed.State) { StartedAt = observed.StartedAt, Reason = observed.Reason, Message = observed.Message };
+            Chain(tracked, () => reporter.ReportAsync(tracked.Task, report, _stopping));
+        }
+    }
+
+    async Task ReportFinalAsync(Tracked tracked, ObservedTask observed)
+    {
+        string? log = null;
+        if (observed.PodName is { } podName)
+        {
+            try
+            {
+                log = await client.ReadPodLogAsync(tracked.Namespace, podName, new PodLogOptions
+                {
+                    Container = tracked.Job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name,
+                    TailLines = MaxLogLines,
+                    LimitBytes = TaskLogCaptured.MaxLength,
+                }, _stopping);
+            }
+            catch (KubernetesApiException ex)
+            {
+                logger.LogInformation("No log for {Job}: {Error}", tracked.Name, ex.Message);
+            }
+        }
+
+        if (log is not null)
+        {
+            var truncated = log.Length >= TaskLogCaptured.MaxLength || log.Count(c => c == '\n') >= MaxLogLines;
+            await reporter.PublishLogAsync(tracked.Task, log, truncated, _stopping);
+        }
+
+        var outputs = builder.ReadOutputs(tracked.Job, observed.TerminationMessage);
+        await reporter.ReportAsync(tracked.Task, new TaskReport(observed.State)
+        {
+            StartedAt = observed.StartedAt,
+            FinishedAt = observed.FinishedAt ?? DateTimeOffset.UtcNow,
+            ExitCode = observed.ExitCode,
+            Reason = observed.Reason,
+            Message = observed.Message,
+            LogTail = log is null ? null : Tail(log),
+            Outputs = outputs,
+        }, _stopping);
+        cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
+    }
+
+    string? RememberPod(Pod pod)
+    {
+        var jobName = pod.Metadata.Labels?.GetValueOrDefault("batch.kubernetes.io/job-name") ?? pod.Metadata.Labels?.GetValueOrDefault("job-name");
+        if (jobName is null)
+            return null;
+        var key = $"{pod.Metadata.Namespace}/{jobName}";
+        // The newest pod of a Job is its current try; an older one's events change nothing.
+        if (_pods.TryGetValue(key, out var known) && known.Metadata.Name != pod.Metadata.Name
+            && (known.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue) > (pod.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue))
+            return key;
+        _pods[key] = pod;
+        return key;
+    }
+
+    // Reports of one task go out in the order they were decided.
+    static void Chain(Tracked tracked, Func<Task> work) =>
+        tracked.Work = tracked.Work.ContinueWith(_ => work(), TaskScheduler.Default).Unwrap();
+
+    static string Tail(string log)
+    {
+        var lines = log.TrimEnd('\n').Split('\n');
+        var tail = string.Join('\n', lines.Skip(Math.Max(0, lines.Length - LogTailLines)));
+        return tail.Length <= 4096 ? tail : tail[^4096..];
+    }
+
+    static int Rank(TaskState? state) => state switch { null => 0, TaskState.Pending => 1, TaskState.Running => 2, _ => 3 };
+
+    static string Key(Job job) => $"{job.Metadata.Namespace}/{job.Metadata.Name}";
+
+    sealed class Tracked(string key, string @namespace, string name, TaskRef task, Job job)
+    {
+        public string Key { get; } = key;
+        public string Namespace { get; } = @namespace;
+        public string Name { get; } = name;
+        public TaskRef Task { get; } = task;
+        public Job Job { get; set; } = job;
+        public TaskState? Reported { get; set; }
+        public string? ReportedReason { get; set; }
+        public bool Finalized { get; set; }
+        public bool GraceStarted { get; set; }
+        public bool GraceExpired { get; set; }
+        public bool AwaitingOutcomeCheck { get; set; }
+        public Task Work { get; set; } = System.Threading.Tasks.Task.CompletedTask;
+    }
+
+    abstract record TrackerEvent;
+
+    sealed record JobEvent(string Namespace, ListWatchEvent<Job> Change) : TrackerEvent;
+
+    sealed record PodEvent(string Namespace, ListWatchEvent<Pod> Change) : TrackerEvent;
+
+    sealed record GraceExpired(string Key) : TrackerEvent;
+
+    sealed record OutcomesChecked(IReadOnlyList<string> Keys, IReadOnlySet<string> Recorded) : TrackerEvent;
+}

@@ -1,0 +1,54 @@
+namespace MFlow.Execution.Kubernetes;
+
+/// <summary>The Kubernetes executor's settings, bound from "MFlow:Kubernetes".</summary>
+public sealed class KubernetesExecutorOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "MFlow:Kubernetes";
+
+    /// <summary>A kubeconfig file; when unset, the service account of the pod the worker runs in (or $KUBECONFIG).</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>The kubeconfig context to use; default: its current context.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>The namespace a task's Job goes to when the task names none; default: the connection's.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>
+    /// The namespaces this worker may run Jobs in and watches (one list+watch each). A task asking for
+    /// another namespace fails before anything is created. Default: just <see cref="Namespace"/>.
+    /// </summary>
+    public List<string> Namespaces { get; set; } = [];
+
+    /// <summary>How long a finished Job (and its pod, Secret, ConfigMap) stays for inspection.</summary>
+    public int TtlSecondsAfterFinished { get; set; } = 3600;
+
+    /// <summary>Client-side rate limit on API requests (queries per second; 0 disables it).</summary>
+    public double QueriesPerSecond { get; set; } = 50;
+
+    /// <summary>Burst above the rate limit.</summary>
+    public int Burst { get; set; } = 100;
+
+    /// <summary>Images the built-in job kinds run.</summary>
+    public JobImages Images { get; set; } = new();
+
+    /// <summary>How long the tracker waits for a finished Job's pod status (for its exit code and outputs) before reading it directly.</summary>
+    public TimeSpan PodStatusGrace { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>The images of the built-in job kinds; pin them by digest in production.</summary>
+public sealed class JobImages
+{
+    /// <summary>Clones the source of a build.</summary>
+    public string Git { get; set; } = "alpine/git:2.47.2";
+
+    /// <summary>The kaniko executor.</summary>
+    public string Kaniko { get; set; } = "gcr.io/kaniko-project/executor:v1.23.2";
+
+    /// <summary>kubectl for deploys.</summary>
+    public string Kubectl { get; set; } = "bitnami/kubectl:1.31.4";
+
+    /// <summary>Ansible for VM roll-outs.</summary>
+    public string Ansible { get; set; } = "alpine/ansible:2.18.1";
+}

@@ -1,0 +1,124 @@
+using MFlow.Contracts;
+using MFlow.Execution.Reporting;
+using MFlow.Kubernetes;
+using MFlow.Kubernetes.Errors;
+using MFlow.Kubernetes.Models;
+using Microsoft.Extensions.Logging;
+
+namespace MFlow.Execution.Kubernetes;
+
+/// <summary>
+/// The <c>kubernetes</c> executor for one job kind: creates the task's Job (then its Secret and
+/// ConfigMap, owned by the Job) and returns; its <see cref="JobTracker"/> reports from there. The
+/// Job's name is deterministic, so a redelivered command finds it (409) and adopts it.
+/// </summary>
+public sealed class KubernetesJobExecutor(
+    IKubernetesClient client,
+    IJobBuilder builder,
+    KubernetesExecutorOptions options,
+    TaskReporter reporter,
+    TaskCancellations cancellations,
+    ILogger<KubernetesJobExecutor> logger) : ITaskExecutor
+{
+    /// <summary>The namespace a task without one goes to.</summary>
+    public string DefaultNamespace { get; } = options.Namespace ?? client.DefaultNamespace;
+
+    /// <inheritdoc />
+    public async Task ExecuteAsync(RunTaskCommand command, CancellationToken cancellationToken)
+    {
+        var task = TaskRef.Of(command);
+        var @namespace = command.Target.Namespace ?? DefaultNamespace;
+        if (!IsManaged(@namespace))
+        {
+            await FailAsync(task, "NamespaceNotManaged", $"This worker does not run Jobs in namespace '{@namespace}' (MFlow:Kubernetes:Namespaces).", cancellationToken);
+            return;
+        }
+
+        if (cancellations.ReasonFor(command.TaskId, command.Attempt) is { } reason)
+        {
+            await reporter.ReportAsync(task, new TaskReport(TaskState.Cancelled) { FinishedAt = DateTimeOffset.UtcNow, Reason = "Cancelled", Message = reason }, cancellationToken);
+            return;
+        }
+
+        TaskManifests manifests;
+        try
+        {
+            manifests = TaskManifestFactory.Build(command, builder, @namespace, options);
+        }
+        catch (TaskParamException ex)
+        {
+            await FailAsync(task, "InvalidParams", ex.Message, cancellationToken);
+            return;
+        }
+
+        Job job;
+        var adopted = false;
+        try
+        {
+            job = await client.CreateJobAsync(@namespace, manifests.Job, cancellationToken);
+        }
+        catch (AlreadyExistsException)
+        {
+            // A redelivered command (or a retry after a lost answer): the Job is ours; adopt it.
+            job = await client.GetJobAsync(@namespace, manifests.Job.Metadata.Name!, cancellationToken);
+            adopted = true;
+        }
+        catch (InvalidException ex)
+        {
+            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job: {ex.Message}", cancellationToken);
+            return;
+        }
+        catch (ForbiddenException ex)
+        {
+            await FailAsync(task, "Forbidden", $"The worker may not create Jobs in namespace '{@namespace}': {ex.Message}", cancellationToken);
+            return;
+        }
+
+        if (manifests.Secret is { } secret)
+            await CreateOwnedAsync(secret, job, adopted, (ns, s, ct) => client.CreateSecretAsync(ns, (Secret)s, ct), cancellationToken);
+        if (manifests.ConfigMap is { } configMap)
+            await CreateOwnedAsync(configMap, job, adopted, (ns, c, ct) => client.CreateConfigMapAsync(ns, (ConfigMap)c, ct), cancellationToken);
+
+        logger.LogInformation("Task {Task} attempt {Attempt}: Job {Namespace}/{Job} {Outcome}",
+            command.TaskName, command.Attempt, @namespace, job.Metadata.Name, adopted ? "adopted" : "created");
+    }
+
+    /// <inheritdoc />
+    public async Task CancelAsync(CancelTask command, CancellationToken cancellationToken)
+    {
+        var reason = string.IsNullOrWhiteSpace(command.Reason) ? "The task was cancelled." : $"Cancelled: {command.Reason}";
+        cancellations.Record(command.TaskId, command.Attempt, reason);
+        var @namespace = command.Target.Namespace ?? DefaultNamespace;
+        var name = TaskLabels.JobNameFor(command.Kind, command.TaskId, command.Attempt, command.TaskName);
+        try
+        {
+            await client.DeleteJobAsync(@namespace, name, PropagationPolicy.Background, cancellationToken);
+            logger.LogInformation("Deleted Job {Namespace}/{Job}: {Reason}", @namespace, name, reason);
+        }
+        catch (NotFoundException)
+        {
+            // Not created yet (the cancellation is remembered) or already gone.
+        }
+    }
+
+    bool IsManaged(string @namespace) => options.Namespaces.Count == 0 ? @namespace == DefaultNamespace : options.Namespaces.Contains(@namespace);
+
+    async Task CreateOwnedAsync(KubernetesObject owned, Job job, bool adopted, Func<string, KubernetesObject, CancellationToken, Task> create, CancellationToken cancellationToken)
+    {
+        TaskManifestFactory.OwnBy(owned, job);
+        try
+        {
+            await create(job.Metadata.Namespace!, owned, cancellationToken);
+        }
+        catch (AlreadyExistsException) when (adopted)
+        {
+            // Created by the first delivery.
+        }
+    }
+
+    Task FailAsync(TaskRef task, string reason, string message, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Task {Task} attempt {Attempt} cannot run: {Message}", task.TaskName, task.Attempt, message);
+        return reporter.ReportAsync(task, new TaskReport(TaskState.Failed) { FinishedAt = DateTimeOffset.UtcNow, Reason = reason, Message = message }, cancellationToken);
+    }
+}

@@ -1,0 +1,87 @@
+using MFlow.Contracts;
+using MFlow.Kubernetes.Models;
+using MFlow.Kubernetes.Naming;
+
+namespace MFlow.Execution.Kubernetes;
+
+/// <summary>The labels and annotations that tie a Job (and its pods, Secret, ConfigMap) to its run and task.</summary>
+public static class TaskLabels
+{
+    /// <summary>The label every object MFlow creates carries.</summary>
+    public const string ManagedBy = "app.kubernetes.io/managed-by";
+
+    /// <summary>The value of <see cref="ManagedBy"/>.</summary>
+    public const string ManagedByValue = "mflow";
+
+    /// <summary>The run the task belongs to.</summary>
+    public const string RunId = "mflow.dev/run-id";
+
+    /// <summary>The task.</summary>
+    public const string TaskId = "mflow.dev/task-id";
+
+    /// <summary>The job kind, which selects the worker that tracks it.</summary>
+    public const string Kind = "mflow.dev/kind";
+
+    /// <summary>The attempt.</summary>
+    public const string Attempt = "mflow.dev/attempt";
+
+    /// <summary>Annotation: the task's name.</summary>
+    public const string TaskName = "mflow.dev/task-name";
+
+    /// <summary>Annotation: the job (definition) the task runs.</summary>
+    public const string JobName = "mflow.dev/job";
+
+    /// <summary>Annotation: how the kind's builder built the Job (it reads the outputs back the same way).</summary>
+    public const string BuildMode = "mflow.dev/build-mode";
+
+    /// <summary>Annotation a deploy task leaves on the workload it changed (mflow's task.mflow.../id).</summary>
+    public const string WorkloadTaskAnnotation = "task.mflow.dev/id";
+
+    /// <summary>The labels of a task's objects.</summary>
+    public static Dictionary<string, string> For(RunTaskCommand command) => new()
+    {
+        [ManagedBy] = ManagedByValue,
+        [RunId] = command.RunId.ToString(),
+        [TaskId] = command.TaskId.ToString(),
+        [Kind] = KindValue(command.Kind),
+        [Attempt] = command.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The label value of a kind.</summary>
+    public static string KindValue(JobKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>Selects every object of one kind's tasks.</summary>
+    public static string SelectorFor(JobKind kind) =>
+        new LabelSelectorBuilder().Equal(ManagedBy, ManagedByValue).Equal(Kind, KindValue(kind)).Build();
+
+    /// <summary>The task a Job runs, read back from its labels and annotations; null for a Job that is not a task's.</summary>
+    public static Reporting.TaskRef? TaskOf(KubernetesObject job)
+    {
+        var labels = job.Metadata.Labels;
+        if (labels is null
+            || !labels.TryGetValue(RunId, out var runId) || !Guid.TryParse(runId, out var run)
+            || !labels.TryGetValue(TaskId, out var taskId) || !Guid.TryParse(taskId, out var task)
+            || !labels.TryGetValue(Kind, out var kind) || !Enum.TryParse<JobKind>(kind, ignoreCase: true, out var jobKind)
+            || !labels.TryGetValue(Attempt, out var attempt) || !int.TryParse(attempt, out var attemptNumber))
+            return null;
+        var name = job.Metadata.Annotations?.GetValueOrDefault(TaskName) ?? job.Metadata.Name ?? "";
+        return new Reporting.TaskRef(run, task, name, jobKind, attemptNumber);
+    }
+
+    /// <summary>
+    /// A task attempt's Job name: deterministic from the kind, task and attempt, so a redelivered
+    /// command finds the Job it created before; a valid DNS-1123 label of at most 63 characters
+    /// (the job-name label on its pods must fit), with the task's name in it for people.
+    /// </summary>
+    public static string JobNameFor(RunTaskCommand command) => JobNameFor(command.Kind, command.TaskId, command.Attempt, command.TaskName);
+
+    /// <inheritdoc cref="JobNameFor(RunTaskCommand)"/>
+    public static string JobNameFor(JobKind kind, Guid taskId, int attempt, string taskName)
+    {
+        var suffix = $"{taskId.ToString("N")[..10]}-{attempt}";
+        var prefix = $"mflow-{KindValue(kind)}-";
+        var room = 63 - prefix.Length - suffix.Length - 1;
+        var readable = KubernetesNames.ToDns1123Label(taskName, Math.Max(1, room)).Trim('-');
+        return readable.Length == 0 ? prefix + suffix : $"{prefix}{readable}-{suffix}";
+    }
+}

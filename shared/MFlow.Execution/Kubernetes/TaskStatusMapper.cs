@@ -1,0 +1,74 @@
+using MFlow.Contracts;
+using MFlow.Kubernetes.Models;
+
+namespace MFlow.Execution.Kubernetes;
+
+/// <summary>
+/// The one function that turns a Job and its latest pod into a task state. Job conditions decide
+/// the end (Complete; Failed with BackoffLimitExceeded or DeadlineExceeded); the pod says whether it
+/// runs or waits, and why (ImagePullBackOff, ...), and holds the exit code and termination message.
+/// </summary>
+public static class TaskStatusMapper
+{
+    /// <summary>Waiting reasons worth showing a person while a task waits.</summary>
+    static readonly HashSet<string> NotableWaitingReasons =
+    [
+        "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff", "RunContainerError",
+    ];
+
+    /// <summary>Maps a Job and its latest pod (null when none was seen).</summary>
+    public static ObservedTask Map(Job job, Pod? pod)
+    {
+        var status = job.Status ?? new JobStatus();
+        var main = MainContainerStatus(job, pod);
+        var terminated = main?.State?.Terminated ?? main?.LastState?.Terminated;
+        var startedAt = pod?.Status?.StartTime ?? status.StartTime;
+
+        if (Condition(job, "Complete") is { } complete)
+        {
+            return new ObservedTask(
+                TaskState.Succeeded, null, "Completed.", terminated?.ExitCode ?? 0, startedAt,
+                status.CompletionTime ?? complete.LastTransitionTime,
+                terminated?.Message, PodSettled: terminated is not null || pod is null, pod?.Metadata.Name);
+        }
+
+        if (Condition(job, "Failed") is { } failed)
+        {
+            var message = failed.Reason switch
+            {
+                "BackoffLimitExceeded" => $"The Job's pod failed {status.Failed ?? 0} times; its retry budget (backoffLimit {job.Spec?.BackoffLimit ?? 0}) is spent"
+                    + (terminated is not null ? $"; the last try exited with code {terminated.ExitCode}." : "."),
+                "DeadlineExceeded" => $"The task ran longer than its {job.Spec?.ActiveDeadlineSeconds ?? 0} s deadline.",
+                _ => failed.Message ?? "The Job failed.",
+            };
+            // A deadline kills the pod: its container may never show a final state; do not wait for one.
+            var settled = terminated is not null || pod is null || failed.Reason == "DeadlineExceeded";
+            return new ObservedTask(
+                TaskState.Failed, failed.Reason ?? "Failed", message, terminated?.ExitCode, startedAt,
+                failed.LastTransitionTime ?? DateTimeOffset.UtcNow, terminated?.Message, settled, pod?.Metadata.Name);
+        }
+
+        var waiting = WaitingReason(pod);
+        if (waiting is { } wait && NotableWaitingReasons.Contains(wait.Reason ?? ""))
+            return new ObservedTask(TaskState.Pending, wait.Reason, wait.Message ?? wait.Reason, null, startedAt, null, null, true, pod?.Metadata.Name);
+
+        // A pod that ended while its Job has not decided yet (a retry may follow) still counts as running.
+        if (pod?.Status?.Phase is PodPhases.Running or PodPhases.Succeeded or PodPhases.Failed || (pod is null && (status.Ready ?? 0) > 0))
+            return new ObservedTask(TaskState.Running, null, null, null, startedAt, null, null, true, pod?.Metadata.Name);
+
+        return new ObservedTask(TaskState.Pending, waiting?.Reason, waiting?.Message, null, startedAt, null, null, true, pod?.Metadata.Name);
+    }
+
+    static JobCondition? Condition(Job job, string type) =>
+        job.Status?.Conditions?.FirstOrDefault(c => c.Type == type && string.Equals(c.Status, "True", StringComparison.OrdinalIgnoreCase));
+
+    static ContainerStatus? MainContainerStatus(Job job, Pod? pod)
+    {
+        var mainName = job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name;
+        return pod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == mainName) ?? pod?.Status?.ContainerStatuses?.FirstOrDefault();
+    }
+
+    static ContainerStateWaiting? WaitingReason(Pod? pod) =>
+        pod?.Status?.InitContainerStatuses?.Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is not null and not "PodInitializing")
+        ?? pod?.Status?.ContainerStatuses?.Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is not null and not "ContainerCreating" and not "PodInitializing");
+}
