@@ -45,5 +45,22 @@ public static class Migrations
             )
             """,
         ]),
+        new(2, "task logs", db =>
+        [
+            // The log of every finished task attempt, as its worker captured it before the pod went away.
+            $"""
+            CREATE TABLE task_logs (
+                task_id {db.IdType} NOT NULL,
+                attempt integer NOT NULL,
+                run_id {db.IdType} NOT NULL,
+                task_name text NOT NULL,
+                log text NOT NULL,
+                truncated boolean NOT NULL,
+                captured_at {db.TimestampType} NOT NULL,
+                PRIMARY KEY (task_id, attempt)
+            )
+            """,
+            "CREATE INDEX ix_task_logs_run ON task_logs (run_id)",
+        ]),
     ];
 }

@@ -1,4 +1,5 @@
 using MassTransit;
+using MFlow.Aggregator.Consumers;
 using MFlow.Aggregator.Runs;
 using MFlow.Persistence;
 using MFlow.Persistence.Runs;
@@ -27,6 +28,7 @@ public static class AggregatorExtensions
     {
         bus.AddSagaStateMachine<PipelineRunStateMachine, PipelineRunState>(typeof(PipelineRunStateDefinition))
             .SqlRepository(RunStateTable, StoredJson.Options);
+        bus.AddConsumer<GetTaskOutcomesConsumer, GetTaskOutcomesConsumerDefinition>();
         return bus;
     }
 }

@@ -16,6 +16,7 @@ public static class RunEndpoints
         runs.MapGet("/", ListAsync);
         runs.MapGet("/{id:guid}", GetAsync);
         runs.MapPost("/{id:guid}/cancel", CancelAsync);
+        runs.MapGet("/{id:guid}/tasks/{task}/log", GetLogAsync);
         return app;
     }
 
@@ -72,6 +73,18 @@ public static class RunEndpoints
         var reason = http.Query["reason"].FirstOrDefault() ?? "cancelled through the API";
         await publish.Publish(new CancelPipelineRun { RunId = id, Reason = reason, RequestedBy = "api" }, cancellationToken);
         return Results.Accepted($"/api/v1/runs/{id}", new { id, state = "Cancelling" });
+    }
+
+    static async Task<IResult> GetLogAsync(Guid id, string task, int? attempt, TaskLogStore logs, CancellationToken cancellationToken)
+    {
+        var log = await logs.GetAsync(id, task, attempt, cancellationToken);
+        if (log is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No log.",
+                detail: $"Run {id} has no captured log for task '{task}'{(attempt is null ? "" : $" attempt {attempt}")} (yet: a log is captured when the attempt ends).");
+        }
+
+        return Results.Text(log.Log, "text/plain; charset=utf-8");
     }
 
     static IResult RunNotFound(Guid id) =>

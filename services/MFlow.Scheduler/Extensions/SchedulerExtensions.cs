@@ -25,6 +25,7 @@ public static class SchedulerExtensions
     public static IHostApplicationBuilder AddSchedulerServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<RunStore>();
+        builder.Services.AddSingleton<TaskLogStore>();
         builder.Services.AddSingleton<RunSubmitter>();
         builder.Services.AddSingleton<Outbox.Outbox>();
         builder.Services.AddSingleton<OutboxRelaySignal>();
@@ -37,6 +38,7 @@ public static class SchedulerExtensions
     {
         bus.AddConsumer<StartPipelineConsumer, StartPipelineConsumerDefinition>();
         bus.AddConsumer<StageCompletedConsumer, StageCompletedConsumerDefinition>();
+        bus.AddConsumer<TaskLogCapturedConsumer, TaskLogCapturedConsumerDefinition>();
         return bus;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
@@ -9,13 +10,14 @@ namespace MFlow.Scheduler.Pipelines;
 /// Reads pipeline documents and run requests. JSON is read as YAML (of which it is a subset), so one
 /// parser serves both and reports the line and column of a syntax error either way.
 /// </summary>
-public static class PipelineDocumentParser
+public static partial class PipelineDocumentParser
 {
     /// <summary>The largest document accepted.</summary>
     public const int MaxDocumentLength = 1024 * 1024;
 
     static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .WithDuplicateKeyChecking() // a second "stages:" must not silently replace the first
         .Build();
 
     /// <summary>Parses a pipeline document.</summary>
@@ -87,8 +89,53 @@ public static class PipelineDocumentParser
         var cut = reason.IndexOf("): ", StringComparison.Ordinal);
         if (reason.StartsWith('(') && cut > 0)
             reason = reason[(cut + 3)..];
-        return $"Malformed document at line {ex.Start.Line}, column {ex.Start.Column}: {reason}";
+        return $"Malformed document at line {ex.Start.Line}, column {ex.Start.Column}: {Readable(reason)}";
     }
+
+    // YamlDotNet speaks of .NET types ("Invalid cast from 'System.String' to 'System.Collections.
+    // Generic.List`1[[System.String, System.Private.CoreLib, ...]]'"); the user wrote fields, lists
+    // and mappings. Anything not recognised is passed on as it is.
+    static string Readable(string reason)
+    {
+        if (UnknownField().Match(reason) is { Success: true } unknown)
+            return $"Unknown field '{unknown.Groups["name"].Value}'.";
+        if (UnexpectedNode().Match(reason) is { Success: true } node)
+            return $"Expected {NodeShape(node.Groups["expected"].Value)}, found {NodeShape(node.Groups["got"].Value)}.";
+        if (WrongType().Match(reason) is { Success: true } type)
+            return $"Expected {TypeShape(type.Groups["type"].Value)} here.";
+        if (NotANumber().Match(reason) is { Success: true } number)
+            return $"'{number.Groups["value"].Value}' is not a whole number.";
+        if (reason.StartsWith("Arithmetic operation resulted in an overflow", StringComparison.Ordinal))
+            return "The number is too large.";
+        return reason;
+    }
+
+    static string NodeShape(string yamlEvent) => yamlEvent switch
+    {
+        "MappingStart" => "a mapping",
+        "SequenceStart" => "a list",
+        "Scalar" => "a single value",
+        _ => yamlEvent,
+    };
+
+    static string TypeShape(string clrType) =>
+        clrType.Contains("List`1", StringComparison.Ordinal) ? "a list"
+        : clrType.Contains("Dictionary`2", StringComparison.Ordinal) ? "a mapping"
+        : clrType.Contains("System.Int32", StringComparison.Ordinal) ? "a whole number"
+        : clrType.StartsWith("System.String", StringComparison.Ordinal) ? "a single value"
+        : "a mapping"; // one of the document classes
+
+    [GeneratedRegex("^Property '(?<name>[^']*)' not found on type ")]
+    private static partial Regex UnknownField();
+
+    [GeneratedRegex("^Expected '(?<expected>[A-Za-z]+)', got '(?<got>[A-Za-z]+)'")]
+    private static partial Regex UnexpectedNode();
+
+    [GeneratedRegex("^(?:Invalid cast from '[^']*' to '(?<type>[^']*)'|Failed to create an instance of type '(?<type>[^']*)'|No node deserializer was able to deserialize the node into type (?<type>.*))")]
+    private static partial Regex WrongType();
+
+    [GeneratedRegex("^The input string '(?<value>.*)' was not in a correct format")]
+    private static partial Regex NotANumber();
 }
 
 /// <summary>A run request that wraps an inline pipeline with run-time values.</summary>

@@ -54,8 +54,21 @@ public static partial class PipelineValidator
     }
 
     /// <summary>Parses a job kind name (build, deploy, vm; any case).</summary>
-    public static bool TryParseKind(string? value, out JobKind kind) =>
-        Enum.TryParse(value, ignoreCase: true, out kind) && Enum.IsDefined(kind) && !int.TryParse(value, out _);
+    // Not Enum.TryParse: it also reads "build,vm" (flags syntax) as vm, and "1" as deploy.
+    public static bool TryParseKind(string? value, out JobKind kind)
+    {
+        foreach (var candidate in Enum.GetValues<JobKind>())
+        {
+            if (string.Equals(candidate.ToString(), value, StringComparison.OrdinalIgnoreCase))
+            {
+                kind = candidate;
+                return true;
+            }
+        }
+
+        kind = default;
+        return false;
+    }
 
     static void CheckStage(ErrorList errors, string path, StageDocument? stage, HashSet<string> stageNames, HashSet<string> taskNames)
     {
@@ -113,9 +126,8 @@ public static partial class PipelineValidator
         if (task.Cluster is not null && !NamespacePattern().IsMatch(task.Cluster))
             errors.Add($"{path}.cluster", $"'{task.Cluster}' is not a valid cluster id.");
 
-        if (task.Container is null)
-            errors.Add($"{path}.container", "A task needs a container to run (image and command).");
-        else
+        // Without a container, the task runs its kind's built-in Job, configured by its params.
+        if (task.Container is not null)
             CheckContainer(errors, $"{path}.container", task.Container);
         for (var i = 0; i < (task.InitContainers?.Count ?? 0); i++)
             CheckContainer(errors, $"{path}.initContainers[{i}]", task.InitContainers![i]);

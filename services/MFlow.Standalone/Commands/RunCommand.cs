@@ -143,7 +143,8 @@ public static class RunCommand
         _ => Markup.Escape(state),
     };
 
-    static Dictionary<string, string> ParseParams(string[] args)
+    /// <summary>Parses NAME=value command-line params.</summary>
+    public static Dictionary<string, string> ParseParams(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var arg in args)

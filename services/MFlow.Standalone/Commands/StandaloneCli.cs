@@ -35,6 +35,19 @@ public static class StandaloneCli
         };
         serve.SetAction((result, cancellationToken) => ServeCommand.ExecuteAsync(result.GetValue(urlsOption)!, result.GetValue(serveDatabaseOption)!, cancellationToken));
         root.Subcommands.Add(serve);
+
+        var renderPipeline = new Argument<FileInfo>("pipeline") { Description = "The pipeline document (YAML or JSON)." };
+        var outOption = new Option<DirectoryInfo>("--out", "-o") { Description = "Where to write the manifests.", Required = true };
+        var namespaceOption = new Option<string>("--namespace", "-n") { Description = "The namespace of tasks that name none.", DefaultValueFactory = _ => "mflow-tasks" };
+        var renderParams = new Option<string[]>("--param", "-p") { Description = "A run-time param, NAME=value (repeatable)." };
+        var render = new Command("render", "Write the exact manifests the Kubernetes executor would create for every task, one YAML file per object, secret values redacted.")
+        {
+            renderPipeline, outOption, namespaceOption, renderParams,
+        };
+        render.SetAction((result, cancellationToken) => RenderCommand.ExecuteAsync(
+            result.GetValue(renderPipeline)!, result.GetValue(outOption)!, result.GetValue(namespaceOption)!,
+            result.GetValue(renderParams) ?? [], System.Console.Out, cancellationToken));
+        root.Subcommands.Add(render);
         return root;
     }
 }
