@@ -46,8 +46,10 @@ public static class RunProgress
         {
             // A new attempt starts from a clean slate.
             task.CancelSent = false;
+            task.StartedAt = null;
             task.ExitCode = null;
             task.FinishedAt = null;
+            task.LogTail = null;
             task.Outputs = [];
         }
 

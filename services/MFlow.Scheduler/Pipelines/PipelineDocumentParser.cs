@@ -99,6 +99,8 @@ public static partial class PipelineDocumentParser
     {
         if (UnknownField().Match(reason) is { Success: true } unknown)
             return $"Unknown field '{unknown.Groups["name"].Value}'.";
+        if (DuplicateField().Match(reason) is { Success: true } duplicate)
+            return $"The field '{duplicate.Groups["name"].Value}' is given twice.";
         if (UnexpectedNode().Match(reason) is { Success: true } node)
             return $"Expected {NodeShape(node.Groups["expected"].Value)}, found {NodeShape(node.Groups["got"].Value)}.";
         if (WrongType().Match(reason) is { Success: true } type)
@@ -127,6 +129,9 @@ public static partial class PipelineDocumentParser
 
     [GeneratedRegex("^Property '(?<name>[^']*)' not found on type ")]
     private static partial Regex UnknownField();
+
+    [GeneratedRegex("^(?:Encountered duplicate key|Duplicate key) (?<name>.+)$")]
+    private static partial Regex DuplicateField();
 
     [GeneratedRegex("^Expected '(?<expected>[A-Za-z]+)', got '(?<got>[A-Za-z]+)'")]
     private static partial Regex UnexpectedNode();

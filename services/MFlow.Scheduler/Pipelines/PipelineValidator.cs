@@ -54,9 +54,9 @@ public static partial class PipelineValidator
     }
 
     /// <summary>Parses a job kind name (build, deploy, vm; any case).</summary>
-    // Not Enum.TryParse: it also reads "build,vm" (flags syntax) as vm, and "1" as deploy.
     public static bool TryParseKind(string? value, out JobKind kind)
     {
+        // Not Enum.TryParse: it reads "build,vm" (flags syntax) as vm.
         foreach (var candidate in Enum.GetValues<JobKind>())
         {
             if (string.Equals(candidate.ToString(), value, StringComparison.OrdinalIgnoreCase))
