@@ -116,31 +116,38 @@ public sealed class LocalProcessExecutor(
 
     async Task<AttemptResult> RunPodAsync(RunTaskCommand command, TaskRef task, string workDir, Dictionary<string, string> environment, LogBuffer log, CancellationToken token)
     {
-        foreach (var init in command.InitContainers)
+        for (var i = 0; i < command.InitContainers.Count; i++)
         {
-            var initResult = await RunContainerAsync(init, init.Name ?? "init", task, workDir, environment, log, token);
+            // An unnamed one is named as the planner would name it, so its log lines and message agree.
+            var init = command.InitContainers[i];
+            var initResult = await RunContainerAsync(init, init.Name ?? $"init-{i + 1}", "Init container", task, workDir, environment, log, token);
             if (!initResult.Succeeded)
-                return initResult with { Message = $"Init container '{init.Name}': {initResult.Message}" };
+                return initResult;
         }
 
         if (command.Container is null)
             return AttemptResult.Failed(null, "NoCommand", "The task gives no container to run.");
-        return await RunContainerAsync(command.Container, command.Container.Name ?? "main", task, workDir, environment, log, token);
+        return await RunContainerAsync(command.Container, command.Container.Name ?? "main", "Container", task, workDir, environment, log, token);
     }
 
-    async Task<AttemptResult> RunContainerAsync(ContainerSpec container, string name, TaskRef task, string workDir, Dictionary<string, string> environment, LogBuffer log, CancellationToken token)
+    async Task<AttemptResult> RunContainerAsync(ContainerSpec container, string name, string what, TaskRef task, string workDir, Dictionary<string, string> environment, LogBuffer log, CancellationToken token)
     {
         var argv = container.Command.Concat(container.Args).ToList();
         if (argv.Count == 0)
-            return AttemptResult.Failed(null, "NoCommand", $"Container '{name}' has no command.");
+            return AttemptResult.Failed(null, "NoCommand", $"{what} '{name}' has no command.");
 
-        var start = new ProcessStartInfo(argv[0])
+        var workingDirectory = container.WorkingDir is { Length: > 0 } dir ? Path.GetFullPath(Path.Combine(workDir, dir.TrimStart('/'))) : workDir;
+
+        // In a container "./build.sh" is found in the working directory; Process.Start would look
+        // for it in the worker's own current directory.
+        var program = argv[0].Contains('/') && !Path.IsPathRooted(argv[0]) ? Path.GetFullPath(Path.Combine(workingDirectory, argv[0])) : argv[0];
+        var start = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = container.WorkingDir is { Length: > 0 } dir ? Path.GetFullPath(Path.Combine(workDir, dir.TrimStart('/'))) : workDir,
+            WorkingDirectory = workingDirectory,
         };
         foreach (var arg in argv.Skip(1))
             start.ArgumentList.Add(arg); // argv, never a shell string
@@ -162,7 +169,7 @@ public sealed class LocalProcessExecutor(
         catch (Win32Exception ex)
         {
             log.Add(name, $"could not start '{argv[0]}': {ex.Message}");
-            return AttemptResult.Failed(null, "StartError", $"Container '{name}' could not start '{argv[0]}': {ex.Message}");
+            return AttemptResult.Failed(null, "StartError", $"{what} '{name}' could not start '{argv[0]}': {ex.Message}");
         }
 
         process.StandardInput.Close();
@@ -177,13 +184,13 @@ public sealed class LocalProcessExecutor(
             catch (InvalidOperationException) { } // it exited meanwhile
             await process.WaitForExitAsync(CancellationToken.None);
             await pumps;
-            return AttemptResult.Failed(process.ExitCode, "Killed", $"Container '{name}' was stopped.");
+            return AttemptResult.Failed(process.ExitCode, "Killed", $"{what} '{name}' was stopped.");
         }
 
         await pumps;
         return process.ExitCode == 0
             ? AttemptResult.Ok
-            : AttemptResult.Failed(process.ExitCode, "Error", $"Container '{name}' exited with code {process.ExitCode}.");
+            : AttemptResult.Failed(process.ExitCode, "Error", $"{what} '{name}' exited with code {process.ExitCode}.");
 
         async Task Pump(StreamReader reader)
         {

@@ -1,0 +1,129 @@
+using MFlow.Contracts;
+using MFlow.Execution.Tests.Support;
+
+namespace MFlow.Execution.Tests.Local;
+
+public sealed class When_a_task_runs_locally : ExecutorSpec
+{
+    [Fact]
+    public async Task Should_report_running_then_succeeded_with_its_outputs_and_log_tail()
+    {
+        var command = Script("""
+            echo "building app"
+            echo "IMAGE=registry.example.com/app:1.0.0" >> "$_OUTPUT_FILE"
+            echo "DIGEST=sha256:0123abcd" >> "$_OUTPUT_FILE"
+            echo "not an output line" >> "$_OUTPUT_FILE"
+            echo "done" >&2
+            """);
+
+        var last = await Run(command);
+
+        Assert.Equal(["Running@1", "Succeeded@1"], States(command));
+        var running = Updates(command)[0];
+        Assert.Equal(12, running.Sequence);
+        Assert.NotNull(running.StartedAt);
+        Assert.Null(running.FinishedAt);
+
+        Assert.Equal(TaskState.Succeeded, last.State);
+        Assert.Equal(13, last.Sequence);
+        Assert.Equal(command.RunId, last.RunId);
+        Assert.Equal("compile", last.TaskName);
+        Assert.Equal(JobKind.Build, last.Kind);
+        Assert.Equal("test-worker", last.Worker);
+        Assert.Equal(0, last.ExitCode);
+        Assert.Null(last.Reason);
+        Assert.Equal("Completed.", last.Message);
+        Assert.Equal(
+            new Dictionary<string, string> { ["IMAGE"] = "registry.example.com/app:1.0.0", ["DIGEST"] = "sha256:0123abcd" },
+            last.Outputs);
+        Assert.Contains("building app", last.LogTail!.Split('\n'));
+        Assert.Contains("done", last.LogTail.Split('\n'));
+        Assert.Equal(running.StartedAt, last.StartedAt);
+        Assert.True(last.FinishedAt >= last.StartedAt);
+
+        var log = Assert.Single(Bus.Published<TaskLogCaptured>());
+        Assert.Equal(command.TaskId, log.TaskId);
+        Assert.Contains("[main] building app", log.Log);
+        Assert.False(log.Truncated);
+    }
+
+    [Fact]
+    public async Task Should_fail_with_the_exit_code_and_say_so()
+    {
+        var command = Script("echo 'assertion failed: expected 2, got 3' >&2; exit 3");
+
+        var last = await Run(command);
+
+        Assert.Equal(["Running@1", "Failed@1"], States(command));
+        Assert.Equal(3, last.ExitCode);
+        Assert.Equal("Error", last.Reason);
+        Assert.Equal("Container 'main' exited with code 3.", last.Message);
+        Assert.Equal("assertion failed: expected 2, got 3", last.LogTail);
+        Assert.NotNull(last.FinishedAt);
+    }
+
+    [Fact]
+    public async Task Should_keep_the_outputs_a_failing_task_wrote()
+    {
+        var command = Script("echo PARTIAL=yes >> \"$_OUTPUT_FILE\"; exit 1");
+
+        var last = await Run(command);
+
+        Assert.Equal(TaskState.Failed, last.State);
+        Assert.Equal("yes", last.Outputs["PARTIAL"]);
+    }
+
+    [Theory]
+    [InlineData("/no/such/program", "No such file or directory")]
+    [InlineData("mflow-no-such-tool", "No such file or directory")]
+    public async Task Should_fail_readably_when_the_program_does_not_exist(string program, string why)
+    {
+        var command = Task(program, "--version");
+
+        var last = await Run(command);
+
+        Assert.Equal(["Running@1", "Failed@1"], States(command));
+        Assert.Equal("StartError", last.Reason);
+        Assert.Null(last.ExitCode);
+        Assert.StartsWith($"Container 'main' could not start '{program}': ", last.Message);
+        Assert.Contains(why, last.Message);
+        Assert.Contains($"could not start '{program}'", last.LogTail);
+    }
+
+    [Fact]
+    public async Task Should_fail_a_task_without_a_container()
+    {
+        var command = Task("true") with { Container = null };
+
+        var last = await Run(command);
+
+        Assert.Equal(TaskState.Failed, last.State);
+        Assert.Equal("NoCommand", last.Reason);
+        Assert.Equal("The task gives no container to run.", last.Message);
+    }
+
+    [Fact]
+    public async Task Should_run_in_the_containers_working_directory_and_find_relative_commands_there()
+    {
+        // The init container writes a script where the main container (workingDir: src) runs it, as
+        // a pod would with both on the same emptyDir.
+        var command = Task("./build.sh", "fast") with
+        {
+            InitContainers =
+            [
+                new ContainerSpec
+                {
+                    Name = "checkout", Image = "alpine/git:2.45", Command = ["sh", "-c"],
+                    Args = ["mkdir -p src && printf '#!/bin/sh\\necho \"building $1 in $(pwd)\"\\n' > src/build.sh && chmod +x src/build.sh"],
+                },
+            ],
+            Container = new ContainerSpec { Name = "main", Image = "alpine:3.20", Command = ["./build.sh", "fast"], WorkingDir = "src" },
+        };
+
+        var last = await Run(command);
+
+        Assert.Equal(TaskState.Succeeded, last.State);
+        var line = Assert.Single(Output.Lines(command.TaskId, "main"));
+        Assert.Matches("^building fast in /.*/try-1/src$", line);
+    }
+}
