@@ -47,7 +47,13 @@ public static class RunCommand
         builder.Services.AddSingleton(printer);
         builder.Services.AddSingleton<ITaskOutputListener>(printer);
         builder.Services.AddSingleton(watcher);
-        builder.AddEmbeddedServices(bus => bus.AddConsumer<ProgressConsumer>().Endpoint(e => e.Name = "mflow-standalone-progress"));
+        // One message at a time: lines print in the order events were published, and a task's
+        // "running" is never consumed after its "succeeded" (the printer drops it as late).
+        builder.AddEmbeddedServices(bus => bus.AddConsumer<ProgressConsumer>().Endpoint(e =>
+        {
+            e.Name = "mflow-standalone-progress";
+            e.ConcurrentMessageLimit = 1;
+        }));
 
         using var host = builder.Build();
         try
