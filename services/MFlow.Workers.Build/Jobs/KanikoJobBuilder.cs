@@ -40,7 +40,7 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
 
         var destinations = p.List("IMAGE_DESTINATIONS") is { Count: > 0 } list ? list : [p.Required("IMAGE", "where to push the image (or IMAGE_DESTINATIONS).")];
         foreach (var destination in destinations)
-            TaskParams.CheckImage("IMAGE", destination);
+            TaskParams.CheckImage(p["IMAGE_DESTINATIONS"] is null ? "IMAGE" : "IMAGE_DESTINATIONS", destination);
 
         var sshSecret = p["GIT_SSH_SECRET"] is { } s ? TaskParams.CheckObjectName("GIT_SSH_SECRET", s) : null;
         var knownHostsSecret = p["GIT_KNOWN_HOSTS_SECRET"] is { } k ? TaskParams.CheckObjectName("GIT_KNOWN_HOSTS_SECRET", k) : null;

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MFlow.Contracts;
+using MFlow.Execution.Kubernetes;
+using MFlow.Kubernetes.Models;
+using MFlow.Workers.Build.Jobs;
+using MFlow.Workers.Deploy.Jobs;
+using MFlow.Workers.Vm.Jobs;
+
+namespace MFlow.Workers.Tests.Support;
+
+/// <summary>What the Kubernetes executor would create for a command, and ways to look at it.</summary>
+public static class Manifests
+{
+    public const string Namespace = "mflow-tasks";
+
+    public static readonly KubernetesExecutorOptions Options = new() { Namespace = Namespace };
+
+    public static IJobBuilder BuilderFor(JobKind kind) => kind switch
+    {
+        JobKind.Build => new KanikoJobBuilder(),
+        JobKind.Deploy => new KubectlJobBuilder(),
+        JobKind.Vm => new AnsibleJobBuilder(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static TaskManifests For(RunTaskCommand command) =>
+        TaskManifestFactory.Build(command, BuilderFor(command.Kind), Namespace, Options);
+
+    public static Job JobFor(RunTaskCommand command) => For(command).Job;
+
+    public static PodSpec Pod(this Job job) => job.Spec!.Template.Spec;
+
+    public static Container MainContainer(this Job job) => job.Pod().Containers.Single();
+
+    /// <summary>Init containers first, in order, then the main one.</summary>
+    public static IReadOnlyList<Container> AllContainers(this Job job) => [.. job.Pod().InitContainers ?? [], .. job.Pod().Containers];
+
+    public static Container Container(this Job job, string name) =>
+        job.AllContainers().SingleOrDefault(c => c.Name == name)
+        ?? throw new InvalidOperationException($"No container '{name}' in {string.Join(", ", job.AllContainers().Select(c => c.Name))}.");
+
+    public static Volume Volume(this Job job, string name) =>
+        job.Pod().Volumes?.SingleOrDefault(v => v.Name == name)
+        ?? throw new InvalidOperationException($"No volume '{name}' in {string.Join(", ", job.Pod().Volumes?.Select(v => v.Name) ?? [])}.");
+
+    /// <summary>A literal env value of a container (null when absent or set by reference).</summary>
+    public static string? Env(this Container container, string name) =>
+        container.Env?.SingleOrDefault(e => e.Name == name)?.Value;
+
+    /// <summary>The command line as the kubelet runs it: command then args, each element one argv entry.</summary>
+    public static IReadOnlyList<string> Argv(this Container container) => [.. container.Command ?? [], .. container.Args ?? []];
+
+    /// <summary>The Job exactly as the executor sends it to the API server (the source-generated JSON context).</summary>
+    public static JsonObject ToJson(this Job job) => JsonSerializer.SerializeToNode(job, KubernetesJsonContext.Default.Job)!.AsObject();
+
+    public static string ToJsonText(this Job job) => JsonSerializer.Serialize(job, KubernetesJsonContext.Default.Job);
+
+    /// <summary>Every property name anywhere in the tree, with its path ("spec.template.spec.containers[0].env[3].value").</summary>
+    public static IReadOnlyList<string> Paths(JsonNode? node, string prefix = "")
+    {
+        var paths = new List<string>();
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    var path = prefix.Length == 0 ? key : $"{prefix}.{key}";
+                    paths.Add(path);
+                    paths.AddRange(Paths(value, path));
+                }
+
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                    paths.AddRange(Paths(array[i], $"{prefix}[{i}]"));
+                break;
+        }
+
+        return paths;
+    }
+
+    /// <summary>Every property name anywhere in the tree.</summary>
+    public static IReadOnlySet<string> Keys(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.SelectMany(p => Keys(p.Value).Append(p.Key)).ToHashSet(),
+        JsonArray array => array.SelectMany(Keys).ToHashSet(),
+        _ => new HashSet<string>(),
+    };
+}
