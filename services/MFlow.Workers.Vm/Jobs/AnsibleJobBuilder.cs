@@ -1,5 +1,5 @@
+using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
@@ -141,7 +141,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
 
     /// <summary>
     /// The task's params as Ansible extra vars: a YAML mapping whose every value is a double-quoted
-    /// (JSON-escaped) string tagged <c>!unsafe</c>, so that neither YAML nor Jinja can read anything
+    /// string tagged <c>!unsafe</c>, so that neither YAML nor Jinja can read anything
     /// in a value as structure or as a template.
     /// </summary>
     public static string ExtraVars(RunTaskCommand command)
@@ -151,10 +151,32 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
         {
             if (!VariablePattern().IsMatch(name))
                 continue; // not a valid Ansible variable name; it still reaches the container as an env var
-            yaml.Append(name).Append(": !unsafe ").Append(JsonSerializer.Serialize(value)).Append('\n');
+            yaml.Append(name).Append(": !unsafe ").Append(DoubleQuoted(value)).Append('\n');
         }
 
         return yaml.ToString();
+    }
+
+    // A YAML double-quoted scalar, escaping only what YAML cannot hold literally. Not JSON: JSON writes
+    // characters beyond U+FFFF (an emoji) as surrogate pairs ("\ud83d\ude80"), which Ansible's YAML
+    // parser (libyaml) rejects, failing the whole task.
+    static string DoubleQuoted(string value)
+    {
+        var quoted = new StringBuilder("\"");
+        foreach (var rune in value.EnumerateRunes())
+        {
+            var code = rune.Value;
+            if (code is '"' or '\\')
+                quoted.Append('\\').Append((char)code);
+            else if (code is < 0x20 or 0x7F or (>= 0x80 and < 0xA0))
+                quoted.Append(CultureInfo.InvariantCulture, $"\\x{code:X2}");
+            else if (code is 0x2028 or 0x2029 or 0xFEFF)
+                quoted.Append(CultureInfo.InvariantCulture, $"\\u{code:X4}");
+            else
+                quoted.Append(rune.ToString());
+        }
+
+        return quoted.Append('"').ToString();
     }
 
     static Volume SecretVolume(string name, string secretName, string key, string path) => new()
