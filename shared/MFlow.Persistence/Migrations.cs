@@ -62,5 +62,102 @@ public static class Migrations
             """,
             "CREATE INDEX ix_task_logs_run ON task_logs (run_id)",
         ]),
+        new(3, "definitions, access, clusters, task tokens and outputs", db =>
+        [
+            // Job and pipeline definitions share one table: same lifecycle (draft, published,
+            // deprecated), same unique name <name>@<namespace>.<domain>:<version>.
+            $"""
+            CREATE TABLE definitions (
+                id {db.IdType} PRIMARY KEY,
+                type text NOT NULL,
+                name text NOT NULL,
+                namespace text NOT NULL,
+                domain text NOT NULL,
+                version text NOT NULL,
+                unique_name text NOT NULL,
+                kind text,
+                stage text NOT NULL,
+                labels text NOT NULL,
+                document text NOT NULL,
+                created_at {db.TimestampType} NOT NULL,
+                created_by text NOT NULL,
+                updated_at {db.TimestampType} NOT NULL,
+                updated_by text NOT NULL,
+                published_at {db.TimestampType},
+                deprecated_at {db.TimestampType},
+                UNIQUE (type, unique_name)
+            )
+            """,
+            "CREATE INDEX ix_definitions_lookup ON definitions (type, name, namespace, domain, stage)",
+            // Who changed a definition, when and why.
+            $"""
+            CREATE TABLE definition_changes (
+                id {(db.Provider == DatabaseProvider.Postgres ? "bigserial PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT")},
+                definition_id {db.IdType} NOT NULL,
+                action text NOT NULL,
+                actor text NOT NULL,
+                reason text,
+                at {db.TimestampType} NOT NULL
+            )
+            """,
+            "CREATE INDEX ix_definition_changes ON definition_changes (definition_id)",
+            // API keys: only a hash of each key is kept.
+            $"""
+            CREATE TABLE api_keys (
+                id {db.IdType} PRIMARY KEY,
+                name text NOT NULL UNIQUE,
+                role text NOT NULL,
+                key_hash text NOT NULL UNIQUE,
+                created_at {db.TimestampType} NOT NULL,
+                created_by text NOT NULL,
+                revoked_at {db.TimestampType}
+            )
+            """,
+            // Registered target clusters: the kubeconfig is encrypted with ASP.NET Core Data Protection.
+            $"""
+            CREATE TABLE clusters (
+                id text PRIMARY KEY,
+                description text,
+                kubeconfig_protected text NOT NULL,
+                created_at {db.TimestampType} NOT NULL,
+                created_by text NOT NULL,
+                updated_at {db.TimestampType} NOT NULL
+            )
+            """,
+            "CREATE TABLE data_protection_keys (id text PRIMARY KEY, xml text NOT NULL)",
+            // Each task attempt's update token, hashed; outputs and summaries it wrote back.
+            $"""
+            CREATE TABLE task_tokens (
+                task_id {db.IdType} NOT NULL,
+                attempt integer NOT NULL,
+                run_id {db.IdType} NOT NULL,
+                token_hash text NOT NULL,
+                created_at {db.TimestampType} NOT NULL,
+                PRIMARY KEY (task_id, attempt)
+            )
+            """,
+            $"""
+            CREATE TABLE task_outputs (
+                task_id {db.IdType} NOT NULL,
+                attempt integer NOT NULL,
+                run_id {db.IdType} NOT NULL,
+                name text NOT NULL,
+                value text NOT NULL,
+                written_at {db.TimestampType} NOT NULL,
+                PRIMARY KEY (task_id, attempt, name)
+            )
+            """,
+            "CREATE INDEX ix_task_outputs_run ON task_outputs (run_id)",
+            $"""
+            CREATE TABLE task_summaries (
+                task_id {db.IdType} NOT NULL,
+                attempt integer NOT NULL,
+                run_id {db.IdType} NOT NULL,
+                summary text NOT NULL,
+                written_at {db.TimestampType} NOT NULL,
+                PRIMARY KEY (task_id, attempt)
+            )
+            """,
+        ]),
     ];
 }

@@ -1,7 +1,9 @@
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Scheduler.Pipelines;
+using MFlow.Scheduler.Outputs;
 using MFlow.Scheduler.Runs;
+using MFlow.Scheduler.Security;
 
 namespace MFlow.Scheduler.Api;
 
@@ -12,21 +14,21 @@ public static class RunEndpoints
     public static IEndpointRouteBuilder MapRunEndpoints(this IEndpointRouteBuilder app)
     {
         var runs = app.MapGroup("/api/v1/runs");
-        runs.MapPost("/", StartAsync);
-        runs.MapGet("/", ListAsync);
-        runs.MapGet("/{id:guid}", GetAsync);
-        runs.MapPost("/{id:guid}/cancel", CancelAsync);
-        runs.MapGet("/{id:guid}/tasks/{task}/log", GetLogAsync);
+        runs.MapPost("/", StartAsync).RequireAuthorization(ApiRoles.Operator);
+        runs.MapGet("/", ListAsync).RequireAuthorization(ApiRoles.Viewer);
+        runs.MapGet("/{id:guid}", GetAsync).RequireAuthorization(ApiRoles.Viewer);
+        runs.MapPost("/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiRoles.Operator);
+        runs.MapGet("/{id:guid}/tasks/{task}/log", GetLogAsync).RequireAuthorization(ApiRoles.Viewer);
+        app.MapPost("/api/v1/pipelines/{reference}/runs", StartStoredAsync).RequireAuthorization(ApiRoles.Operator);
         return app;
     }
 
     static async Task<IResult> StartAsync(HttpRequest http, RunSubmitter submitter, CancellationToken cancellationToken)
     {
-        var body = await ReadBodyAsync(http, cancellationToken);
         RunRequest request;
         try
         {
-            var document = PipelineDocumentParser.ParseRunRequest(body);
+            var document = PipelineDocumentParser.ParseRunRequest(await RequestBody.ReadAsync(http, cancellationToken));
             if (document.Pipeline is null)
                 throw PipelineValidationException.For("pipeline", "The request needs a pipeline document.");
             request = new RunRequest
@@ -34,34 +36,62 @@ public static class RunEndpoints
                 Pipeline = document.Pipeline,
                 Params = document.Params ?? [],
                 IdempotencyKey = http.Headers["Idempotency-Key"].FirstOrDefault() ?? document.IdempotencyKey,
-                TriggeredBy = document.TriggeredBy,
+                TriggeredBy = document.TriggeredBy ?? http.HttpContext.User.Actor(),
                 Trigger = document.Trigger ?? "api",
                 Mode = ParseMode(document.Mode),
             };
-            var run = await submitter.SubmitAsync(request, cancellationToken);
-            var location = $"/api/v1/runs/{run.RunId}";
-            var accepted = new RunAccepted(run.RunId, run.Created, location);
-            return run.Created ? Results.Created(location, accepted) : Results.Ok(accepted);
+            return Accepted(await submitter.SubmitAsync(request, cancellationToken));
         }
         catch (PipelineValidationException ex)
         {
-            return Results.ValidationProblem(
-                ex.Errors.ToDictionary(e => e.Key, e => e.Value),
-                title: "The pipeline run request is not valid.",
-                type: "https://mflow.dev/problems/invalid-pipeline");
+            return Problems.Invalid(ex, "The pipeline run request is not valid.");
         }
     }
 
-    static async Task<IResult> GetAsync(Guid id, RunStore store, CancellationToken cancellationToken)
+    static async Task<IResult> StartStoredAsync(string reference, HttpRequest http, RunSubmitter submitter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await RequestBody.ReadAsync(http, cancellationToken);
+            var document = string.IsNullOrWhiteSpace(body)
+                ? new RunRequestDocument()
+                : PipelineDocumentParser.Deserialize<RunRequestDocument>(body, "body");
+            if (document.Pipeline is not null)
+                throw PipelineValidationException.For("pipeline", "A stored pipeline's run takes run-time values only (params, triggeredBy, trigger, mode); to run another document, POST /api/v1/runs.");
+            var values = new RunRequest
+            {
+                Pipeline = new PipelineDocument(),
+                Params = document.Params ?? [],
+                IdempotencyKey = http.Headers["Idempotency-Key"].FirstOrDefault() ?? document.IdempotencyKey,
+                TriggeredBy = document.TriggeredBy ?? http.HttpContext.User.Actor(),
+                Trigger = document.Trigger ?? "api",
+                Mode = ParseMode(document.Mode),
+            };
+            return Accepted(await submitter.SubmitStoredAsync(reference, values, cancellationToken));
+        }
+        catch (PipelineValidationException ex)
+        {
+            return Problems.Invalid(ex, "The pipeline run request is not valid.");
+        }
+    }
+
+    static IResult Accepted(SubmittedRun run)
+    {
+        var location = $"/api/v1/runs/{run.RunId}";
+        var accepted = new RunAccepted(run.RunId, run.Created, location);
+        return run.Created ? Results.Created(location, accepted) : Results.Ok(accepted);
+    }
+
+    static async Task<IResult> GetAsync(Guid id, RunStore store, TaskOutputStore outputs, CancellationToken cancellationToken)
     {
         var run = await store.GetAsync(id, cancellationToken);
-        return run is null ? RunNotFound(id) : Results.Ok(RunView.From(run));
+        return run is null ? RunNotFound(id) : Results.Ok(RunView.From(run, await outputs.ForRunAsync(id, cancellationToken)));
     }
 
     static async Task<IResult> ListAsync(RunStore store, int? limit, CancellationToken cancellationToken)
     {
         var runs = await store.ListAsync(Math.Clamp(limit ?? 50, 1, 500), cancellationToken);
-        return Results.Ok(runs.Select(RunView.From));
+        return Results.Ok(runs.Select(r => RunView.From(r)));
     }
 
     static async Task<IResult> CancelAsync(Guid id, HttpRequest http, RunStore store, IPublishEndpoint publish, CancellationToken cancellationToken)
@@ -71,7 +101,7 @@ public static class RunEndpoints
             return RunNotFound(id);
 
         var reason = http.Query["reason"].FirstOrDefault() ?? "cancelled through the API";
-        await publish.Publish(new CancelPipelineRun { RunId = id, Reason = reason, RequestedBy = "api" }, cancellationToken);
+        await publish.Publish(new CancelPipelineRun { RunId = id, Reason = reason, RequestedBy = http.HttpContext.User.Actor() }, cancellationToken);
         return Results.Accepted($"/api/v1/runs/{id}", new { id, state = "Cancelling" });
     }
 
@@ -97,16 +127,6 @@ public static class RunEndpoints
         _ => throw PipelineValidationException.For("mode", $"Unknown run mode '{mode}': expected normal or rollback."),
     };
 
-    static async Task<string> ReadBodyAsync(HttpRequest http, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(http.Body);
-        var buffer = new char[PipelineDocumentParser.MaxDocumentLength + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await reader.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-            length += read;
-        return new string(buffer, 0, length);
-    }
 }
 
 /// <summary>What POST /api/v1/runs answers: the run, and whether this request created it.</summary>

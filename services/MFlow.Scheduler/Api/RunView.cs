@@ -1,3 +1,4 @@
+using MFlow.Scheduler.Outputs;
 using MFlow.Scheduler.Runs;
 
 namespace MFlow.Scheduler.Api;
@@ -16,8 +17,8 @@ public sealed record RunView(
     string? CancelReason,
     IReadOnlyList<StageView> Stages)
 {
-    /// <summary>Builds the view from the stored run.</summary>
-    public static RunView From(StoredRun run)
+    /// <summary>Builds the view from the stored run, with what its tasks wrote back.</summary>
+    public static RunView From(StoredRun run, IReadOnlyDictionary<Guid, WrittenOutputs>? written = null)
     {
         var state = run.RunState;
         var stages = run.Plan.Stages.Select(stage =>
@@ -25,11 +26,15 @@ public sealed record RunView(
             var tasks = stage.Tasks.Select(task =>
             {
                 var record = state?.Tasks.GetValueOrDefault(task.TaskId);
+                var wrote = written?.GetValueOrDefault(task.TaskId) is { } w && (record is null || w.Attempt == record.Attempt) ? w : null;
+                var outputs = new Dictionary<string, string>(record?.Outputs ?? new Dictionary<string, string>());
+                foreach (var (name, value) in wrote?.Values ?? [])
+                    outputs[name] = value;
                 var taskState = record?.State?.ToString() ?? (stage.Index <= run.DispatchedStage && RunStateName(run) is "Running" or "Queued" ? "Queued" : "Waiting");
                 return new TaskView(
                     task.TaskId, task.Name, task.Kind.ToString().ToLowerInvariant(), taskState, record?.Attempt ?? 0,
                     record?.ExitCode, record?.Reason, record?.Message, record?.LogTail,
-                    record?.Outputs ?? new Dictionary<string, string>(), record?.StartedAt, record?.FinishedAt);
+                    outputs, wrote?.Summary, task.JobName, record?.StartedAt, record?.FinishedAt);
             }).ToList();
             var stageRecord = state?.Stages.FirstOrDefault(s => s.Index == stage.Index);
             var stageState = stageRecord is { Completed: true } ? (stageRecord.Succeeded ? "Succeeded" : "Failed")
@@ -67,5 +72,7 @@ public sealed record TaskView(
     string? Message,
     string? LogTail,
     IReadOnlyDictionary<string, string> Outputs,
+    string? Summary,
+    string Job,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt);

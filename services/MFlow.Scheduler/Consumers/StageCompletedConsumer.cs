@@ -9,7 +9,7 @@ namespace MFlow.Scheduler.Consumers;
 /// Dispatches the next stage when the aggregator reports a stage succeeded. The dispatch cursor in
 /// the runs table makes a duplicate <see cref="StageCompleted"/> dispatch nothing.
 /// </summary>
-public sealed class StageCompletedConsumer(Database database, RunStore store, Outbox.Outbox outbox, ILogger<StageCompletedConsumer> logger)
+public sealed class StageCompletedConsumer(Database database, RunStore store, RunDispatcher dispatcher, Outbox.Outbox outbox, ILogger<StageCompletedConsumer> logger)
     : IConsumer<StageCompleted>
 {
     /// <inheritdoc />
@@ -32,10 +32,11 @@ public sealed class StageCompletedConsumer(Database database, RunStore store, Ou
                 return;
             }
 
-            var commands = StageDispatcher.Commands(completed.RunId, plan, next, DateTimeOffset.UtcNow);
-            pending = await outbox.EnqueueAsync(connection, transaction, commands, cancellationToken);
+            var outputs = await dispatcher.OutputsAsync(connection, transaction, completed.RunId, plan, completed, cancellationToken);
+            var messages = await dispatcher.StageMessagesAsync(connection, transaction, completed.RunId, plan, next, outputs, cancellationToken);
+            pending = await outbox.EnqueueAsync(connection, transaction, messages, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            logger.LogInformation("Run {RunId}: stage {Stage} dispatched ({Tasks} tasks)", completed.RunId, plan.Stages[next].Name, commands.Count);
+            logger.LogInformation("Run {RunId}: stage {Stage} dispatched ({Tasks} tasks)", completed.RunId, plan.Stages[next].Name, messages.Count);
         }
 
         await outbox.PublishAsync(pending, cancellationToken);

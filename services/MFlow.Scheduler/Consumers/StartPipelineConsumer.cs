@@ -25,7 +25,9 @@ public sealed class StartPipelineConsumer(RunSubmitter submitter, ILogger<StartP
 
         try
         {
-            var run = await submitter.SubmitAsync(request, context.CancellationToken);
+            var run = message.Pipeline is null && message.PipelineName is { } stored
+                ? await submitter.SubmitStoredAsync(stored, request, context.CancellationToken)
+                : await submitter.SubmitAsync(request, context.CancellationToken);
             logger.LogInformation("StartPipeline {Key} → run {RunId} ({Outcome})", request.IdempotencyKey, run.RunId, run.Created ? "started" : "already started");
         }
         catch (PipelineValidationException ex)
@@ -36,18 +38,13 @@ public sealed class StartPipelineConsumer(RunSubmitter submitter, ILogger<StartP
 
     static RunRequest ToRequest(StartPipeline message, Guid? messageId)
     {
-        if (string.IsNullOrWhiteSpace(message.Pipeline))
-        {
-            throw PipelineValidationException.For(
-                string.IsNullOrWhiteSpace(message.PipelineName) ? "pipeline" : "pipelineName",
-                string.IsNullOrWhiteSpace(message.PipelineName)
-                    ? "StartPipeline needs an inline pipeline document."
-                    : "Stored pipelines are not available yet; send the pipeline document inline.");
-        }
+        if (string.IsNullOrWhiteSpace(message.Pipeline) && string.IsNullOrWhiteSpace(message.PipelineName))
+            throw PipelineValidationException.For("pipeline", "StartPipeline needs a stored pipeline's name (pipelineName) or an inline pipeline document (pipeline).");
 
         return new RunRequest
         {
-            Pipeline = PipelineDocumentParser.ParsePipeline(message.Pipeline, "pipeline"),
+            // A stored pipeline's document is read when it is resolved; this placeholder is replaced.
+            Pipeline = string.IsNullOrWhiteSpace(message.Pipeline) ? new PipelineDocument() : PipelineDocumentParser.ParsePipeline(message.Pipeline, "pipeline"),
             Params = message.Params ?? new Dictionary<string, string>(),
             // Without a key, the message id makes a redelivered message map to the run it already started.
             IdempotencyKey = message.IdempotencyKey ?? (messageId is { } id ? $"message:{id}" : null),

@@ -1,9 +1,16 @@
 using MassTransit;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using MFlow.Persistence;
 using MFlow.Scheduler.Api;
+using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Consumers;
+using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Outbox;
+using MFlow.Scheduler.Outputs;
 using MFlow.Scheduler.Runs;
+using MFlow.Scheduler.Security;
 using MFlow.ServiceDefaults;
 
 namespace MFlow.Scheduler.Extensions;
@@ -17,19 +24,35 @@ public static class SchedulerExtensions
         builder.AddMFlowDatabase();
         builder.AddSchedulerServices();
         builder.AddMFlowBus(bus => bus.AddSchedulerConsumers());
-        builder.Services.AddProblemDetails();
         return builder;
     }
 
     /// <summary>The scheduler's own services, without the bus (the embedded default registers the bus once for all).</summary>
     public static IHostApplicationBuilder AddSchedulerServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<RunStore>();
-        builder.Services.AddSingleton<TaskLogStore>();
-        builder.Services.AddSingleton<RunSubmitter>();
-        builder.Services.AddSingleton<Outbox.Outbox>();
-        builder.Services.AddSingleton<OutboxRelaySignal>();
-        builder.Services.AddHostedService<OutboxRelay>();
+        var services = builder.Services;
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<RunSubmitter>();
+        services.AddSingleton<RunDispatcher>();
+        services.AddSingleton<TaskLogStore>();
+        services.AddSingleton<DefinitionStore>();
+        services.AddSingleton<JobResolver>();
+        services.AddSingleton<ClusterStore>();
+        services.AddSingleton<TaskTokenStore>();
+        services.AddSingleton<TaskOutputStore>();
+        services.AddSingleton<Outbox.Outbox>();
+        services.AddSingleton<OutboxRelaySignal>();
+        services.AddHostedService<OutboxRelay>();
+        services.AddHostedService<BuiltinJobLoader>();
+        services.AddHostedService<ApiKeyBootstrap>();
+
+        // One key ring for every replica, in the database: what one encrypts, any can decrypt.
+        services.AddDataProtection().SetApplicationName("MFlow");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
+            new ConfigureOptions<KeyManagementOptions>(options => options.XmlRepository = new DatabaseXmlRepository(provider.GetRequiredService<Database>())));
+
+        services.AddApiAuthorization();
+        services.AddProblemDetails();
         return builder;
     }
 
@@ -42,6 +65,16 @@ public static class SchedulerExtensions
         return bus;
     }
 
-    /// <summary>Maps the scheduler's HTTP API.</summary>
-    public static IEndpointRouteBuilder MapSchedulerApi(this IEndpointRouteBuilder app) => app.MapRunEndpoints();
+    /// <summary>Adds the API's middleware and maps every route of the scheduler's HTTP API.</summary>
+    public static WebApplication MapSchedulerApi(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRunEndpoints();
+        app.MapDefinitionEndpoints();
+        app.MapClusterEndpoints();
+        app.MapOutputEndpoints();
+        app.MapApiKeyEndpoints();
+        return app;
+    }
 }

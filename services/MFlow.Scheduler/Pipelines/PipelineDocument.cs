@@ -12,6 +12,18 @@ public sealed class PipelineDocument
     /// <summary>What it is for.</summary>
     public string? Description { get; set; }
 
+    /// <summary>A stored pipeline's namespace (its unique name is name@namespace.domain:version).</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>A stored pipeline's domain.</summary>
+    public string? Domain { get; set; }
+
+    /// <summary>A stored pipeline's version.</summary>
+    public string? Version { get; set; }
+
+    /// <summary>Labels to find a stored pipeline by.</summary>
+    public Dictionary<string, string>? Labels { get; set; }
+
     /// <summary>Params every task gets (lowest precedence after job defaults).</summary>
     public Dictionary<string, string>? Params { get; set; }
 
@@ -24,6 +36,9 @@ public sealed class StageDocument
 {
     /// <summary>The stage's name, unique in the pipeline.</summary>
     public string? Name { get; set; }
+
+    /// <summary>True (the default): the stage's tasks run in parallel; false: one after another, in order.</summary>
+    public bool? Parallel { get; set; }
 
     /// <summary>Params every task of the stage gets (over the pipeline's).</summary>
     public Dictionary<string, string>? Params { get; set; }
@@ -38,8 +53,11 @@ public sealed class TaskDocument
     /// <summary>The task's name, unique in the pipeline: a DNS-1123 label.</summary>
     public string? Name { get; set; }
 
-    /// <summary>build, deploy or vm.</summary>
+    /// <summary>build, deploy or vm; taken from the job when the task runs a stored one.</summary>
     public string? Kind { get; set; }
+
+    /// <summary>A stored job to run, by unique name: name@namespace.domain[:version], "latest" allowed.</summary>
+    public string? Job { get; set; }
 
     /// <summary>The task's own params (over the stage's).</summary>
     public Dictionary<string, string>? Params { get; set; }

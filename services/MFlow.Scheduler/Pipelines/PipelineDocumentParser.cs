@@ -56,7 +56,8 @@ public static partial class PipelineDocumentParser
         }
     }
 
-    static T Deserialize<T>(string text, string field)
+    /// <summary>Reads a document of any of MFlow's document types.</summary>
+    public static T Deserialize<T>(string text, string field)
     {
         CheckLength(text, field);
         try

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MFlow.Contracts;
+using MFlow.Scheduler.Params;
 
 namespace MFlow.Scheduler.Pipelines;
 
@@ -18,7 +19,7 @@ public static partial class PipelineValidator
     /// <summary>Validates; throws <see cref="PipelineValidationException"/> listing every problem.</summary>
     public static void Validate(PipelineDocument pipeline, string prefix = "")
     {
-        var errors = new ErrorList(prefix);
+        var errors = new ValidationErrors(prefix);
         if (string.IsNullOrWhiteSpace(pipeline.Name))
             errors.Add("name", "A pipeline needs a name.");
         else if (pipeline.Name.Length > 100)
@@ -39,7 +40,14 @@ public static partial class PipelineValidator
             var stageNames = new HashSet<string>(StringComparer.Ordinal);
             var taskNames = new HashSet<string>(StringComparer.Ordinal);
             for (var s = 0; s < pipeline.Stages.Count; s++)
+            {
+                var earlier = new HashSet<string>(taskNames, StringComparer.Ordinal);
                 CheckStage(errors, $"stages[{s}]", pipeline.Stages[s], stageNames, taskNames);
+                CheckOutputReferences(errors, $"stages[{s}]", pipeline.Stages[s], earlier);
+            }
+
+            foreach (var reference in OutputReferences.In((IEnumerable<string>?)pipeline.Params?.Values ?? []))
+                errors.Add("params", $"Pipeline-wide params cannot use the output of task '{reference.Task}': only a task's own params can.");
         }
 
         errors.ThrowIfAny();
@@ -48,7 +56,7 @@ public static partial class PipelineValidator
     /// <summary>Validates run-time param values given at <paramref name="path"/>.</summary>
     public static void ValidateRunParams(IReadOnlyDictionary<string, string>? values, string path = "params")
     {
-        var errors = new ErrorList("");
+        var errors = new ValidationErrors("");
         CheckParams(errors, path, values);
         errors.ThrowIfAny();
     }
@@ -70,7 +78,7 @@ public static partial class PipelineValidator
         return false;
     }
 
-    static void CheckStage(ErrorList errors, string path, StageDocument? stage, HashSet<string> stageNames, HashSet<string> taskNames)
+    static void CheckStage(ValidationErrors errors, string path, StageDocument? stage, HashSet<string> stageNames, HashSet<string> taskNames)
     {
         if (stage is null)
         {
@@ -96,7 +104,7 @@ public static partial class PipelineValidator
             CheckTask(errors, $"{path}.tasks[{t}]", stage.Tasks[t], taskNames);
     }
 
-    static void CheckTask(ErrorList errors, string path, TaskDocument? task, HashSet<string> taskNames)
+    static void CheckTask(ValidationErrors errors, string path, TaskDocument? task, HashSet<string> taskNames)
     {
         if (task is null)
         {
@@ -111,10 +119,23 @@ public static partial class PipelineValidator
         else if (!taskNames.Add(task.Name))
             errors.Add($"{path}.name", $"Another task is already named '{task.Name}'.");
 
-        if (string.IsNullOrWhiteSpace(task.Kind))
-            errors.Add($"{path}.kind", "A task needs a kind: build, deploy or vm.");
+        if (task.Job is not null)
+        {
+            if (!Definitions.DefinitionName.TryParse(task.Job, out _))
+                errors.Add($"{path}.job", $"'{task.Job}' is not a job's unique name: <name>@<namespace>.<domain>[:<version>|:latest].");
+            if (task.Container is not null || task.InitContainers is not null)
+                errors.Add($"{path}.container", "A task that runs a stored job gets its containers from the job; remove 'container' and 'initContainers'.");
+            if (task.Kind is not null && !TryParseKind(task.Kind, out _))
+                errors.Add($"{path}.kind", $"Unknown job kind '{task.Kind}': expected build, deploy or vm.");
+        }
+        else if (string.IsNullOrWhiteSpace(task.Kind))
+        {
+            errors.Add($"{path}.kind", "A task needs a kind (build, deploy or vm), or a stored job to run ('job').");
+        }
         else if (!TryParseKind(task.Kind, out _))
+        {
             errors.Add($"{path}.kind", $"Unknown job kind '{task.Kind}': expected build, deploy or vm.");
+        }
 
         CheckParams(errors, $"{path}.params", task.Params);
         if (task.Retries is < 0 or > 20)
@@ -133,7 +154,22 @@ public static partial class PipelineValidator
             CheckContainer(errors, $"{path}.initContainers[{i}]", task.InitContainers![i]);
     }
 
-    static void CheckContainer(ErrorList errors, string path, ContainerDocument? container)
+    static void CheckOutputReferences(ValidationErrors errors, string path, StageDocument? stage, IReadOnlySet<string> earlierTasks)
+    {
+        var lists = new List<(string Path, IEnumerable<string> Values)> { ($"{path}.params", (IEnumerable<string>?)stage?.Params?.Values ?? []) };
+        for (var t = 0; t < (stage?.Tasks?.Count ?? 0); t++)
+            lists.Add(($"{path}.tasks[{t}].params", (IEnumerable<string>?)stage!.Tasks![t]?.Params?.Values ?? []));
+        foreach (var (field, values) in lists)
+        {
+            foreach (var reference in OutputReferences.In(values))
+            {
+                if (!earlierTasks.Contains(reference.Task))
+                    errors.Add(field, $"'{reference.Text}' refers to task '{reference.Task}', which is not in an earlier stage.");
+            }
+        }
+    }
+
+    internal static void CheckContainer(ValidationErrors errors, string path, ContainerDocument? container)
     {
         if (container is null)
         {
@@ -158,7 +194,7 @@ public static partial class PipelineValidator
         }
     }
 
-    static void CheckParams(ErrorList errors, string path, IReadOnlyDictionary<string, string>? values)
+    internal static void CheckParams(ValidationErrors errors, string path, IReadOnlyDictionary<string, string>? values)
     {
         foreach (var (name, value) in values ?? new Dictionary<string, string>())
         {
@@ -182,23 +218,4 @@ public static partial class PipelineValidator
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();
-
-    sealed class ErrorList(string prefix)
-    {
-        readonly Dictionary<string, List<string>> _errors = [];
-
-        public void Add(string field, string message)
-        {
-            var key = prefix.Length == 0 ? field : $"{prefix}.{field}";
-            if (!_errors.TryGetValue(key, out var list))
-                _errors[key] = list = [];
-            list.Add(message);
-        }
-
-        public void ThrowIfAny()
-        {
-            if (_errors.Count > 0)
-                throw new PipelineValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
-        }
-    }
 }

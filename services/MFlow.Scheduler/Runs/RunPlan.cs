@@ -1,4 +1,5 @@
 using MFlow.Contracts;
+using MFlow.Scheduler.Definitions;
 
 namespace MFlow.Scheduler.Runs;
 
@@ -43,11 +44,29 @@ public sealed record PlanTask
     /// <summary>Its kind.</summary>
     public JobKind Kind { get; init; }
 
-    /// <summary>The job it runs (its kind for an inline task).</summary>
+    /// <summary>The job it runs: a stored job's exact unique name (the version resolved when the run started), or its kind for an inline task.</summary>
     public string JobName { get; init; } = "";
 
-    /// <summary>Merged params: pipeline, then stage, then task, then run-time values.</summary>
+    /// <summary>The stored job's id, when it runs one.</summary>
+    public Guid? JobId { get; init; }
+
+    /// <summary>
+    /// Merged environment params: job defaults, pipeline, stage, task, run-time values. Values may
+    /// hold $(tasks.NAME.outputs.OUTPUT), resolved at dispatch.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Params { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Values for the job's template ($(params.NAME)), not environment variables.</summary>
+    public IReadOnlyDictionary<string, string> TemplateParams { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Sensitive values, encrypted with Data Protection: they are at rest in the plan only in this form.</summary>
+    public IReadOnlyDictionary<string, string> SecretParams { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>An inline kubeconfig for the target cluster, encrypted like <see cref="SecretParams"/>.</summary>
+    public string? ProtectedKubeconfig { get; init; }
+
+    /// <summary>The stored job's template, filled in at dispatch; null for a built-in kind or an inline task.</summary>
+    public JobTemplate? Template { get; init; }
 
     /// <summary>The main container.</summary>
     public ContainerSpec? Container { get; init; }

@@ -1,33 +1,94 @@
 using MFlow.Contracts;
+using MFlow.Scheduler.Params;
 using MFlow.Scheduler.Pipelines;
 using MFlow.ServiceDefaults;
 
 namespace MFlow.Scheduler.Runs;
 
-/// <summary>Turns a validated pipeline and a run's values into the run's plan.</summary>
+/// <summary>
+/// Turns a validated pipeline, the stored jobs it uses (resolved to exact versions) and a run's
+/// values into the run's plan: the snapshot the run keeps, so a later publish never changes it.
+/// </summary>
 public static class RunPlanner
 {
     /// <summary>Default deadline of a task attempt.</summary>
     public const int DefaultTimeoutSeconds = 3600;
 
-    /// <summary>Builds the plan. The pipeline must have passed <see cref="PipelineValidator"/>.</summary>
-    public static RunPlan Plan(Guid runId, RunRequest request)
+    /// <summary>Plans a pipeline of inline tasks only.</summary>
+    public static RunPlan Plan(Guid runId, RunRequest request) =>
+        Plan(runId, request, new Dictionary<string, ResolvedJob>(), new HashSet<string>(), value => value);
+
+    /// <summary>
+    /// Builds the plan. The pipeline must have passed <see cref="PipelineValidator"/>; every job it
+    /// names must be in <paramref name="jobs"/>. <paramref name="protect"/> encrypts sensitive values.
+    /// </summary>
+    /// <exception cref="PipelineValidationException">A param is missing, invalid, read-only, or names an unregistered cluster.</exception>
+    public static RunPlan Plan(Guid runId, RunRequest request, IReadOnlyDictionary<string, ResolvedJob> jobs, IReadOnlySet<string> clusters, Func<string, string> protect)
     {
         var pipeline = request.Pipeline;
-        var stages = pipeline.Stages!.Select((stage, index) => new PlanStage
+        var errors = new ValidationErrors();
+        var stages = new List<PlanStage>();
+        for (var s = 0; s < pipeline.Stages!.Count; s++)
         {
-            Index = index,
-            Name = stage.Name!,
-            Tasks = stage.Tasks!.Select(task => PlanTask(runId, pipeline, stage, task!, request)).ToList(),
-        }).ToList();
+            var stage = pipeline.Stages[s]!;
+            var tasks = stage.Tasks!.Select((task, t) => PlanTask(runId, request, s, stage, t, task!, jobs, clusters, protect, errors)).ToList();
+            // A sequential stage runs as consecutive stages of one task each.
+            if (stage.Parallel == false && tasks.Count > 1)
+            {
+                for (var i = 0; i < tasks.Count; i++)
+                    stages.Add(new PlanStage { Index = stages.Count, Name = $"{stage.Name} [{i + 1}/{tasks.Count}]", Tasks = [tasks[i]] });
+            }
+            else
+            {
+                stages.Add(new PlanStage { Index = stages.Count, Name = stage.Name!, Tasks = tasks });
+            }
+        }
+
+        errors.ThrowIfAny();
         return new RunPlan { PipelineName = pipeline.Name!, Mode = request.Mode, Stages = stages };
     }
 
     /// <summary>A task's id: the same run and task name always give the same id.</summary>
     public static Guid TaskId(Guid runId, string taskName) => DeterministicGuid.Create(runId, "task:" + taskName);
 
-    static PlanTask PlanTask(Guid runId, PipelineDocument pipeline, StageDocument stage, TaskDocument task, RunRequest request)
+    static PlanTask PlanTask(
+        Guid runId, RunRequest request, int stageIndex, StageDocument stage, int taskIndex, TaskDocument task,
+        IReadOnlyDictionary<string, ResolvedJob> jobs, IReadOnlySet<string> clusters, Func<string, string> protect, ValidationErrors errors)
     {
+        var pipeline = request.Pipeline;
+        var taskPath = $"stages[{stageIndex}].tasks[{taskIndex}]";
+        if (task.Job is not null && jobs.TryGetValue(task.Job, out var job))
+        {
+            if (task.Kind is not null && PipelineValidator.TryParseKind(task.Kind, out var declared) && declared != job.Kind)
+                errors.Add($"{taskPath}.kind", $"Task '{task.Name}' says kind {task.Kind} but job {job.Name} is a {job.Kind.ToString().ToLowerInvariant()} job.");
+
+            var layers = new List<ParamResolver.Layer>
+            {
+                new("pipeline", "params", pipeline.Params),
+                new("stage", $"stages[{stageIndex}].params", stage.Params),
+                new("task", $"{taskPath}.params", WithTaskFields(task), TaskLevel: true),
+                new("run", "params", request.Params),
+            };
+            var resolved = ParamResolver.Resolve(job, task.Name!, request.Mode, layers, clusters, errors, taskPath);
+            var template = job.Document.Template;
+            return new PlanTask
+            {
+                TaskId = TaskId(runId, task.Name!),
+                Name = task.Name!,
+                Kind = job.Kind,
+                JobName = job.Name.ToString(),
+                JobId = job.Id,
+                Params = resolved.Env,
+                TemplateParams = resolved.Template,
+                SecretParams = resolved.Secret.ToDictionary(e => e.Key, e => protect(e.Value)),
+                ProtectedKubeconfig = resolved.Kubeconfig is null ? null : protect(resolved.Kubeconfig),
+                Template = template,
+                BackoffLimit = task.Retries ?? template?.Retries ?? 0,
+                TimeoutSeconds = task.TimeoutSeconds ?? template?.TimeoutSeconds ?? DefaultTimeoutSeconds,
+                Target = new KubernetesTarget { Namespace = resolved.Namespace, ClusterId = resolved.Cluster, InlineKubeconfig = resolved.Kubeconfig is not null },
+            };
+        }
+
         PipelineValidator.TryParseKind(task.Kind, out var kind);
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var source in new[] { pipeline.Params, stage.Params, task.Params, request.Params })
@@ -35,6 +96,9 @@ public static class RunPlanner
             foreach (var (name, value) in source ?? new Dictionary<string, string>())
                 merged[name] = value;
         }
+
+        if (task.Cluster is not null && !clusters.Contains(task.Cluster))
+            errors.Add($"{taskPath}.cluster", $"Task '{task.Name}': cluster '{task.Cluster}' is not registered (see /api/v1/clusters).");
 
         return new PlanTask
         {
@@ -49,6 +113,17 @@ public static class RunPlanner
             TimeoutSeconds = task.TimeoutSeconds ?? DefaultTimeoutSeconds,
             Target = new KubernetesTarget { Namespace = task.Namespace, ClusterId = task.Cluster },
         };
+    }
+
+    // A task's namespace and cluster fields are its runner params, written the short way.
+    static Dictionary<string, string> WithTaskFields(TaskDocument task)
+    {
+        var values = new Dictionary<string, string>(task.Params ?? [], StringComparer.Ordinal);
+        if (task.Namespace is not null)
+            values["NAMESPACE"] = task.Namespace;
+        if (task.Cluster is not null)
+            values["CLUSTER"] = task.Cluster;
+        return values;
     }
 
     static ContainerSpec ToSpec(ContainerDocument container, string defaultName) => new()

@@ -23,4 +23,7 @@ public sealed record RunRequest
 
     /// <summary>Normal or rollback.</summary>
     public RunMode Mode { get; init; }
+
+    /// <summary>The stored pipeline's exact unique name, when the run is of one.</summary>
+    public string? PipelineReference { get; init; }
 }

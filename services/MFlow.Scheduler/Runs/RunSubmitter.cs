@@ -1,17 +1,28 @@
 using MFlow.Persistence;
+using MFlow.Scheduler.Clusters;
+using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
 using MFlow.ServiceDefaults;
 
 namespace MFlow.Scheduler.Runs;
 
 /// <summary>
-/// Accepts a run: validates it, stores its plan, and dispatches its first stage through the outbox,
-/// all or nothing. The HTTP API and the StartPipeline consumer both come here.
+/// Accepts a run: validates it (the pipeline, its jobs, every param), stores its plan, and dispatches
+/// its first stage through the outbox, all or nothing. The HTTP API and the StartPipeline consumer
+/// both come here.
 /// </summary>
-public sealed class RunSubmitter(Database database, RunStore store, Outbox.Outbox outbox, ILogger<RunSubmitter> logger)
+public sealed class RunSubmitter(
+    Database database,
+    RunStore store,
+    DefinitionStore definitions,
+    JobResolver jobs,
+    ClusterStore clusters,
+    RunDispatcher dispatcher,
+    Outbox.Outbox outbox,
+    ILogger<RunSubmitter> logger)
 {
-    /// <summary>Submits a run; an idempotency key seen before returns the run it started.</summary>
-    /// <exception cref="PipelineValidationException">The pipeline or a param is invalid; nothing was stored.</exception>
+    /// <summary>Submits a run of an inline pipeline; an idempotency key seen before returns the run it started.</summary>
+    /// <exception cref="PipelineValidationException">Something is invalid; nothing was stored.</exception>
     public async Task<SubmittedRun> SubmitAsync(RunRequest request, CancellationToken cancellationToken)
     {
         PipelineValidator.Validate(request.Pipeline);
@@ -20,7 +31,10 @@ public sealed class RunSubmitter(Database database, RunStore store, Outbox.Outbo
         var runId = request.IdempotencyKey is { Length: > 0 } key
             ? DeterministicGuid.Create(DeterministicGuid.RunNamespace, key)
             : Guid.CreateVersion7();
-        var plan = RunPlanner.Plan(runId, request);
+        var resolvedJobs = await jobs.ResolveAsync(request.Pipeline, cancellationToken);
+        var plan = RunPlanner.Plan(runId, request, resolvedJobs, await clusters.IdsAsync(cancellationToken), dispatcher.Protect);
+        if (request.PipelineReference is { } reference)
+            plan = plan with { PipelineName = reference };
         var now = DateTimeOffset.UtcNow;
 
         IReadOnlyList<Outbox.PendingMessage> pending;
@@ -34,7 +48,8 @@ public sealed class RunSubmitter(Database database, RunStore store, Outbox.Outbo
             }
 
             var messages = new List<object> { StageDispatcher.Started(runId, plan, request, now) };
-            messages.AddRange(StageDispatcher.Commands(runId, plan, stageIndex: 0, now));
+            messages.AddRange(await dispatcher.StageMessagesAsync(connection, transaction, runId, plan, 0,
+                new Dictionary<string, IReadOnlyDictionary<string, string>>(), cancellationToken));
             pending = await outbox.EnqueueAsync(connection, transaction, messages, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
@@ -43,6 +58,26 @@ public sealed class RunSubmitter(Database database, RunStore store, Outbox.Outbo
             runId, plan.PipelineName, plan.Stages.Count, plan.Stages.Sum(s => s.Tasks.Count));
         await outbox.PublishAsync(pending, cancellationToken);
         return new SubmittedRun(runId, Created: true);
+    }
+
+    /// <summary>Submits a run of a stored pipeline: its latest published version, or an exact published one.</summary>
+    /// <exception cref="PipelineValidationException">The pipeline cannot run, or something in it is invalid.</exception>
+    public async Task<SubmittedRun> SubmitStoredAsync(string reference, RunRequest values, CancellationToken cancellationToken)
+    {
+        if (!DefinitionName.TryParse(reference, out var name))
+            throw PipelineValidationException.For("pipeline", $"'{reference}' is not a pipeline's unique name: <name>@<namespace>.<domain>[:<version>].");
+        var stored = await definitions.FindAsync(DefinitionTypes.Pipeline, name, cancellationToken);
+        var problem = stored switch
+        {
+            null => name.IsLatest ? $"Pipeline {name.Unversioned} has no published version." : $"There is no pipeline {name}.",
+            { Stage: DefinitionStages.Draft } => $"Pipeline {stored.Name} is a draft; publish it before running it.",
+            { Stage: DefinitionStages.Deprecated } => $"Pipeline {stored.Name} is deprecated: new runs cannot use it.",
+            _ => null,
+        };
+        if (problem is not null)
+            throw PipelineValidationException.For("pipeline", problem);
+
+        return await SubmitAsync(values with { Pipeline = DefinitionParsers.Pipeline(stored!), PipelineReference = stored!.Name.ToString() }, cancellationToken);
     }
 }
 

@@ -1,10 +1,58 @@
 using MFlow.Contracts;
+using MFlow.Scheduler.Params;
 
 namespace MFlow.Scheduler.Runs;
 
 /// <summary>Builds the run-task commands for one stage of a plan. Pure: the caller stores and publishes them.</summary>
 public static class StageDispatcher
 {
+    /// <summary>
+    /// The command that runs one attempt of a task, with what only dispatch time knows: the outputs
+    /// of earlier tasks (replacing $(tasks.NAME.outputs.OUTPUT) in param values, and as
+    /// TASKS_NAME_OUTPUTS_OUTPUT variables), the job's template filled in, the decrypted secrets, and
+    /// the attempt's update token. A reference to an output nobody wrote is a <see cref="DispatchResult.Problem"/>.
+    /// </summary>
+    public static DispatchResult Command(Guid runId, RunPlan plan, PlanStage stage, PlanTask task, int attempt, DateTimeOffset now, DispatchInputs inputs)
+    {
+        string? missing = null;
+        string Resolve(string value)
+        {
+            var resolved = OutputReferences.Resolve(value, inputs.Outputs, out var notFound);
+            missing ??= notFound;
+            return resolved;
+        }
+
+        var env = task.Params.ToDictionary(p => p.Key, p => Resolve(p.Value), StringComparer.Ordinal);
+        foreach (var (taskName, outputs) in inputs.Outputs)
+        {
+            foreach (var (output, value) in outputs)
+                env.TryAdd(OutputReferences.EnvironmentName(taskName, output), value);
+        }
+
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in task.SecretParams)
+            secrets[name] = Resolve(inputs.Unprotect(value));
+        if (task.ProtectedKubeconfig is { } kubeconfig)
+            secrets[SecretKeys.Kubeconfig] = inputs.Unprotect(kubeconfig);
+        else if (task.Target.ClusterId is { } cluster && inputs.ClusterKubeconfig(cluster) is { } registered)
+            secrets[SecretKeys.Kubeconfig] = registered;
+        if (inputs.UpdateToken is { } token)
+            secrets[SecretKeys.UpdateToken] = token;
+
+        var container = task.Container;
+        var init = task.InitContainers;
+        if (task.Template?.Container is not null)
+        {
+            var values = new Dictionary<string, string>(env, StringComparer.Ordinal);
+            foreach (var (name, value) in task.TemplateParams)
+                values[name] = Resolve(value);
+            (container, init) = TemplateRenderer.Render(task.Template, values);
+        }
+
+        var command = Command(runId, plan, stage, task, attempt, now) with { Params = env, SecretValues = secrets, Container = container, InitContainers = init };
+        return new DispatchResult(command, missing is null ? null : $"Task '{task.Name}': {missing} has no value (the task it names wrote no such output).");
+    }
+
     /// <summary>The commands that start every task of stage <paramref name="stageIndex"/>, first attempt.</summary>
     public static IReadOnlyList<RunTaskCommand> Commands(Guid runId, RunPlan plan, int stageIndex, DateTimeOffset now)
     {

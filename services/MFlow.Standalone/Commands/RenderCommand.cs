@@ -1,6 +1,7 @@
 using System.Text;
 using MFlow.Execution.Kubernetes;
 using MFlow.Kubernetes.Models;
+using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Runs;
 using MFlow.ServiceDefaults;
@@ -15,9 +16,12 @@ namespace MFlow.Standalone.Commands;
 public static class RenderCommand
 {
     /// <summary>Renders <paramref name="file"/> into <paramref name="outputDirectory"/>.</summary>
-    public static async Task<int> ExecuteAsync(FileInfo file, DirectoryInfo outputDirectory, string @namespace, string[] paramArgs, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(FileInfo file, DirectoryInfo outputDirectory, string @namespace, string[] paramArgs, DirectoryInfo? jobsDirectory, TextWriter output, CancellationToken cancellationToken)
     {
         RunRequest request;
+        RunPlan plan;
+        // A run id derived from the file's name, so rendering twice gives the same manifests.
+        var runId = DeterministicGuid.Create(DeterministicGuid.RunNamespace, "render:" + file.Name);
         try
         {
             if (!file.Exists)
@@ -27,6 +31,11 @@ public static class RenderCommand
             request = new RunRequest { Pipeline = pipeline, Params = RunCommand.ParseParams(paramArgs) };
             PipelineValidator.Validate(pipeline);
             PipelineValidator.ValidateRunParams(request.Params);
+            // Stored jobs are read from files (the built-in ones, and --jobs), as if published;
+            // registered clusters are unknown offline, so any cluster id is taken as registered.
+            var jobs = JobFiles.Resolve(pipeline, JobFiles.Read([JobFiles.BuiltinDirectory, .. jobsDirectory is null ? Array.Empty<string>() : [jobsDirectory.FullName]]));
+            var clusters = pipeline.Stages!.SelectMany(st => st!.Tasks!).SelectMany(t => (t!.Params ?? []).Where(p => p.Key == "CLUSTER").Select(p => p.Value).Append(t.Cluster ?? "")).ToHashSet();
+            plan = RunPlanner.Plan(runId, request, jobs, clusters, value => value);
         }
         catch (PipelineValidationException ex)
         {
@@ -36,9 +45,6 @@ public static class RenderCommand
             return RunCommand.InvalidInput;
         }
 
-        // A run id derived from the file's name, so rendering twice gives the same manifests.
-        var runId = DeterministicGuid.Create(DeterministicGuid.RunNamespace, "render:" + file.Name);
-        var plan = RunPlanner.Plan(runId, request);
         var options = new KubernetesExecutorOptions { Namespace = @namespace };
         var builders = EmbeddedHost.JobBuilders.ToDictionary(b => b.Kind);
         var failures = 0;
@@ -49,11 +55,13 @@ public static class RenderCommand
             var stageDirectory = outputDirectory.CreateSubdirectory($"{stage.Index + 1:00}-{stage.Name}");
             foreach (var task in stage.Tasks)
             {
-                var command = StageDispatcher.Command(runId, plan, stage, task, attempt: 1, DateTimeOffset.UnixEpoch);
+                // Placeholders for what only a real dispatch has: they are redacted in the output anyway.
+                var inputs = DispatchInputs.None with { UpdateToken = "<update-token>", ClusterKubeconfig = _ => "<registered kubeconfig>" };
+                var dispatched = StageDispatcher.Command(runId, plan, stage, task, attempt: 1, DateTimeOffset.UnixEpoch, inputs);
                 TaskManifests manifests;
                 try
                 {
-                    manifests = TaskManifestFactory.Build(command, builders[task.Kind], task.Target.Namespace ?? @namespace, options);
+                    manifests = TaskManifestFactory.Build(dispatched.Command, builders[task.Kind], task.Target.Namespace ?? @namespace, options);
                 }
                 catch (TaskParamException ex)
                 {

@@ -1,4 +1,5 @@
 using MFlow.Scheduler.Extensions;
+using MFlow.Scheduler.Security;
 using MFlow.ServiceDefaults;
 
 namespace MFlow.Standalone.Commands;
@@ -21,7 +22,18 @@ public static class ServeCommand
         app.UseExceptionHandler();
         app.MapDefaultEndpoints();
         app.MapSchedulerApi();
-        await app.RunAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+
+        // First start: an admin key, printed this once (only its hash is kept).
+        var keys = app.Services.GetRequiredService<ApiKeyStore>();
+        if (!await keys.AnyAsync(cancellationToken))
+        {
+            var (_, secret) = await keys.CreateAsync("admin", ApiRoles.Admin, "mflow serve", cancellationToken);
+            System.Console.WriteLine($"Created the first API key (admin). It is shown this once; keep it: {secret}");
+            System.Console.WriteLine($"  curl -H 'Authorization: Bearer {secret}' {urls.Split(';')[0]}/api/v1/runs");
+        }
+
+        await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
 }

@@ -40,13 +40,14 @@ public static class StandaloneCli
         var outOption = new Option<DirectoryInfo>("--out", "-o") { Description = "Where to write the manifests.", Required = true };
         var namespaceOption = new Option<string>("--namespace", "-n") { Description = "The namespace of tasks that name none.", DefaultValueFactory = _ => "mflow-tasks" };
         var renderParams = new Option<string[]>("--param", "-p") { Description = "A run-time param, NAME=value (repeatable)." };
+        var jobsOption = new Option<DirectoryInfo?>("--jobs") { Description = "A directory of job definitions (YAML) the pipeline's 'job:' references may name, besides the built-in jobs." };
         var render = new Command("render", "Write the exact manifests the Kubernetes executor would create for every task, one YAML file per object, secret values redacted.")
         {
-            renderPipeline, outOption, namespaceOption, renderParams,
+            renderPipeline, outOption, namespaceOption, renderParams, jobsOption,
         };
         render.SetAction((result, cancellationToken) => RenderCommand.ExecuteAsync(
             result.GetValue(renderPipeline)!, result.GetValue(outOption)!, result.GetValue(namespaceOption)!,
-            result.GetValue(renderParams) ?? [], System.Console.Out, cancellationToken));
+            result.GetValue(renderParams) ?? [], result.GetValue(jobsOption), System.Console.Out, cancellationToken));
         root.Subcommands.Add(render);
         return root;
     }

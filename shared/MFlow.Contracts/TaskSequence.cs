@@ -1,11 +1,10 @@
-using MFlow.Contracts;
-
-namespace MFlow.Execution.Reporting;
+namespace MFlow.Contracts;
 
 /// <summary>
-/// The sequence number of a task update: derived from the attempt and the state alone, so a worker
-/// that restarts, or a second worker observing the same Job, numbers the same transition the same
-/// way, and the aggregator can drop duplicates and late arrivals.
+/// The sequence number of a <see cref="TaskUpdated"/>, as every publisher computes it: derived from
+/// the attempt and the state alone, so a worker that restarts, or a second worker observing the same
+/// Job, numbers the same transition the same way, and the aggregator can drop duplicates and late
+/// arrivals.
 /// </summary>
 public static class TaskSequence
 {

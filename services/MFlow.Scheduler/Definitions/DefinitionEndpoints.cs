@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using MFlow.Scheduler.Api;
+using MFlow.Scheduler.Pipelines;
+using MFlow.Scheduler.Security;
+
+namespace MFlow.Scheduler.Definitions;
+
+/// <summary>
+/// /api/v1/jobs and /api/v1/pipelines: create (a draft), list, get (by id or unique name, "latest"
+/// allowed), update a draft, publish, deprecate, delete a draft, and read a definition's changes.
+/// Reading needs a viewer key, changing an admin key. Every change takes an optional ?reason=.
+/// </summary>
+public static class DefinitionEndpoints
+{
+    /// <summary>Maps both route groups.</summary>
+    public static IEndpointRouteBuilder MapDefinitionEndpoints(this IEndpointRouteBuilder app)
+    {
+        Map(app, "/api/v1/jobs", DefinitionTypes.Job, "job", DefinitionParsers.ParseJob);
+        Map(app, "/api/v1/pipelines", DefinitionTypes.Pipeline, "pipeline", DefinitionParsers.ParsePipeline);
+        return app;
+    }
+
+    static void Map(IEndpointRouteBuilder app, string prefix, string type, string noun, Func<string, ParsedDefinition> parse)
+    {
+        var group = app.MapGroup(prefix);
+        group.MapPost("/", async (HttpRequest http, string? reason, DefinitionStore store, CancellationToken ct) =>
+        {
+            ParsedDefinition parsed;
+            try
+            {
+                parsed = parse(await RequestBody.ReadAsync(http, ct));
+            }
+            catch (PipelineValidationException ex)
+            {
+                return Problems.Invalid(ex, $"The {noun} definition is not valid.");
+            }
+
+            var created = await store.CreateAsync(type, parsed.Name, parsed.Kind, parsed.Labels, parsed.Document, http.HttpContext.User.Actor(), reason, ct);
+            return created is null
+                ? Problems.Conflict($"A {noun} named {parsed.Name} exists.", $"Versions are immutable once published; give the new one another version than '{parsed.Name.Version}'.")
+                : Results.Created($"{prefix}/{created.Id}", View(created));
+        }).RequireAuthorization(ApiRoles.Admin);
+
+        group.MapGet("/", async (HttpRequest http, string? name, string? @namespace, string? domain, string? stage, DefinitionStore store, CancellationToken ct) =>
+        {
+            var labels = new Dictionary<string, string>();
+            foreach (var label in http.Query["label"].Where(l => l is not null))
+            {
+                var separator = label!.IndexOf('=');
+                if (separator <= 0)
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["label"] = [$"'{label}' is not key=value."] });
+                labels[label[..separator]] = label[(separator + 1)..];
+            }
+
+            var found = await store.ListAsync(type, new DefinitionFilter(name, @namespace, domain, stage, labels), ct);
+            return Results.Ok(found.Select(View));
+        }).RequireAuthorization(ApiRoles.Viewer);
+
+        group.MapGet("/{reference}", async (string reference, DefinitionStore store, CancellationToken ct) =>
+            await FindAsync(store, type, reference, ct) is { } found ? Results.Ok(View(found)) : Problems.NotFound($"No {noun} '{reference}'."))
+            .RequireAuthorization(ApiRoles.Viewer);
+
+        group.MapGet("/{id:guid}/changes", async (Guid id, DefinitionStore store, CancellationToken ct) =>
+            await store.GetAsync(type, id, ct) is null ? Problems.NotFound($"No {noun} {id}.") : Results.Ok(await store.ChangesAsync(id, ct)))
+            .RequireAuthorization(ApiRoles.Viewer);
+
+        group.MapPut("/{id:guid}", async (Guid id, HttpRequest http, string? reason, DefinitionStore store, CancellationToken ct) =>
+        {
+            var existing = await store.GetAsync(type, id, ct);
+            if (existing is null)
+                return Problems.NotFound($"No {noun} {id}.");
+            ParsedDefinition parsed;
+            try
+            {
+                parsed = parse(await RequestBody.ReadAsync(http, ct));
+            }
+            catch (PipelineValidationException ex)
+            {
+                return Problems.Invalid(ex, $"The {noun} definition is not valid.");
+            }
+
+            if (parsed.Name != existing.Name)
+            {
+                return Results.ValidationProblem(
+                    new Dictionary<string, string[]> { ["name"] = [$"An update cannot rename {existing.Name} to {parsed.Name}; create a new definition instead."] },
+                    title: $"The {noun} definition is not valid.");
+            }
+
+            return await store.UpdateDraftAsync(type, id, parsed.Kind, parsed.Labels, parsed.Document, http.HttpContext.User.Actor(), reason, ct) switch
+            {
+                ChangeOutcome.Done => Results.Ok(View((await store.GetAsync(type, id, ct))!)),
+                ChangeOutcome.NotFound => Problems.NotFound($"No {noun} {id}."),
+                _ => Problems.Conflict($"{existing.Name} is {existing.Stage} and cannot be changed.",
+                    $"Only a draft can be edited; a published {noun} is immutable. Create a new version instead."),
+            };
+        }).RequireAuthorization(ApiRoles.Admin);
+
+        group.MapPost("/{id:guid}/publish", (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
+            TransitionAsync(store, type, noun, id, "published", "Only a draft can be published.",
+                s => s.PublishAsync(type, id, http.User.Actor(), reason, ct), ct))
+            .RequireAuthorization(ApiRoles.Admin);
+
+        group.MapPost("/{id:guid}/deprecate", (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
+            TransitionAsync(store, type, noun, id, "deprecated", "Only a published definition can be deprecated.",
+                s => s.DeprecateAsync(type, id, http.User.Actor(), reason, ct), ct))
+            .RequireAuthorization(ApiRoles.Admin);
+
+        group.MapDelete("/{id:guid}", async (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
+        {
+            var existing = await store.GetAsync(type, id, ct);
+            return await store.DeleteDraftAsync(type, id, http.User.Actor(), reason, ct) switch
+            {
+                ChangeOutcome.Done => Results.NoContent(),
+                ChangeOutcome.NotFound => Problems.NotFound($"No {noun} {id}."),
+                _ => Problems.Conflict($"{existing?.Name} is {existing?.Stage} and cannot be deleted.", "Only a draft can be deleted; deprecate a published definition instead."),
+            };
+        }).RequireAuthorization(ApiRoles.Admin);
+    }
+
+    /// <summary>A definition by id or by unique name (a missing version meaning latest).</summary>
+    public static async Task<StoredDefinition?> FindAsync(DefinitionStore store, string type, string reference, CancellationToken cancellationToken) =>
+        Guid.TryParse(reference, out var id) ? await store.GetAsync(type, id, cancellationToken)
+        : DefinitionName.TryParse(reference, out var name) ? await store.FindAsync(type, name, cancellationToken)
+        : null;
+
+    static async Task<IResult> TransitionAsync(DefinitionStore store, string type, string noun, Guid id, string target, string rule, Func<DefinitionStore, Task<ChangeOutcome>> change, CancellationToken ct)
+    {
+        var before = await store.GetAsync(type, id, ct);
+        return await change(store) switch
+        {
+            ChangeOutcome.Done => Results.Ok(View((await store.GetAsync(type, id, ct))!)),
+            ChangeOutcome.NotFound => Problems.NotFound($"No {noun} {id}."),
+            _ => Problems.Conflict($"{before?.Name} is {before?.Stage} and cannot be {target}.", rule),
+        };
+    }
+
+    static DefinitionView View(StoredDefinition d) => new(
+        d.Id, d.Name.ToString(), d.Name.Name, d.Name.Namespace, d.Name.Domain, d.Name.Version, d.Kind, d.Stage, d.Labels,
+        DefinitionParsers.Shown(d), d.CreatedAt, d.CreatedBy, d.UpdatedAt, d.UpdatedBy, d.PublishedAt, d.DeprecatedAt);
+}
+
+/// <summary>A definition as the API shows it.</summary>
+public sealed record DefinitionView(
+    Guid Id,
+    string UniqueName,
+    string Name,
+    string Namespace,
+    string Domain,
+    string Version,
+    string? Kind,
+    string Stage,
+    IReadOnlyDictionary<string, string> Labels,
+    JsonNode? Definition,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    DateTimeOffset UpdatedAt,
+    string UpdatedBy,
+    DateTimeOffset? PublishedAt,
+    DateTimeOffset? DeprecatedAt);

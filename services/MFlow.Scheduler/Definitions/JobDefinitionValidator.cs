@@ -1,0 +1,118 @@
+using System.Text.RegularExpressions;
+using MFlow.Contracts;
+using MFlow.Kubernetes.Naming;
+using MFlow.Scheduler.Params;
+using MFlow.Scheduler.Pipelines;
+
+namespace MFlow.Scheduler.Definitions;
+
+/// <summary>Checks a job definition, naming every offending field.</summary>
+public static partial class JobDefinitionValidator
+{
+    /// <summary>The runner params a job may declare: they choose where its Job acts.</summary>
+    public static readonly IReadOnlySet<string> RunnerParams = new HashSet<string> { "CLUSTER", "KUBECONFIG", "NAMESPACE" };
+
+    /// <summary>Validates; throws <see cref="PipelineValidationException"/> listing every problem.</summary>
+    public static void Validate(JobDefinitionDocument job)
+    {
+        var errors = new ValidationErrors();
+        DefinitionDocuments.CheckIdentity(errors, job.Name, job.Namespace, job.Domain, job.Version);
+        if (string.IsNullOrWhiteSpace(job.Kind))
+            errors.Add("kind", "A job needs a kind: build, deploy or vm.");
+        else if (!PipelineValidator.TryParseKind(job.Kind, out _))
+            errors.Add("kind", $"Unknown job kind '{job.Kind}': expected build, deploy or vm.");
+        DefinitionDocuments.CheckLabels(errors, job.Labels);
+
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (job.Params?.Count ?? 0); i++)
+            CheckParam(errors, $"params[{i}]", job.Params![i], declared);
+
+        if (job.Template is { } template)
+        {
+            if (template.Container is null)
+                errors.Add("template.container", "A template needs a main container.");
+            else
+                PipelineValidator.CheckContainer(errors, "template.container", template.Container);
+            for (var i = 0; i < (template.InitContainers?.Count ?? 0); i++)
+                PipelineValidator.CheckContainer(errors, $"template.initContainers[{i}]", template.InitContainers![i]);
+            if (template.Retries is < 0 or > 20)
+                errors.Add("template.retries", "Retries must be between 0 and 20.");
+            if (template.TimeoutSeconds is < 1 or > 7 * 24 * 3600)
+                errors.Add("template.timeoutSeconds", "The timeout must be between 1 second and 7 days.");
+            var sensitive = (job.Params ?? []).Where(p => p?.Sensitive == true).Select(p => p.Name).ToHashSet();
+            foreach (var name in TemplateRenderer.ReferencedParams(template).Distinct())
+            {
+                if (!declared.Contains(name))
+                    errors.Add("template", $"The template uses $(params.{name}), which the job does not declare.");
+                else if (sensitive.Contains(name))
+                    errors.Add("template", $"The template uses $(params.{name}), which is sensitive: it would show in the Job's manifest. Use it as an environment variable instead.");
+            }
+        }
+
+        foreach (var name in job.Rollback?.Optional ?? [])
+        {
+            if (!declared.Contains(name))
+                errors.Add("rollback.optional", $"'{name}' is not one of the job's params.");
+        }
+
+        foreach (var (name, _) in job.Rollback?.Params ?? [])
+        {
+            if (!declared.Contains(name))
+                errors.Add($"rollback.params.{name}", $"'{name}' is not one of the job's params.");
+        }
+
+        errors.ThrowIfAny();
+    }
+
+    static void CheckParam(ValidationErrors errors, string path, ParamSpec? param, HashSet<string> declared)
+    {
+        if (param is null)
+        {
+            errors.Add(path, "A param cannot be empty.");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(param.Name) || !NamePattern().IsMatch(param.Name))
+        {
+            errors.Add($"{path}.name", $"'{param.Name}' is not a valid param name: letters, digits and '_', not starting with a digit.");
+            return;
+        }
+
+        path = $"params.{param.Name}";
+        if (!declared.Add(param.Name))
+            errors.Add(path, $"The param '{param.Name}' is declared twice.");
+
+        var usage = param.ParsedUsage;
+        if (usage == ParamUsage.Unknown)
+            errors.Add($"{path}.usage", $"Unknown usage '{param.Usage}': expected env, template, runner or system.");
+        if (usage == ParamUsage.System && !SystemVariables.IsSystemVariable(param.Name))
+            errors.Add($"{path}.name", "A system variable's name starts with '_'.");
+        if (usage != ParamUsage.System && SystemVariables.IsSystemVariable(param.Name))
+            errors.Add($"{path}.name", "Names starting with '_' are reserved for system variables (usage: system).");
+        if (usage == ParamUsage.System && param.Default is not null)
+            errors.Add($"{path}.default", "A system variable's value is injected by the runner; it has no default.");
+        if (usage == ParamUsage.Runner && !RunnerParams.Contains(param.Name))
+            errors.Add($"{path}.name", $"A runner param is one of {string.Join(", ", RunnerParams)}.");
+
+        switch (param.ParsedType)
+        {
+            case ParamValueType.Unknown:
+                errors.Add($"{path}.type", $"Unknown type '{param.Type}': expected text, boolean, enum, urlOptions, secret or configMap.");
+                break;
+            case ParamValueType.Enum when (param.Options?.Count ?? 0) == 0:
+                errors.Add($"{path}.options", "An enum needs its options.");
+                break;
+            case ParamValueType.UrlOptions when !Uri.TryCreate(param.OptionsUrl, UriKind.Absolute, out _):
+                errors.Add($"{path}.optionsUrl", "A urlOptions param needs the absolute URL its options come from.");
+                break;
+        }
+
+        if (param.Default is { } value && ParamValues.Check(param, value) is { } problem)
+            errors.Add($"{path}.default", problem);
+        if (param.ReadOnly && param.Default is null && usage != ParamUsage.System)
+            errors.Add($"{path}.default", "A read-only param needs a default: nothing else may set it.");
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MFlow.Scheduler.Api;
+using MFlow.Scheduler.Runs;
+using MFlow.Scheduler.Security;
+
+namespace MFlow.Scheduler.Outputs;
+
+/// <summary>
+/// POST /api/v1/tasks/{id}/outputs: a running task writes back its outputs with its own update
+/// token (Authorization: Bearer &lt;token&gt;), the one route no API key opens. Values flow into later
+/// stages; a markdown summary is shown with the run.
+/// </summary>
+public static partial class OutputEndpoints
+{
+    /// <summary>The largest request body accepted (the per-task limit plus room for JSON).</summary>
+    public const int MaxBodyBytes = TaskOutputStore.MaxTaskBytes * 2;
+
+    /// <summary>Maps the route.</summary>
+    public static IEndpointRouteBuilder MapOutputEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/tasks/{id:guid}/outputs", WriteAsync).AllowAnonymous();
+        return app;
+    }
+
+    static async Task<IResult> WriteAsync(Guid id, HttpRequest http, TaskTokenStore tokens, TaskOutputStore outputs, RunStore runs, CancellationToken ct)
+    {
+        if (ApiKeyAuthenticationHandler.BearerToken(http) is not { } token)
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An update token is required.", detail: "Send the task's update token ($_JOB_TASK_UPDATE_TOKEN) as 'Authorization: Bearer <token>'.");
+
+        var match = await tokens.MatchAsync(id, token, ct);
+        if (match is not { } issued)
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The update token is not valid for this task.", detail: "Use the token the task received in $_JOB_TASK_UPDATE_TOKEN.");
+
+        var run = await runs.GetAsync(issued.RunId, ct);
+        var record = run?.RunState?.Tasks.GetValueOrDefault(id);
+        if (record is not null && (record.Attempt > issued.Attempt || (record.Attempt == issued.Attempt && record.IsTerminal)))
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The task has ended.", detail: "An update token is valid only while its task attempt runs.");
+
+        if (http.ContentLength > MaxBodyBytes)
+            return TooLarge($"The request is {http.ContentLength} bytes; a task may write at most {TaskOutputStore.MaxTaskBytes} bytes of outputs.");
+
+        OutputsRequest? body;
+        try
+        {
+            using var limited = new MemoryStream();
+            await http.Body.CopyToAsync(limited, ct);
+            if (limited.Length > MaxBodyBytes)
+                return TooLarge($"The request is larger than {MaxBodyBytes} bytes; a task may write at most {TaskOutputStore.MaxTaskBytes} bytes of outputs.");
+            body = JsonSerializer.Deserialize<OutputsRequest>(limited.ToArray(), JsonSerializerOptions.Web);
+        }
+        catch (JsonException ex)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"Not JSON: {ex.Message}"] }, title: "The outputs are not valid.");
+        }
+
+        var values = body?.Values ?? [];
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (name, value) in values)
+        {
+            if (!NamePattern().IsMatch(name))
+                errors[$"values.{name}"] = [$"'{name}' is not a valid output name: letters, digits and '_', starting with a letter."];
+            else if (value is null)
+                errors[$"values.{name}"] = ["An output needs a value."];
+        }
+
+        if (errors.Count > 0)
+            return Results.ValidationProblem(errors, title: "The outputs are not valid.");
+        foreach (var (name, value) in values)
+        {
+            var size = System.Text.Encoding.UTF8.GetByteCount(value!);
+            if (size > TaskOutputStore.MaxValueBytes)
+                return TooLarge($"Output {name} is {size} bytes; the limit is {TaskOutputStore.MaxValueBytes} bytes per value.");
+        }
+
+        var outcome = await outputs.WriteAsync(issued.RunId, id, issued.Attempt, values.ToDictionary(v => v.Key, v => v.Value!), body?.Summary, ct);
+        return outcome.Stored
+            ? Results.Ok(new { stored = values.Count, totalBytes = outcome.TotalBytes, limitBytes = TaskOutputStore.MaxTaskBytes })
+            : TooLarge($"The task's outputs would total {outcome.TotalBytes} bytes; the limit is {TaskOutputStore.MaxTaskBytes} bytes per task.");
+    }
+
+    static IResult TooLarge(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The outputs are too large.", detail: detail);
+
+    /// <summary>The body: named values and an optional markdown summary.</summary>
+    public sealed record OutputsRequest(Dictionary<string, string?>? Values, string? Summary);
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]{0,127}$")]
+    private static partial Regex NamePattern();
+}

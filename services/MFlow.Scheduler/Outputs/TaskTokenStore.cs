@@ -1,0 +1,47 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using MFlow.Persistence;
+
+namespace MFlow.Scheduler.Outputs;
+
+/// <summary>
+/// Each task attempt's update token: 256 random bits, handed to the task alone (through its Secret),
+/// stored here only as a SHA-256 hash and compared in constant time.
+/// </summary>
+public sealed class TaskTokenStore(Database database)
+{
+    /// <summary>Issues the attempt's token in the dispatch transaction; returns it in clear for the task's Secret.</summary>
+    public async Task<string> IssueAsync(DbConnection connection, DbTransaction transaction, Guid runId, Guid taskId, int attempt, CancellationToken cancellationToken)
+    {
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO task_tokens (task_id, attempt, run_id, token_hash, created_at) VALUES (@task, @attempt, @run, @hash, @at)
+            ON CONFLICT (task_id, attempt) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at
+            """,
+            transaction, cancellationToken,
+            ("task", taskId), ("attempt", attempt), ("run", runId), ("hash", Hash(token)), ("at", DateTimeOffset.UtcNow));
+        return token;
+    }
+
+    /// <summary>The run and attempt a token was issued to for this task, or null when it is no token of the task's.</summary>
+    public async Task<(Guid RunId, int Attempt)?> MatchAsync(Guid taskId, string token, CancellationToken cancellationToken)
+    {
+        var presented = Encoding.ASCII.GetBytes(Hash(token));
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT run_id, attempt, token_hash FROM task_tokens WHERE task_id = @task", null, ("task", taskId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        (Guid, int)? match = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // Every row is compared, whether or not one matched already: the time taken says nothing.
+            if (CryptographicOperations.FixedTimeEquals(presented, Encoding.ASCII.GetBytes(reader.GetString(2))))
+                match = (reader.GetId(0), reader.GetInt32(1));
+        }
+
+        return match;
+    }
+
+    static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}

@@ -1,0 +1,41 @@
+namespace MFlow.Scheduler.Security;
+
+/// <summary>/api/v1/keys: admins create, list and revoke API keys.</summary>
+public static class ApiKeyEndpoints
+{
+    /// <summary>Maps the routes.</summary>
+    public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder app)
+    {
+        var keys = app.MapGroup("/api/v1/keys").RequireAuthorization(ApiRoles.Admin);
+        keys.MapGet("/", async (ApiKeyStore store, CancellationToken ct) => Results.Ok(await store.ListAsync(ct)));
+        keys.MapPost("/", async (CreateKeyRequest request, HttpContext http, ApiKeyStore store, CancellationToken ct) =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+                errors["name"] = ["A key needs a name of at most 100 characters."];
+            if (!ApiRoles.IsRole(request.Role))
+                errors["role"] = [$"'{request.Role}' is not a role: expected {string.Join(", ", ApiRoles.All)}."];
+            if (errors.Count > 0)
+                return Results.ValidationProblem(errors, title: "The key request is not valid.");
+
+            try
+            {
+                var (key, secret) = await store.CreateAsync(request.Name!, request.Role!, http.User.Actor(), ct);
+                return Results.Created($"/api/v1/keys/{key.Id}", new CreatedKey(key, secret));
+            }
+            catch (System.Data.Common.DbException ex) when (MFlow.Persistence.Database.IsUniqueViolation(ex))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "A key with this name exists.", detail: $"Choose another name than '{request.Name}'.");
+            }
+        });
+        keys.MapDelete("/{id:guid}", async (Guid id, ApiKeyStore store, CancellationToken ct) =>
+            await store.RevokeAsync(id, ct) ? Results.NoContent() : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such live key."));
+        return app;
+    }
+
+    /// <summary>POST /api/v1/keys body.</summary>
+    public sealed record CreateKeyRequest(string? Name, string? Role);
+
+    /// <summary>The created key, with its secret: shown this once and never again.</summary>
+    public sealed record CreatedKey(ApiKeyInfo Key, string Secret);
+}
