@@ -1,6 +1,7 @@
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Persistence.Runs;
+using MFlow.ServiceDefaults;
 
 namespace MFlow.Aggregator.Runs;
 
@@ -27,9 +28,30 @@ public sealed class PipelineRunStateDefinition : SagaDefinition<PipelineRunState
     /// <inheritdoc />
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<PipelineRunState> sagaConfigurator, IRegistrationContext context)
     {
+        // A message without ids would correlate to the empty Guid and create (or change) a run of
+        // that id; it is refused before the saga sees it, and lands in the error queue.
         var partitioner = endpointConfigurator.CreatePartitioner(Partitions);
-        sagaConfigurator.Message<PipelineRunStarted>(m => m.UsePartitioner(partitioner, c => c.Message.RunId));
-        sagaConfigurator.Message<TaskUpdated>(m => m.UsePartitioner(partitioner, c => c.Message.RunId));
-        sagaConfigurator.Message<CancelPipelineRun>(m => m.UsePartitioner(partitioner, c => c.Message.RunId));
+        sagaConfigurator.Message<PipelineRunStarted>(m =>
+        {
+            m.UseExecute(c => RequireIds(nameof(PipelineRunStarted), ("runId", c.Message.RunId)));
+            m.UsePartitioner(partitioner, c => c.Message.RunId);
+        });
+        sagaConfigurator.Message<TaskUpdated>(m =>
+        {
+            m.UseExecute(c => RequireIds(nameof(TaskUpdated), ("runId", c.Message.RunId), ("taskId", c.Message.TaskId)));
+            m.UsePartitioner(partitioner, c => c.Message.RunId);
+        });
+        sagaConfigurator.Message<CancelPipelineRun>(m =>
+        {
+            m.UseExecute(c => RequireIds(nameof(CancelPipelineRun), ("runId", c.Message.RunId)));
+            m.UsePartitioner(partitioner, c => c.Message.RunId);
+        });
+    }
+
+    static void RequireIds(string messageType, params (string Name, Guid Value)[] ids)
+    {
+        var missing = ids.Where(id => id.Value == Guid.Empty).Select(id => $"{id.Name} is missing").ToList();
+        if (missing.Count > 0)
+            throw new PermanentMessageException($"Invalid {messageType}: {string.Join("; ", missing)}.");
     }
 }
