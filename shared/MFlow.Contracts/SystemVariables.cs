@@ -33,6 +33,9 @@ public static class SystemVariables
     /// <summary>The name of the workload a deploy task updates.</summary>
     public const string WorkloadName = "_WORKLOAD_NAME";
 
+    /// <summary>The MFlow API the task writes its outputs back to (POST {url}/api/v1/tasks/{id}/outputs), when configured.</summary>
+    public const string ApiUrl = "_MFLOW_API_URL";
+
     /// <summary>A file the task may write "NAME=value" lines to; each becomes one of its outputs.</summary>
     public const string OutputFile = "_OUTPUT_FILE";
 

@@ -18,7 +18,7 @@ public static class SystemVariableValues
     /// The system variables of a task, except the update token (which executors deliver from a
     /// secret store, never as a plain value).
     /// </summary>
-    public static IReadOnlyDictionary<string, string> For(RunTaskCommand command, string outputFile)
+    public static IReadOnlyDictionary<string, string> For(RunTaskCommand command, string outputFile, string? apiUrl = null)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -28,6 +28,8 @@ public static class SystemVariableValues
             [SystemVariables.JobId] = command.JobName,
             [SystemVariables.OutputFile] = outputFile,
         };
+        if (!string.IsNullOrWhiteSpace(apiUrl))
+            values[SystemVariables.ApiUrl] = apiUrl.TrimEnd('/');
         foreach (var (param, variable) in FromDeployParams)
         {
             if (command.Params.TryGetValue(param, out var value))

@@ -76,6 +76,7 @@ public static class WorkerExtensions
     static void AddKubernetesExecutor(IHostApplicationBuilder builder, IReadOnlyCollection<IJobBuilder> jobBuilders)
     {
         var options = builder.Configuration.GetSection(KubernetesExecutorOptions.Section).Get<KubernetesExecutorOptions>() ?? new KubernetesExecutorOptions();
+        options.ApiUrl ??= builder.Configuration[$"{WorkerOptions.Section}:ApiUrl"];
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TaskCancellations>();
         builder.Services.AddSingleton<IKubernetesClient>(provider =>

@@ -23,6 +23,9 @@ public sealed class WorkerOptions
     /// <summary>This instance's name in reports; defaults to the host name and process id.</summary>
     public string? InstanceId { get; set; }
 
+    /// <summary>The MFlow API's URL as tasks reach it, given to them as _MFLOW_API_URL for writing outputs back.</summary>
+    public string? ApiUrl { get; set; }
+
     /// <summary>How many of a task's last output lines go into its TaskUpdated.</summary>
     public int LogTailLines { get; set; } = 20;
 }

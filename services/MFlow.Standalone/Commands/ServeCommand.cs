@@ -12,7 +12,9 @@ public static class ServeCommand
     {
         database.Directory?.Create();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
-        builder.Configuration.AddInMemoryCollection(EmbeddedHost.Defaults(database.FullName)).AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(EmbeddedHost.Defaults(database.FullName))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["MFlow:Worker:ApiUrl"] = urls.Split(';')[0] })
+            .AddEnvironmentVariables();
         builder.Configuration["Logging:LogLevel:Default"] = "Information";
         builder.WebHost.UseUrls(urls);
         builder.AddEmbeddedServices();

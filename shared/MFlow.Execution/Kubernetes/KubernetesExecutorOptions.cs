@@ -21,6 +21,9 @@ public sealed class KubernetesExecutorOptions
     /// </summary>
     public List<string> Namespaces { get; set; } = [];
 
+    /// <summary>The MFlow API's URL as task pods reach it (MFlow:Worker:ApiUrl), given to them as _MFLOW_API_URL.</summary>
+    public string? ApiUrl { get; set; }
+
     /// <summary>How long a finished Job (and its pod, Secret, ConfigMap) stays for inspection.</summary>
     public int TtlSecondsAfterFinished { get; set; } = 3600;
 

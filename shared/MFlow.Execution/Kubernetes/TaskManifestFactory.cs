@@ -34,7 +34,7 @@ public static class TaskManifestFactory
 
         foreach (var (param, value) in command.Params.Where(p => !SystemVariables.IsSystemVariable(p.Key)))
             sharedEnv.Add(new EnvVar(param, value));
-        foreach (var (variable, value) in SystemVariableValues.For(command, ContainerDefaults.OutputFile))
+        foreach (var (variable, value) in SystemVariableValues.For(command, ContainerDefaults.OutputFile, options.ApiUrl))
             sharedEnv.Add(new EnvVar(variable, value));
 
         foreach (var (key, value) in command.SecretValues)

@@ -232,7 +232,7 @@ public sealed class LocalProcessExecutor(
         }
 
         // System variables last: nothing overrides them.
-        foreach (var (name, value) in SystemVariableValues.For(command, outputFile))
+        foreach (var (name, value) in SystemVariableValues.For(command, outputFile, options.Value.ApiUrl))
             environment[name] = value;
         if (command.SecretValues.TryGetValue(SecretKeys.UpdateToken, out var token))
             environment[SystemVariables.UpdateToken] = token;
