@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MFlow.Kubernetes.Fake;
 using MFlow.Testing;
 using MFlow.Workers.Tests.Support;
+using YamlDotNet.RepresentationModel;
 
 namespace MFlow.Workers.Tests.Render;
 
@@ -14,12 +15,21 @@ public sealed class When_rendering_the_examples : IAsyncLifetime
     readonly DirectoryInfo _output = Directory.CreateTempSubdirectory("mflow-render-");
     FakeKubernetesServer _server = null!;
 
-    public static TheoryData<string, int> Examples() => new()
+    /// <summary>Every example pipeline, with how many tasks it has.</summary>
+    public static TheoryData<string, int> Examples()
     {
-        { "hello.yaml", 5 },
-        { "fails.yaml", 3 },
-        { "release.yaml", 3 },
-    };
+        var data = new TheoryData<string, int>();
+        foreach (var file in Directory.GetFiles(RepositoryPaths.Combine("examples", "pipelines"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            var stream = new YamlStream();
+            using (var reader = File.OpenText(file))
+                stream.Load(reader);
+            var stages = (YamlSequenceNode)((YamlMappingNode)stream.Documents[0].RootNode)["stages"];
+            data.Add(Path.GetFileName(file), stages.Sum(stage => ((YamlSequenceNode)((YamlMappingNode)stage)["tasks"]).Children.Count));
+        }
+
+        return data;
+    }
 
     public async Task InitializeAsync() => _server = await FakeKubernetesServer.StartAsync();
 
@@ -98,6 +108,41 @@ public sealed class When_rendering_the_examples : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_keep_an_inline_kubeconfig_and_the_update_token_out_of_the_files()
+    {
+        const string marker = "kubeconfig-s3cr3t-token-4b1d";
+        var pipeline = Path.Combine(_output.FullName, "inline-kubeconfig.yaml");
+        await File.WriteAllTextAsync(pipeline, $$$"""
+            name: inline-kubeconfig
+            stages:
+              - name: deploy
+                tasks:
+                  - name: prod
+                    job: kubectl@mflow.builtin:v1
+                    params:
+                      WORKLOAD_NAME: shop
+                      IMAGE: registry.example.com/shop/app:1.4.0
+                      KUBECONFIG: |
+                        apiVersion: v1
+                        kind: Config
+                        users: [{name: deployer, user: {token: {{{marker}}} }}]
+            """);
+
+        var files = await RenderAsync(pipeline, "inline");
+
+        var secret = ManifestFiles.Read(Assert.Single(files, f => f.EndsWith(".secret.yaml", StringComparison.Ordinal)));
+        Assert.Equal(["kubeconfig", "update-token"], secret["stringData"]!.AsObject().Select(v => v.Key).Order(StringComparer.Ordinal));
+        Assert.All(secret["stringData"]!.AsObject(), v => Assert.Matches("^<redacted: [0-9]+ bytes>$", v.Value!.GetValue<string>()));
+        foreach (var file in files)
+            Assert.DoesNotContain(marker, await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+        var job = ManifestFiles.Read(Assert.Single(files, f => f.EndsWith(".job.yaml", StringComparison.Ordinal)));
+        Assert.Contains("mflow-kubeconfig", job["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Select(v => v!["name"]!.GetValue<string>()));
+        using var client = ManifestFiles.ClientFor(_server);
+        foreach (var file in files)
+            Assert.Equal(201, (await ManifestFiles.CreateAsync(client, ManifestFiles.Read(file))).Status);
+    }
+
+    [Fact]
     public async Task Should_render_the_same_manifests_twice()
     {
         var first = await RenderAsync("release.yaml", "first");
@@ -111,7 +156,8 @@ public sealed class When_rendering_the_examples : IAsyncLifetime
     async Task<IReadOnlyList<string>> RenderAsync(string example, string? subdirectory = null)
     {
         var directory = Path.Combine(_output.FullName, subdirectory ?? "");
-        var (exitCode, console) = await StandaloneCommand.RunAsync("render", RepositoryPaths.Combine("examples", "pipelines", example), "--out", directory);
+        var pipeline = Path.IsPathRooted(example) ? example : RepositoryPaths.Combine("examples", "pipelines", example);
+        var (exitCode, console) = await StandaloneCommand.RunAsync("render", pipeline, "--out", directory, "--jobs", RepositoryPaths.Combine("examples", "jobs"));
         Assert.True(exitCode == 0, $"render {example} exited with {exitCode}:\n{console}");
         return Directory.GetFiles(directory, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
     }
