@@ -43,7 +43,7 @@ public sealed class When_validating_pipelines
     // Each case: the first task's YAML, the field named, and what the user reads about it.
     [Theory]
     [InlineData("      - kind: build\n        container: {image: a, command: [b]}", "stages[0].tasks[0].name", "A task needs a name.")]
-    [InlineData("      - name: compile\n        container: {image: a, command: [b]}", "stages[0].tasks[0].kind", "A task needs a kind: build, deploy or vm.")]
+    [InlineData("      - name: compile\n        container: {image: a, command: [b]}", "stages[0].tasks[0].kind", "A task needs a kind (build, deploy or vm), or a stored job to run ('job').")]
     [InlineData("      - name: compile\n        kind: docker\n        container: {image: a, command: [b]}", "stages[0].tasks[0].kind", "Unknown job kind 'docker': expected build, deploy or vm.")]
     [InlineData("      - name: compile\n        kind: build,vm\n        container: {image: a, command: [b]}", "stages[0].tasks[0].kind", "Unknown job kind 'build,vm': expected build, deploy or vm.")]
     [InlineData("      - name: compile\n        kind: \"1\"\n        container: {image: a, command: [b]}", "stages[0].tasks[0].kind", "Unknown job kind '1': expected build, deploy or vm.")]

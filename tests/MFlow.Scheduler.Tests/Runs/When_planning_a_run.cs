@@ -1,4 +1,5 @@
 using MFlow.Contracts;
+using MFlow.Scheduler.Params;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Runs;
 
@@ -41,6 +42,7 @@ public sealed class When_planning_a_run
         """;
 
     static readonly Guid RunId = Guid.Parse("0f8e2a9c-0000-4000-8000-000000000001");
+    static readonly HashSet<string> RegisteredClusters = ["east-1"];
 
     [Fact]
     public void Should_merge_params_pipeline_then_stage_then_task_then_run_time()
@@ -77,7 +79,7 @@ public sealed class When_planning_a_run
     {
         var first = Plan();
         var again = Plan();
-        var otherRun = RunPlanner.Plan(Guid.NewGuid(), Request());
+        var otherRun = RunPlanner.Plan(Guid.NewGuid(), Request(), new Dictionary<string, ResolvedJob>(), RegisteredClusters, value => value);
 
         var ids = first.Stages.SelectMany(s => s.Tasks).Select(t => t.TaskId).ToList();
         Assert.Equal(ids, again.Stages.SelectMany(s => s.Tasks).Select(t => t.TaskId));
@@ -135,8 +137,19 @@ public sealed class When_planning_a_run
         Assert.Equal("kubectl", deploy.Container!.Name);
     }
 
+    [Fact]
+    public void Should_refuse_a_cluster_that_is_not_registered()
+    {
+        var ex = Assert.Throws<PipelineValidationException>(() =>
+            RunPlanner.Plan(RunId, Request(), new Dictionary<string, ResolvedJob>(), new HashSet<string> { "west-2" }, value => value));
+
+        Assert.Equal(
+            new Dictionary<string, string[]> { ["stages[1].tasks[0].cluster"] = ["Task 'deploy-staging': cluster 'east-1' is not registered (see /api/v1/clusters)."] },
+            ex.Errors);
+    }
+
     static RunPlan Plan(IReadOnlyDictionary<string, string>? runParams = null, RunMode mode = RunMode.Normal) =>
-        RunPlanner.Plan(RunId, Request(runParams, mode));
+        RunPlanner.Plan(RunId, Request(runParams, mode), new Dictionary<string, ResolvedJob>(), RegisteredClusters, value => value);
 
     static RunRequest Request(IReadOnlyDictionary<string, string>? runParams = null, RunMode mode = RunMode.Normal)
     {
