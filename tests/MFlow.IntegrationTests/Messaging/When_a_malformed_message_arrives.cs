@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using MFlow.IntegrationTests.Support;
+using MFlow.Testing;
+using static MFlow.IntegrationTests.Support.PipelineDocuments;
+
+namespace MFlow.IntegrationTests.Messaging;
+
+[Collection(SharedClusterCollection.Name)]
+public sealed class When_a_malformed_message_arrives(ServiceCluster cluster)
+{
+    private static readonly TimeSpan _faultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Queue, the service consuming it, a message type it consumes, that message without its ids (or required fields), and the reason expected.</summary>
+    public static TheoryData<string, string, string, string, string> Cases => new()
+    {
+        { "mflow-scheduler", "scheduler", "StartPipeline", """{"triggeredBy":"upstream"}""", "StartPipeline needs an inline pipeline document" },
+        { "mflow-scheduler", "scheduler", "StageCompleted", """{"stageIndex":0,"succeeded":true}""", "runId is missing" },
+        { "mflow-aggregator", "aggregator", "TaskUpdated", """{"taskName":"compile","state":"Succeeded","sequence":13}""", "runId is missing; taskId is missing" },
+        { "mflow-aggregator", "aggregator", "PipelineRunStarted", """{"pipelineName":"nameless"}""", "runId is missing" },
+        { "mflow-aggregator", "aggregator", "CancelPipelineRun", """{"reason":"no run named"}""", "runId is missing" },
+        { "mflow-build-worker", "build-worker", "RunBuildTask", """{"taskName":"compile"}""", "runId is missing; taskId is missing" },
+        { "mflow-deploy-worker", "deploy-worker", "RunDeployTask", """{"taskName":"ship"}""", "runId is missing; taskId is missing" },
+        { "mflow-vm-worker", "vm-worker", "RunVmTask", """{"taskName":"provision"}""", "runId is missing; taskId is missing" },
+        { "mflow-build-worker-cancel", "build-worker", "CancelTask", """{"kind":"Build"}""", "runId is missing; taskId is missing" },
+        { "mflow-deploy-worker-cancel", "deploy-worker", "CancelTask", """{"kind":"Deploy"}""", "runId is missing; taskId is missing" },
+        { "mflow-vm-worker-cancel", "vm-worker", "CancelTask", """{"kind":"Vm"}""", "runId is missing; taskId is missing" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Should_fault_it_to_the_error_queue_with_the_reason_and_keep_working(
+        string queue, string service, string messageType, string message, string reason)
+    {
+        var marker = Guid.NewGuid();
+        var envelope = $$"""
+            {"messageId":"{{marker}}","messageType":["urn:message:MFlow.Contracts:{{messageType}}"],"message":{{message}},"sentTime":"{{DateTimeOffset.UtcNow:O}}"}
+            """;
+        await cluster.VirtualHost.PublishRawAsync(queue, Encoding.UTF8.GetBytes($"\u0001not json at all {marker} {{{{"), "application/vnd.masstransit+json");
+        await cluster.VirtualHost.PublishRawAsync(queue, Encoding.UTF8.GetBytes(envelope), "application/vnd.masstransit+json");
+
+        var faulted = await Eventually.UntilAsync(
+            async () => (await cluster.VirtualHost.GetMessagesAsync(queue + "_error", max: 1000))
+                .Where(m => m.BodyText.Contains(marker.ToString(), StringComparison.Ordinal))
+                .ToList(),
+            messages => messages.Count == 2,
+            _faultTimeout,
+            $"both malformed messages are in {queue}_error");
+
+        var unreadable = Assert.Single(faulted, m => m.BodyText.Contains("not json at all", StringComparison.Ordinal));
+        Assert.Equal("fault", unreadable.Header("MT-Reason"));
+        Assert.Contains("Json", unreadable.Header("MT-Fault-ExceptionType"), StringComparison.Ordinal);
+        Assert.Contains("is an invalid start of a value", unreadable.Header("MT-Fault-Message"), StringComparison.Ordinal);
+        var incomplete = Assert.Single(faulted, m => m.BodyText.Contains(messageType, StringComparison.Ordinal));
+        Assert.Equal("fault", incomplete.Header("MT-Reason"));
+        Assert.Contains(reason, incomplete.Header("MT-Fault-Message"), StringComparison.Ordinal);
+        Assert.EndsWith("/" + queue, incomplete.Header("MT-Fault-InputAddress"), StringComparison.Ordinal);
+
+        // The service took both in its stride: still up, still ready, still doing its job.
+        var process = cluster.Service(service);
+        Assert.False(process.HasExited, $"{service} exited:\n{process.OutputTail()}");
+        await process.WaitUntilHealthyAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0u, await cluster.VirtualHost.QueueDepthAsync(queue));
+        if (queue.EndsWith("-cancel", StringComparison.Ordinal))
+            await ShouldStillCancelATaskAsync(service.Replace("-worker", "", StringComparison.Ordinal));
+        else
+            await ShouldStillRunAPipelineAsync();
+    }
+
+    private async Task ShouldStillRunAPipelineAsync()
+    {
+        var runId = await cluster.SubmitAsync(Document("after-malformed",
+            Stage("build", ShellTask("compile", "build", "echo IMAGE=app:1 >> \"$_OUTPUT_FILE\"")),
+            Stage("deliver",
+                ShellTask("deploy", "deploy", "echo deployed"),
+                ShellTask("configure", "vm", "echo configured"))), "application/json");
+        var run = await cluster.WaitUntilFinalAsync(runId);
+        Assert.True(run.State == "Succeeded", Runs.Summary(run));
+        Assert.Equal("app:1", run.Task("compile").Outputs["IMAGE"]);
+    }
+
+    private async Task ShouldStillCancelATaskAsync(string kind)
+    {
+        var runId = await cluster.SubmitAsync(Document("cancelled-after-malformed",
+            Stage("wait", ShellTask("long-wait", kind, "echo waiting; exec sleep 300"))), "application/json");
+        await Eventually.UntilAsync(
+            async () => Runs.Describe(await cluster.GetRunAsync(runId)),
+            run => run.View.Task("long-wait").State == "Running",
+            ServiceCluster.RunTimeout,
+            "the task runs");
+
+        using var response = await cluster.Api.PostAsync($"/api/v1/runs/{runId}/cancel?reason=not+needed", content: null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var run = await cluster.WaitUntilFinalAsync(runId);
+        Assert.True(run.State == "Cancelled", Runs.Summary(run));
+        Assert.Equal("not needed", run.CancelReason);
+        Assert.Equal("Cancelled", run.Task("long-wait").State);
+    }
+}
