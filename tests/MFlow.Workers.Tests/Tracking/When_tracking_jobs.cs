@@ -1,0 +1,271 @@
+using MFlow.Contracts;
+using MFlow.Execution.Kubernetes;
+using MFlow.Workers.Build.Jobs;
+using MFlow.Workers.Tests.Support;
+using MFlow.Workers.Vm.Jobs;
+
+namespace MFlow.Workers.Tests.Tracking;
+
+/// <summary>
+/// The executor creates a task's Job; the tracker's list+watch turns what the API server shows into
+/// TaskUpdated: every transition once, in order, including across a broken watch and a restart.
+/// </summary>
+public sealed class When_tracking_jobs : IAsyncLifetime
+{
+    const string Ns = TrackerRig.Namespace;
+    const string Digest = "sha256:5d41402abc4b2a76b9719d911017c592ae2f8d3c1b4b7e6c9a0e2d4f6b8a0c1e";
+
+    readonly KanikoJobBuilder _builds = new();
+    TrackerRig _rig = null!;
+
+    public async Task InitializeAsync() => _rig = await TrackerRig.StartAsync();
+
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
+
+    [Fact]
+    public async Task Should_report_running_then_succeeded_once_with_the_image_digest()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build(("IMAGE", null), ("IMAGE_DESTINATIONS", "registry.example.com/shop/app:1.4.0,registry.example.com/shop/app:latest")));
+        var job = TrackerRig.JobName(command);
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodRunningAsync(Ns, job);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, log: "INFO Pushed registry.example.com/shop/app:1.4.0\n", terminationMessage: Digest);
+        var succeeded = await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Succeeded);
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal(["Pending", "Running", "Succeeded"], _rig.Updates.States(command.TaskId));
+        Assert.Equal(Digest, succeeded.Outputs["IMAGE_DIGEST"]);
+        Assert.Equal($"registry.example.com/shop/app:1.4.0@{Digest}", succeeded.Outputs["IMAGE"]);
+        Assert.Equal(0, succeeded.ExitCode);
+        Assert.Contains("Pushed registry.example.com/shop/app:1.4.0", succeeded.LogTail, StringComparison.Ordinal);
+        Assert.True(await _rig.Harness.Published.Any<TaskLogCaptured>(m => m.Context.Message.TaskId == command.TaskId));
+        // The task's Secret (its update token) goes with the Job: owned by it.
+        var secret = _rig.Server.GetObject("secrets", Ns, job)!;
+        Assert.Equal(_rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["uid"]!.GetValue<string>(), secret["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_fail_with_BackoffLimitExceeded_once_every_try_failed()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Custom(Commands.Build(), "make", "test")) with { BackoffLimit = 1 };
+        var job = TrackerRig.JobName(command);
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodRunningAsync(Ns, job);
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 3, log: "FAIL first try\n");
+        await _rig.Server.SetPodRunningAsync(Ns, job); // the Job's retry
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 3, log: "FAIL second try\n");
+        var failed = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal(TaskState.Failed, failed.State);
+        Assert.Equal("BackoffLimitExceeded", failed.Reason);
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Contains("backoffLimit 1", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("FAIL second try", failed.LogTail, StringComparison.Ordinal);
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+        Assert.Equal(2, _rig.Server.GetJobPods(Ns, job).Count);
+    }
+
+    [Fact]
+    public async Task Should_fail_with_DeadlineExceeded_when_the_deadline_passes()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Custom(Commands.Build(), "sleep", "infinity")) with { TimeoutSeconds = 120 };
+        var job = TrackerRig.JobName(command);
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodRunningAsync(Ns, job);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
+        await _rig.Server.ExceedJobDeadlineAsync(Ns, job);
+        var failed = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal((TaskState.Failed, "DeadlineExceeded"), (failed.State, failed.Reason));
+        Assert.Contains("120 s deadline", failed.Message, StringComparison.Ordinal);
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+    }
+
+    [Fact]
+    public async Task Should_report_pending_with_the_reason_while_the_image_cannot_be_pulled()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodWaitingAsync(Ns, job, "ImagePullBackOff", "Back-off pulling image \"gcr.io/kaniko-project/executor:v1.23.2\"");
+
+        var waiting = await _rig.Updates.WaitForAsync(command.TaskId, u => u.Reason == "ImagePullBackOff");
+        Assert.Equal(TaskState.Pending, waiting.State);
+        Assert.Contains("Back-off pulling image", waiting.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_delete_the_job_and_report_cancelled_when_the_task_is_cancelled()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodRunningAsync(Ns, job);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
+
+        await _rig.Executor(_builds).CancelAsync(Cancel(command, "superseded by a newer run"), CancellationToken.None);
+
+        await _rig.Server.WaitForDeletionAsync("jobs", Ns, job);
+        var cancelled = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        Assert.Equal(TaskState.Cancelled, cancelled.State);
+        Assert.Equal("Cancelled: superseded by a newer run", cancelled.Message);
+        var delete = Assert.Single(_rig.Server.Requests, r => r is { Verb: "delete", Resource: "jobs" });
+        Assert.Equal(200, delete.StatusCode);
+        await _rig.Server.WaitForDeletionAsync("secrets", Ns, job); // owned, so collected with it
+        await _rig.FenceAsync(_builds);
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+    }
+
+    [Fact]
+    public async Task Should_report_cancelled_without_creating_a_job_when_the_cancel_came_first()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+
+        await _rig.Executor(_builds).CancelAsync(Cancel(command, "run cancelled"), CancellationToken.None);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+
+        var cancelled = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        Assert.Equal(TaskState.Cancelled, cancelled.State);
+        Assert.DoesNotContain(_rig.Server.Requests, r => r is { Verb: "create", Resource: "jobs" });
+    }
+
+    [Fact]
+    public async Task Should_lose_no_transition_when_the_watch_breaks_and_its_history_is_gone()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodRunningAsync(Ns, job);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
+        var listsBefore = JobLists();
+
+        // The connection drops; while the tracker waits to reconnect the Job finishes, and the server
+        // compacts its history, so the tracker's resourceVersion is too old (410 Gone): it must relist.
+        _rig.Server.DropWatches();
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, log: "pushed\n", terminationMessage: Digest);
+        _rig.Server.CompactHistory();
+
+        var succeeded = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+        Assert.Equal(TaskState.Succeeded, succeeded.State);
+        Assert.Equal(Digest, succeeded.Outputs["IMAGE_DIGEST"]);
+        Assert.Equal(["Pending", "Running", "Succeeded"], _rig.Updates.States(command.TaskId));
+        Assert.True(JobLists() > listsBefore, "the tracker never listed again: the 410 path was not taken");
+    }
+
+    [Fact]
+    public async Task Should_report_a_job_that_finished_while_the_worker_was_down_exactly_once()
+    {
+        var first = await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodRunningAsync(Ns, job);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
+
+        await _rig.StopTrackerAsync(first);
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, log: "pushed\n", terminationMessage: Digest);
+        await _rig.StartTrackerAsync(_builds);
+
+        var succeeded = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+        Assert.Equal(TaskState.Succeeded, succeeded.State);
+        Assert.Equal(Digest, succeeded.Outputs["IMAGE_DIGEST"]);
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+        Assert.Contains(_rig.Updates.Questions, q => q.Tasks.Any(t => t.TaskId == command.TaskId));
+    }
+
+    [Fact]
+    public async Task Should_not_report_again_an_outcome_reported_before_a_restart()
+    {
+        var first = await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, terminationMessage: Digest);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+
+        await _rig.StopTrackerAsync(first);
+        await _rig.StartTrackerAsync(_builds);
+        await Testing.Eventually.UntilAsync(
+            () => Task.FromResult(_rig.Updates.Questions.Any(q => q.Tasks.Any(t => t.TaskId == command.TaskId))),
+            TimeSpan.FromSeconds(20), "the restarted tracker asks whether the outcome was reported");
+        await _rig.FenceAsync(_builds);
+
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+    }
+
+    [Fact]
+    public async Task Should_adopt_the_job_when_the_command_is_delivered_twice()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        var jobCreates = Creates("jobs");
+        var secretCreates = Creates("secrets");
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, terminationMessage: Digest);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal([201, 409], jobCreates); // the second delivery found the Job (AlreadyExists) and adopted it
+        Assert.Equal([201, 409], secretCreates);
+        Assert.Single(_rig.Server.List("jobs", Ns), j => j["metadata"]!["name"]!.GetValue<string>() == job);
+        Assert.Single(_rig.Server.GetJobPods(Ns, job));
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+        Assert.DoesNotContain(_rig.Updates.For(command.TaskId), u => u.State == TaskState.Failed);
+    }
+
+    [Fact]
+    public async Task Should_create_the_playbook_config_map_and_extra_vars_secret_owned_by_the_job()
+    {
+        var vms = new AnsibleJobBuilder();
+        await _rig.StartTrackerAsync(vms);
+        var command = TrackerRig.Fresh(Commands.Vm(("VERSION", "1.4.0")));
+        var job = TrackerRig.JobName(command);
+
+        await _rig.Executor(vms).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, log: "PLAY RECAP\n");
+        var succeeded = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+
+        Assert.Equal(TaskState.Succeeded, succeeded.State);
+        var uid = _rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["uid"]!.GetValue<string>();
+        foreach (var resource in new[] { "configmaps", "secrets" })
+            Assert.Equal(uid, _rig.Server.GetObject(resource, Ns, job)!["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+
+        await _rig.Client.DeleteJobAsync(Ns, job);
+        await _rig.Server.WaitForDeletionAsync("configmaps", Ns, job);
+        await _rig.Server.WaitForDeletionAsync("secrets", Ns, job);
+    }
+
+    int JobLists() => _rig.Server.Requests.Count(r => r is { Verb: "list", Resource: "jobs" });
+
+    IReadOnlyList<int> Creates(string resource) =>
+        _rig.Server.Requests.Where(r => r.Verb == "create" && r.Resource == resource).Select(r => r.StatusCode).ToList();
+
+    static CancelTask Cancel(RunTaskCommand command, string reason) => new()
+    {
+        RunId = command.RunId,
+        TaskId = command.TaskId,
+        TaskName = command.TaskName,
+        Kind = command.Kind,
+        Attempt = command.Attempt,
+        Reason = reason,
+    };
+}
