@@ -24,25 +24,21 @@ public static class JobFiles
     {
         var resolved = new Dictionary<string, ResolvedJob>(StringComparer.Ordinal);
         var errors = new ValidationErrors();
-        for (var s = 0; s < (pipeline.Stages?.Count ?? 0); s++)
+        foreach (var (path, reference) in pipeline.JobReferences())
         {
-            for (var t = 0; t < (pipeline.Stages![s]?.Tasks?.Count ?? 0); t++)
+            if (!DefinitionName.TryParse(reference, out var name))
+                continue; // the validator reported it
+            var match = jobs.Where(j => j.Name.Unversioned == name.Unversioned && (name.IsLatest || j.Name.Version == name.Version))
+                .OrderByDescending(j => j.Name.Version, StringComparer.Ordinal).FirstOrDefault();
+            if (match is null)
             {
-                var reference = pipeline.Stages[s]!.Tasks![t]?.Job;
-                if (reference is null || resolved.ContainsKey(reference) || !DefinitionName.TryParse(reference, out var name))
-                    continue;
-                var match = jobs.Where(j => j.Name.Unversioned == name.Unversioned && (name.IsLatest || j.Name.Version == name.Version))
-                    .OrderByDescending(j => j.Name.Version, StringComparer.Ordinal).FirstOrDefault();
-                if (match is null)
-                {
-                    errors.Add($"stages[{s}].tasks[{t}].job", $"No job file defines {name}.");
-                    continue;
-                }
-
-                var document = System.Text.Json.JsonSerializer.Deserialize<JobDefinitionDocument>(match.Document, MFlow.Persistence.StoredJson.Options)!;
-                PipelineValidator.TryParseKind(match.Kind, out var kind);
-                resolved[reference] = new ResolvedJob(Guid.Empty, match.Name, kind, document);
+                errors.Add(path, $"No job file defines {name}.");
+                continue;
             }
+
+            var document = System.Text.Json.JsonSerializer.Deserialize<JobDefinitionDocument>(match.Document, MFlow.Persistence.StoredJson.Options)!;
+            PipelineValidator.TryParseKind(match.Kind, out var kind);
+            resolved[reference] = new ResolvedJob(Guid.Empty, match.Name, kind, document);
         }
 
         errors.ThrowIfAny();

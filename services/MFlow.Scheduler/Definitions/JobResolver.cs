@@ -15,36 +15,31 @@ public sealed class JobResolver(DefinitionStore store)
     {
         var resolved = new Dictionary<string, ResolvedJob>(StringComparer.Ordinal);
         var errors = new ValidationErrors();
-        for (var s = 0; s < (pipeline.Stages?.Count ?? 0); s++)
+        foreach (var (path, reference) in pipeline.JobReferences())
         {
-            for (var t = 0; t < (pipeline.Stages![s]?.Tasks?.Count ?? 0); t++)
+            if (!DefinitionName.TryParse(reference, out var name))
+                continue; // the validator reported it
+            var stored = await store.FindAsync(DefinitionTypes.Job, name, cancellationToken);
+            if (stored is null)
             {
-                var reference = pipeline.Stages[s]!.Tasks![t]?.Job;
-                if (reference is null || resolved.ContainsKey(reference) || !DefinitionName.TryParse(reference, out var name))
-                    continue;
-                var path = $"stages[{s}].tasks[{t}].job";
-                var stored = await store.FindAsync(DefinitionTypes.Job, name, cancellationToken);
-                if (stored is null)
-                {
-                    errors.Add(path, name.IsLatest ? $"Job {name.Unversioned} has no published version." : $"There is no job {name}.");
-                    continue;
-                }
-
-                if (stored.Stage == DefinitionStages.Draft)
-                {
-                    errors.Add(path, $"Job {stored.Name} is a draft; publish it before a run can use it.");
-                    continue;
-                }
-
-                if (stored.Stage == DefinitionStages.Deprecated)
-                {
-                    errors.Add(path, $"Job {stored.Name} is deprecated: new runs cannot use it (runs already using it finish).");
-                    continue;
-                }
-
-                PipelineValidator.TryParseKind(stored.Kind, out var kind);
-                resolved[reference] = new ResolvedJob(stored.Id, stored.Name, kind, DefinitionParsers.Job(stored));
+                errors.Add(path, name.IsLatest ? $"Job {name.Unversioned} has no published version." : $"There is no job {name}.");
+                continue;
             }
+
+            if (stored.Stage == DefinitionStages.Draft)
+            {
+                errors.Add(path, $"Job {stored.Name} is a draft; publish it before a run can use it.");
+                continue;
+            }
+
+            if (stored.Stage == DefinitionStages.Deprecated)
+            {
+                errors.Add(path, $"Job {stored.Name} is deprecated: new runs cannot use it (runs already using it finish).");
+                continue;
+            }
+
+            PipelineValidator.TryParseKind(stored.Kind, out var kind);
+            resolved[reference] = new ResolvedJob(stored.Id, stored.Name, kind, DefinitionParsers.Job(stored));
         }
 
         errors.ThrowIfAny();

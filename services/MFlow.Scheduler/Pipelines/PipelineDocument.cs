@@ -29,6 +29,20 @@ public sealed class PipelineDocument
 
     /// <summary>The stages, in order.</summary>
     public List<StageDocument>? Stages { get; set; }
+
+    /// <summary>Each distinct stored-job reference of the tasks, with the field it was first written in.</summary>
+    public IEnumerable<(string Path, string Reference)> JobReferences()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var s = 0; s < (Stages?.Count ?? 0); s++)
+        {
+            for (var t = 0; t < (Stages![s]?.Tasks?.Count ?? 0); t++)
+            {
+                if (Stages[s]!.Tasks![t]?.Job is { } reference && seen.Add(reference))
+                    yield return ($"stages[{s}].tasks[{t}].job", reference);
+            }
+        }
+    }
 }
 
 /// <summary>A stage: its tasks run in parallel; it starts when the previous stage succeeded.</summary>

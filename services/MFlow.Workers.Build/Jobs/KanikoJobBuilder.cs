@@ -58,7 +58,7 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
         if (sshSecret is not null)
         {
             var keyName = TaskParams.CheckDataKey("GIT_SSH_SECRET_KEY", p["GIT_SSH_SECRET_KEY"] ?? "id_rsa");
-            volumes.Add(SecretVolume("git-ssh-key", sshSecret, keyName, "id"));
+            volumes.Add(ContainerDefaults.SecretVolume("git-ssh-key", sshSecret, keyName, "id"));
             cloneMounts.Add(new VolumeMount { Name = "git-ssh-key", MountPath = SshKeyDirectory, ReadOnly = true });
             // Git runs this through a shell; it holds only fixed paths, never a param.
             var hostKeys = knownHostsSecret is not null
@@ -68,7 +68,7 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
             if (knownHostsSecret is not null)
             {
                 var hostsKey = TaskParams.CheckDataKey("GIT_KNOWN_HOSTS_SECRET_KEY", p["GIT_KNOWN_HOSTS_SECRET_KEY"] ?? "known_hosts");
-                volumes.Add(SecretVolume("git-known-hosts", knownHostsSecret, hostsKey, "known_hosts"));
+                volumes.Add(ContainerDefaults.SecretVolume("git-known-hosts", knownHostsSecret, hostsKey, "known_hosts"));
                 cloneMounts.Add(new VolumeMount { Name = "git-known-hosts", MountPath = KnownHostsDirectory, ReadOnly = true });
             }
         }
@@ -89,7 +89,7 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
 
         var registrySecret = TaskParams.CheckObjectName("REGISTRY_SECRET", p["REGISTRY_SECRET"] ?? "kaniko-secret");
         var registryKey = TaskParams.CheckDataKey("REGISTRY_SECRET_KEY", p["REGISTRY_SECRET_KEY"] ?? "config.json");
-        volumes.Add(SecretVolume("registry-credentials", registrySecret, registryKey, "config.json"));
+        volumes.Add(ContainerDefaults.SecretVolume("registry-credentials", registrySecret, registryKey, "config.json"));
 
         var args = new List<string> { $"--context=dir://{ContainerDefaults.WorkspacePath}" };
         if (p["CONTEXT_SUB_PATH"] is { } subPath)
@@ -168,12 +168,6 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
         VolumeMounts = [.. mounts],
         Resources = ContainerDefaults.Resources("100m", "128Mi", "1", "1Gi"),
         SecurityContext = ContainerDefaults.Restricted(),
-    };
-
-    static Volume SecretVolume(string name, string secretName, string key, string path) => new()
-    {
-        Name = name,
-        Secret = new SecretVolumeSource { SecretName = secretName, Items = [new KeyToPath { Key = key, Path = path }], DefaultMode = 0x120 /* 0440 */ },
     };
 
     static string Verbosity(string? value) => value?.ToLowerInvariant() switch

@@ -86,7 +86,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
         if (p["SSH_SECRET"] is { } sshSecret)
         {
             var key = TaskParams.CheckDataKey("SSH_SECRET_KEY", p["SSH_SECRET_KEY"] ?? "ssh-privatekey");
-            volumes.Add(SecretVolume("ssh-key", TaskParams.CheckObjectName("SSH_SECRET", sshSecret), key, "id"));
+            volumes.Add(ContainerDefaults.SecretVolume("ssh-key", TaskParams.CheckObjectName("SSH_SECRET", sshSecret), key, "id"));
             mounts.Add(new VolumeMount { Name = "ssh-key", MountPath = "/etc/mflow/ssh", ReadOnly = true });
             env.Add(new EnvVar("ANSIBLE_PRIVATE_KEY_FILE", "/etc/mflow/ssh/id"));
         }
@@ -96,7 +96,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
             var knownHosts = p["KNOWN_HOSTS_SECRET"]
                 ?? throw new TaskParamException("KNOWN_HOSTS_SECRET", "host-key checking is on (HOST_KEY_CHECKING=true) but no Secret with the machines' known_hosts was given; give one, or set HOST_KEY_CHECKING=false explicitly.");
             var key = TaskParams.CheckDataKey("KNOWN_HOSTS_SECRET_KEY", p["KNOWN_HOSTS_SECRET_KEY"] ?? "known_hosts");
-            volumes.Add(SecretVolume("known-hosts", TaskParams.CheckObjectName("KNOWN_HOSTS_SECRET", knownHosts), key, "known_hosts"));
+            volumes.Add(ContainerDefaults.SecretVolume("known-hosts", TaskParams.CheckObjectName("KNOWN_HOSTS_SECRET", knownHosts), key, "known_hosts"));
             mounts.Add(new VolumeMount { Name = "known-hosts", MountPath = "/etc/mflow/known-hosts", ReadOnly = true });
             env.Add(new EnvVar("ANSIBLE_SSH_ARGS", "-o UserKnownHostsFile=/etc/mflow/known-hosts/known_hosts"));
         }
@@ -178,12 +178,6 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
 
         return quoted.Append('"').ToString();
     }
-
-    static Volume SecretVolume(string name, string secretName, string key, string path) => new()
-    {
-        Name = name,
-        Secret = new SecretVolumeSource { SecretName = secretName, Items = [new KeyToPath { Key = key, Path = path }], DefaultMode = 0x120 /* 0440 */ },
-    };
 
     [GeneratedRegex("^[a-z_][a-z0-9_.-]{0,31}$")]
     private static partial Regex UserPattern();

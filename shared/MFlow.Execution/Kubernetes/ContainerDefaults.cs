@@ -49,6 +49,16 @@ public static class ContainerDefaults
         Limits = new() { ["cpu"] = cpuLimit, ["memory"] = memoryLimit },
     };
 
+    /// <summary>
+    /// A volume with one key of an existing Secret, at a fixed file name, readable by the task's group
+    /// (0440): the file name never comes from a param, so commands can name it without quoting anything.
+    /// </summary>
+    public static Volume SecretVolume(string name, string secretName, string key, string path) => new()
+    {
+        Name = name,
+        Secret = new SecretVolumeSource { SecretName = secretName, Items = [new KeyToPath { Key = key, Path = path }], DefaultMode = 0x120 /* 0440 */ },
+    };
+
     /// <summary>An emptyDir workspace volume.</summary>
     public static Volume Workspace() => new() { Name = WorkspaceVolume, EmptyDir = new EmptyDirVolumeSource() };
 
