@@ -30,7 +30,7 @@ public sealed class When_running_a_pipeline_file
                 "vm-rollout ● vm running",
                 "vm-rollout ● vm succeeded",
             ],
-            output.Transitions.Select(t => Regex.Replace(t, " in [0-9.]+s.*$", "")).OrderBy(Task));
+            output.Transitions.Select(t => Regex.Replace(t, " in [0-9.]+s.*$", "")).OrderBy(PipelineOrder));
         Assert.Contains(output.Transitions, t => Regex.IsMatch(t, @"^compile ● build succeeded in [0-9.]+s → IMAGE=registry\.example\.com/hello:1\.0\.0, DIGEST=sha256:[0-9a-f]{30}\.\.\.$"));
         Assert.Equal(
             ["■ stage 1 'build' succeeded", "■ stage 2 'test' succeeded", "■ stage 3 'deploy' succeeded", "■ stage 4 'rollout' succeeded"],
@@ -139,7 +139,7 @@ public sealed class When_running_a_pipeline_file
     }
 
     // Transitions grouped by task in pipeline order, running before succeeded.
-    static int Task(string transition)
+    static int PipelineOrder(string transition)
     {
         string[] order = ["compile", "unit-tests", "lint", "deploy-staging", "vm-rollout"];
         var name = transition[..transition.IndexOf(' ')];

@@ -78,7 +78,7 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
     [InlineData("mflow-no-such-tool", "No such file or directory")]
     public async Task Should_fail_readably_when_the_program_does_not_exist(string program, string why)
     {
-        var command = Task(program, "--version");
+        var command = Command(program, "--version");
 
         var last = await Run(command);
 
@@ -93,7 +93,7 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
     [Fact]
     public async Task Should_fail_a_task_without_a_container()
     {
-        var command = Task("true") with { Container = null };
+        var command = Command("true") with { Container = null };
 
         var last = await Run(command);
 
@@ -107,7 +107,7 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
     {
         // The init container writes a script where the main container (workingDir: src) runs it, as
         // a pod would with both on the same emptyDir.
-        var command = Task("./build.sh", "fast") with
+        var command = Command("./build.sh", "fast") with
         {
             InitContainers =
             [

@@ -24,7 +24,7 @@ public sealed class When_passing_arguments : ExecutorSpec
     [Fact]
     public async Task Should_hand_each_argument_over_literally()
     {
-        var command = Task(["/usr/bin/printf", "[%s]\\n", .. Hostile]);
+        var command = Command(["/usr/bin/printf", "[%s]\\n", .. Hostile]);
 
         var last = await Run(command);
 
@@ -37,7 +37,7 @@ public sealed class When_passing_arguments : ExecutorSpec
     [Fact]
     public async Task Should_append_args_to_the_command()
     {
-        var command = Task("/bin/echo") with
+        var command = Command("/bin/echo") with
         {
             Container = new ContainerSpec { Name = "main", Image = "alpine:3.20", Command = ["/bin/echo", "-n"], Args = ["$(whoami)", "; ls"] },
         };

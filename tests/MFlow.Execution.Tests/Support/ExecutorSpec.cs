@@ -31,7 +31,7 @@ public abstract class ExecutorSpec : IDisposable
 
     protected LocalProcessExecutor Executor { get; }
 
-    protected static RunBuildTask Task(params string[] argv) => new()
+    protected static RunBuildTask Command(params string[] argv) => new()
     {
         RunId = Guid.NewGuid(),
         TaskId = Guid.NewGuid(),
@@ -43,8 +43,8 @@ public abstract class ExecutorSpec : IDisposable
         Container = new ContainerSpec { Name = "main", Image = "alpine:3.20", Command = argv },
     };
 
-    /// <summary>A shell script as the main container.</summary>
-    protected static RunBuildTask Script(string script) => Task("sh", "-c", script);
+    /// <summary>A task whose main container runs a shell script.</summary>
+    protected static RunBuildTask Script(string script) => Command("sh", "-c", script);
 
     protected async Task<TaskUpdated> Run(RunTaskCommand command)
     {
