@@ -15,7 +15,10 @@ public sealed class When_running_a_pipeline_file
 
         Assert.True(exitCode == 0, output.Text);
         Assert.StartsWith("MFlow standalone: running 'hello' from hello.yaml (in-memory bus, SQLite, local executor)", output.Lines[0]);
-        Assert.Matches("^▶ run [0-9a-f-]{36} of 'hello': 4 stages, 5 tasks$", output.Progress[0]);
+        // Task output lines go straight to the console and may come first; transitions come after the run's header.
+        var header = output.Progress.ToList().FindIndex(l => Regex.IsMatch(l, "^▶ run [0-9a-f-]{36} of 'hello': 4 stages, 5 tasks$"));
+        Assert.True(header >= 0, output.Text);
+        Assert.True(header < output.Progress.ToList().FindIndex(l => l.Contains(" ● ", StringComparison.Ordinal)), output.Text);
 
         Assert.Equal(
             [
