@@ -36,7 +36,7 @@ public sealed class JobTracker(
 
     readonly Channel<TrackerEvent> _events = Channel.CreateUnbounded<TrackerEvent>(new UnboundedChannelOptions { SingleReader = true });
     readonly Dictionary<string, Tracked> _jobs = [];
-    readonly Dictionary<string, Pod> _pods = [];
+    readonly Dictionary<string, PodsOfJob> _pods = [];
     readonly HashSet<string> _syncedNamespaces = [];
     readonly string _selector = TaskLabels.SelectorFor(builder.Kind);
     CancellationToken _stopping;
@@ -99,7 +99,8 @@ public sealed class JobTracker(
             case PodEvent { Change.Type: ListWatchEventType.Synced } synced:
                 foreach (var key in _pods.Keys.Where(k => k.StartsWith(synced.Namespace + "/", StringComparison.Ordinal)).ToList())
                     _pods.Remove(key);
-                foreach (var pod in synced.Change.Items)
+                // A list is in name order; the tries of a Job were created one after the other.
+                foreach (var pod in synced.Change.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue))
                     RememberPod(pod);
                 foreach (var tracked in _jobs.Values.Where(t => t.Namespace == synced.Namespace).ToList())
                     Evaluate(tracked);
@@ -219,13 +220,17 @@ public sealed class JobTracker(
         if (tracked.Finalized)
             return;
 
-        _pods.TryGetValue(tracked.Key, out var pod);
-        var observed = TaskStatusMapper.Map(tracked.Job, pod);
+        _pods.TryGetValue(tracked.Key, out var tries);
+        var observed = TaskStatusMapper.Map(tracked.Job, tries?.Current);
         if (observed.IsTerminal)
         {
             if (tracked.AwaitingOutcomeCheck)
                 return;
-            if (!observed.PodSettled && !tracked.GraceExpired)
+            // Every try the Job counts must have been seen to end, or the pod at hand may be an earlier
+            // try (with its exit code and log) while the last one's events are still on their way.
+            var status = tracked.Job.Status;
+            var sawEveryTry = observed.Reason == "DeadlineExceeded" || (tries?.Finished ?? 0) >= (status?.Failed ?? 0) + (status?.Succeeded ?? 0);
+            if ((!observed.PodSettled || !sawEveryTry) && !tracked.GraceExpired)
             {
                 // The Job's verdict came in before its pod's final state on the other watch; give the pod a moment.
                 if (!tracked.GraceStarted)
@@ -298,11 +303,9 @@ public sealed class JobTracker(
         if (jobName is null)
             return null;
         var key = $"{pod.Metadata.Namespace}/{jobName}";
-        // The newest pod of a Job is its current try; an older one's events change nothing.
-        if (_pods.TryGetValue(key, out var known) && known.Metadata.Name != pod.Metadata.Name
-            && (known.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue) > (pod.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue))
-            return key;
-        _pods[key] = pod;
+        if (!_pods.TryGetValue(key, out var tries))
+            _pods[key] = tries = new PodsOfJob();
+        tries.Remember(pod);
         return key;
     }
 
@@ -335,6 +338,28 @@ public sealed class JobTracker(
         public bool GraceExpired { get; set; }
         public bool AwaitingOutcomeCheck { get; set; }
         public Task Work { get; set; } = System.Threading.Tasks.Task.CompletedTask;
+    }
+
+    // The pods of one Job, its tries, in the order they were created: a watch delivers a new pod's
+    // ADDED after those of the pods before it, so the last one first seen is the current try (an
+    // older try's late events, or creation times equal to the second, cannot make it look newer).
+    sealed class PodsOfJob
+    {
+        readonly List<Pod> _tries = [];
+
+        public Pod? Current => _tries.Count > 0 ? _tries[^1] : null;
+
+        public int Finished => _tries.Count(p => p.Status?.Phase is PodPhases.Succeeded or PodPhases.Failed);
+
+        // A deleted pod's last state is still the best account of its try: it is kept.
+        public void Remember(Pod pod)
+        {
+            var index = _tries.FindIndex(p => p.Metadata.Name == pod.Metadata.Name);
+            if (index >= 0)
+                _tries[index] = pod;
+            else
+                _tries.Add(pod);
+        }
     }
 
     abstract record TrackerEvent;

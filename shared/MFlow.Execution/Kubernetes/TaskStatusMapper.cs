@@ -26,10 +26,12 @@ public static class TaskStatusMapper
 
         if (Condition(job, "Complete") is { } complete)
         {
+            // A pod not seen yet is not a pod without a final state: the pod watch may lag the Job
+            // watch, and the exit code, log and outputs are the pod's. The tracker waits a grace period.
             return new ObservedTask(
                 TaskState.Succeeded, null, "Completed.", terminated?.ExitCode ?? 0, startedAt,
                 status.CompletionTime ?? complete.LastTransitionTime,
-                terminated?.Message, PodSettled: terminated is not null || pod is null, pod?.Metadata.Name);
+                terminated?.Message, PodSettled: terminated is not null, pod?.Metadata.Name);
         }
 
         if (Condition(job, "Failed") is { } failed)
@@ -42,7 +44,7 @@ public static class TaskStatusMapper
                 _ => failed.Message ?? "The Job failed.",
             };
             // A deadline kills the pod: its container may never show a final state; do not wait for one.
-            var settled = terminated is not null || pod is null || failed.Reason == "DeadlineExceeded";
+            var settled = terminated is not null || failed.Reason == "DeadlineExceeded";
             return new ObservedTask(
                 TaskState.Failed, failed.Reason ?? "Failed", message, terminated?.ExitCode, startedAt,
                 failed.LastTransitionTime ?? DateTimeOffset.UtcNow, terminated?.Message, settled, pod?.Metadata.Name);

@@ -76,7 +76,9 @@ public class When_mapping_job_status
 
         Assert.False(TaskStatusMapper.Map(job, NewPod(PodPhases.Running, main: Running())).PodSettled);
         Assert.True(TaskStatusMapper.Map(job, NewPod(PodPhases.Succeeded, main: Terminated(0))).PodSettled);
-        Assert.True(TaskStatusMapper.Map(job, null).PodSettled);
+        // Not seen yet is not settled: the pod watch may lag the Job watch, and the outputs are the pod's.
+        Assert.False(TaskStatusMapper.Map(job, null).PodSettled);
+        Assert.False(TaskStatusMapper.Map(NewJob(Condition("Failed", "BackoffLimitExceeded"), failed: 3), null).PodSettled);
     }
 
     [Fact]

@@ -168,6 +168,27 @@ public sealed class When_tracking_jobs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_wait_for_the_pod_of_a_job_that_finished_before_its_pod_was_seen()
+    {
+        _rig.Options.PodStatusGrace = TimeSpan.FromSeconds(30);
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+
+        // The pod watch is down for a while (its reconnects fail) while the Job watch is fine: the
+        // Job's verdict arrives before anything about its pod, which holds the digest and the log.
+        _rig.Server.InjectFaults(10, 503, pathContains: "/pods?");
+        _rig.Server.DropWatches();
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, log: "pushed\n", terminationMessage: Digest);
+
+        var succeeded = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State), TimeSpan.FromSeconds(40));
+        Assert.Equal(TaskState.Succeeded, succeeded.State);
+        Assert.Equal(Digest, succeeded.Outputs.GetValueOrDefault("IMAGE_DIGEST"));
+        Assert.Contains("pushed", succeeded.LogTail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_report_a_job_that_finished_while_the_worker_was_down_exactly_once()
     {
         var first = await _rig.StartTrackerAsync(_builds);
