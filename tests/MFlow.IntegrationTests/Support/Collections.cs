@@ -24,3 +24,14 @@ public sealed class RestartingServicesCollection
     /// <summary>The collection's name.</summary>
     public const string Name = "restarting services";
 }
+
+/// <summary>
+/// The saga repository's tests: each gets its own virtual host and database and hosts its own
+/// consumers; they run one after the other (not with each other) to keep the CPU for the races they set up.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SagaRepositoryCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "saga repository";
+}
