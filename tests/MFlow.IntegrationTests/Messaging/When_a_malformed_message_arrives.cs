@@ -12,27 +12,39 @@ public sealed class When_a_malformed_message_arrives(ServiceCluster cluster)
 {
     private static readonly TimeSpan _faultTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Queue, the service consuming it, a message type it consumes, that message without its ids (or required fields), and the reason expected.</summary>
-    public static TheoryData<string, string, string, string, string> Cases => new()
+    /// <summary>By queue and a message type it consumes: the service consuming it, that message without its ids (or required fields), and the reason expected.</summary>
+    private static readonly Dictionary<(string Queue, string MessageType), (string Service, string Message, string Reason)> _cases = new()
     {
-        { "mflow-scheduler", "scheduler", "StartPipeline", """{"triggeredBy":"upstream"}""", "StartPipeline needs an inline pipeline document" },
-        { "mflow-scheduler", "scheduler", "StageCompleted", """{"stageIndex":0,"succeeded":true}""", "runId is missing" },
-        { "mflow-aggregator", "aggregator", "TaskUpdated", """{"taskName":"compile","state":"Succeeded","sequence":13}""", "runId is missing; taskId is missing" },
-        { "mflow-aggregator", "aggregator", "PipelineRunStarted", """{"pipelineName":"nameless"}""", "runId is missing" },
-        { "mflow-aggregator", "aggregator", "CancelPipelineRun", """{"reason":"no run named"}""", "runId is missing" },
-        { "mflow-build-worker", "build-worker", "RunBuildTask", """{"taskName":"compile"}""", "runId is missing; taskId is missing" },
-        { "mflow-deploy-worker", "deploy-worker", "RunDeployTask", """{"taskName":"ship"}""", "runId is missing; taskId is missing" },
-        { "mflow-vm-worker", "vm-worker", "RunVmTask", """{"taskName":"provision"}""", "runId is missing; taskId is missing" },
-        { "mflow-build-worker-cancel", "build-worker", "CancelTask", """{"kind":"Build"}""", "runId is missing; taskId is missing" },
-        { "mflow-deploy-worker-cancel", "deploy-worker", "CancelTask", """{"kind":"Deploy"}""", "runId is missing; taskId is missing" },
-        { "mflow-vm-worker-cancel", "vm-worker", "CancelTask", """{"kind":"Vm"}""", "runId is missing; taskId is missing" },
+        [("mflow-scheduler", "StartPipeline")] = ("scheduler", """{"triggeredBy":"upstream"}""", "StartPipeline needs"),
+        [("mflow-scheduler", "StageCompleted")] = ("scheduler", """{"stageIndex":0,"succeeded":true}""", "runId is missing"),
+        [("mflow-aggregator", "TaskUpdated")] = ("aggregator", """{"taskName":"compile","state":"Succeeded","sequence":13}""", "runId is missing; taskId is missing"),
+        [("mflow-aggregator", "PipelineRunStarted")] = ("aggregator", """{"pipelineName":"nameless"}""", "runId is missing"),
+        [("mflow-aggregator", "CancelPipelineRun")] = ("aggregator", """{"reason":"no run named"}""", "runId is missing"),
+        [("mflow-build-worker", "RunBuildTask")] = ("build-worker", """{"taskName":"compile"}""", "runId is missing; taskId is missing"),
+        [("mflow-deploy-worker", "RunDeployTask")] = ("deploy-worker", """{"taskName":"ship"}""", "runId is missing; taskId is missing"),
+        [("mflow-vm-worker", "RunVmTask")] = ("vm-worker", """{"taskName":"provision"}""", "runId is missing; taskId is missing"),
+        [("mflow-build-worker-cancel", "CancelTask")] = ("build-worker", """{"kind":"Build"}""", "runId is missing; taskId is missing"),
+        [("mflow-deploy-worker-cancel", "CancelTask")] = ("deploy-worker", """{"kind":"Deploy"}""", "runId is missing; taskId is missing"),
+        [("mflow-vm-worker-cancel", "CancelTask")] = ("vm-worker", """{"kind":"Vm"}""", "runId is missing; taskId is missing"),
     };
+
+    /// <summary>Every service queue, with a message type it consumes.</summary>
+    public static TheoryData<string, string> Cases
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var (queue, messageType) in _cases.Keys)
+                data.Add(queue, messageType);
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Should_fault_it_to_the_error_queue_with_the_reason_and_keep_working(
-        string queue, string service, string messageType, string message, string reason)
+    public async Task Should_fault_it_to_the_error_queue_with_the_reason_and_keep_working(string queue, string messageType)
     {
+        var (service, message, reason) = _cases[(queue, messageType)];
         var marker = Guid.NewGuid();
         var envelope = $$"""
             {"messageId":"{{marker}}","messageType":["urn:message:MFlow.Contracts:{{messageType}}"],"message":{{message}},"sentTime":"{{DateTimeOffset.UtcNow:O}}"}

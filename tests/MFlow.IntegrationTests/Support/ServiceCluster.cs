@@ -1,11 +1,12 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MassTransit;
 using MFlow.Contracts;
+using MFlow.IntegrationTests.Persistence;
 using MFlow.Scheduler.Api;
-using MFlow.ServiceDefaults;
 using MFlow.Testing;
 using Npgsql;
 
@@ -50,6 +51,9 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>The scheduler's HTTP API.</summary>
     public HttpClient Api { get; private set; } = null!;
 
+    /// <summary>The scheduler's bootstrap admin key (MFlow:Api:AdminKey), which <see cref="Api"/> sends.</summary>
+    public string AdminKey { get; } = "mflow_it_" + Guid.NewGuid().ToString("N");
+
     /// <summary>Where the workers make their tasks' working directories, and tests put their files.</summary>
     public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "mflow-it-" + Guid.NewGuid().ToString("N")[..8]);
 
@@ -89,6 +93,7 @@ public class ServiceCluster : IAsyncLifetime
         Start("MFlow.Workers.Vm", "vm-worker");
         await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(StartTimeout)));
         Api = new HttpClient { BaseAddress = Scheduler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
     }
 
     /// <inheritdoc />
@@ -117,18 +122,7 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>A MassTransit bus on the cluster's virtual host, for publishing as an upstream system would (started on first use).</summary>
     public async Task<IBus> BusAsync()
     {
-        if (_bus is null)
-        {
-            var address = RabbitMqAddress.Parse(VirtualHost.Url.ToString());
-            var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, host =>
-            {
-                host.Username(address.Username);
-                host.Password(address.Password);
-            }));
-            await bus.StartAsync();
-            _bus = bus;
-        }
-
+        _bus ??= await TestBus.StartAsync(VirtualHost.Url);
         return _bus;
     }
 
@@ -181,17 +175,7 @@ public class ServiceCluster : IAsyncLifetime
             description);
 
     /// <summary>The aggregator's stored row for a run (<c>pipeline_run_state</c>), or null.</summary>
-    public async Task<RunStateRow?> ReadRunStateAsync(Guid runId)
-    {
-        await using var connection = await Database.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT current_state, version, data, updated_at FROM pipeline_run_state WHERE correlation_id = @id", connection);
-        command.Parameters.AddWithValue("id", runId);
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync()
-            ? new RunStateRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3))
-            : null;
-    }
+    public Task<RunStateRow?> ReadRunStateAsync(Guid runId) => SagaRows.ReadAsync(Database, runId);
 
     /// <summary>The scheduler's dispatch cursor for a run: the last stage it dispatched.</summary>
     public async Task<int> DispatchedStageAsync(Guid runId)
@@ -225,7 +209,10 @@ public class ServiceCluster : IAsyncLifetime
             ["MFlow__Worker__Executor"] = "local",
             ["MFlow__Worker__WorkDirectory"] = Path.Combine(WorkDirectory, name),
             ["MFlow__Worker__InstanceId"] = name,
+            ["MFlow__Api__AdminKey"] = AdminKey,
         };
+        if (_services.TryGetValue("scheduler", out var scheduler))
+            environment["MFlow__Worker__ApiUrl"] = scheduler.BaseAddress.ToString();
         _services[name] = ServiceProcess.Start(project, environment, name);
     }
 }
