@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassTransit;
+using MFlow.IntegrationTests.Support;
+using MFlow.Kubernetes.Fake;
+using MFlow.Scheduler.Api;
+using MFlow.ServiceDefaults;
+using MFlow.Testing;
+
+namespace MFlow.IntegrationTests.Kubernetes;
+
+/// <summary>
+/// MFlow with the Kubernetes executor: the scheduler, the aggregator and the three workers as separate
+/// OS processes over a fresh RabbitMQ virtual host and PostgreSQL database, the workers speaking the
+/// Kubernetes API (HTTPS, bearer token, from a kubeconfig file) to the fake API server in this process.
+/// Pods are driven per task name with <see cref="Script"/> (AutoRun) or by the test through the fake's controls.
+/// </summary>
+public sealed class KubernetesCluster : IAsyncLifetime
+{
+    /// <summary>The namespace the workers run task Jobs in.</summary>
+    public const string Namespace = "mflow-it";
+
+    /// <summary>How long the services may take to become ready (five .NET hosts starting at once).</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long a small pipeline may take.</summary>
+    public static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>What the tests read from the spy: the commands the workers get and what they report.</summary>
+    static readonly Type[] SpiedTypes =
+    [
+        typeof(Contracts.RunBuildTask), typeof(Contracts.RunDeployTask), typeof(Contracts.RunVmTask), typeof(Contracts.CancelTask),
+        typeof(Contracts.TaskUpdated), typeof(Contracts.PipelineRunSucceeded), typeof(Contracts.PipelineRunFailed), typeof(Contracts.PipelineRunCancelled),
+    ];
+
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    readonly Dictionary<string, ServiceProcess> _services = [];
+    readonly ConcurrentDictionary<string, PodScript> _scripts = new(StringComparer.Ordinal);
+    readonly string _adminKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+    readonly string _directory = Directory.CreateTempSubdirectory("mflow-k8s-it-").FullName;
+    IBusControl? _bus;
+
+    /// <summary>The fake API server the workers talk to.</summary>
+    public FakeKubernetesServer Kubernetes { get; private set; } = null!;
+
+    /// <summary>The kubeconfig file the workers are given.</summary>
+    public string KubeconfigPath => Path.Combine(_directory, "kubeconfig");
+
+    /// <summary>When the workers started (every API request they made is after this).</summary>
+    public DateTimeOffset StartedAt { get; private set; }
+
+    /// <summary>The virtual host every service uses.</summary>
+    public RabbitMqVirtualHost VirtualHost { get; private set; } = null!;
+
+    /// <summary>The database the scheduler and aggregator use.</summary>
+    public PostgresDatabase Database { get; private set; } = null!;
+
+    /// <summary>A copy of every message MFlow publishes (its queue is bound to each message type's exchange).</summary>
+    public MessageSpy Spy { get; private set; } = null!;
+
+    /// <summary>The scheduler's HTTP API, with an operator's key.</summary>
+    public HttpClient Api { get; private set; } = null!;
+
+    public ServiceProcess Scheduler => _services["scheduler"];
+
+    public ServiceProcess Aggregator => _services["aggregator"];
+
+    public ServiceProcess BuildWorker => _services["build-worker"];
+
+    public ServiceProcess DeployWorker => _services["deploy-worker"];
+
+    public ServiceProcess VmWorker => _services["vm-worker"];
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        Kubernetes = await FakeKubernetesServer.StartAsync();
+        Kubernetes.AutoRun = pod =>
+            pod["metadata"]?["annotations"]?["mflow.dev/task-name"]?.GetValue<string>() is { } task && _scripts.TryGetValue(task, out var script) ? script : null;
+        await File.WriteAllTextAsync(KubeconfigPath, Kubernetes.CreateKubeconfig(Namespace));
+        VirtualHost = await RabbitMqVirtualHost.CreateAsync();
+        Database = await PostgresDatabase.CreateAsync();
+        Spy = await MessageSpy.StartAsync(VirtualHost.Url, SpiedTypes);
+
+        StartedAt = DateTimeOffset.UtcNow;
+        Start("MFlow.Scheduler", "scheduler", new() { ["MFlow__Api__AdminKey"] = _adminKey });
+        Start("MFlow.Aggregator", "aggregator", []);
+        foreach (var (project, name) in new[] { ("MFlow.Workers.Build", "build-worker"), ("MFlow.Workers.Deploy", "deploy-worker"), ("MFlow.Workers.Vm", "vm-worker") })
+        {
+            Start(project, name, new()
+            {
+                ["MFlow__Worker__Executor"] = "kubernetes",
+                ["MFlow__Kubernetes__Kubeconfig"] = KubeconfigPath,
+                ["MFlow__Kubernetes__Namespace"] = Namespace,
+            });
+        }
+
+        // A worker is ready once its bus is connected and its trackers have listed the Jobs.
+        await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(StartTimeout)));
+        Api = new HttpClient { BaseAddress = Scheduler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _adminKey);
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        Api?.Dispose();
+        if (_bus is not null)
+            await _bus.StopAsync();
+        await Task.WhenAll(_services.Values.Select(service => service.DisposeAsync().AsTask()));
+        if (Spy is not null)
+            await Spy.DisposeAsync();
+        if (VirtualHost is not null)
+            await VirtualHost.DisposeAsync();
+        if (Database is not null)
+            await Database.DisposeAsync();
+        if (Kubernetes is not null)
+            await Kubernetes.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>How the pods of the tasks named <paramref name="taskName"/> run from now on (null: the test drives them).</summary>
+    public void Script(string taskName, PodScript? script)
+    {
+        if (script is null)
+            _scripts.TryRemove(taskName, out _);
+        else
+            _scripts[taskName] = script;
+    }
+
+    /// <summary>Starts a run through the HTTP API and returns its id.</summary>
+    public async Task<Guid> SubmitAsync(string document)
+    {
+        using var response = await Api.PostAsync("/api/v1/runs", new StringContent(document, Encoding.UTF8, "application/yaml"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"POST /api/v1/runs answered {(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<RunAccepted>(body, Json)!.Id;
+    }
+
+    /// <summary>POST /api/v1/runs/{id}/cancel.</summary>
+    public async Task CancelAsync(Guid runId)
+    {
+        using var response = await Api.PostAsync($"/api/v1/runs/{runId}/cancel?reason=changed+my+mind", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>GET /api/v1/runs/{id}.</summary>
+    public async Task<RunView> GetRunAsync(Guid runId)
+    {
+        using var response = await Api.GetAsync($"/api/v1/runs/{runId}");
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<RunView>(Json))!;
+    }
+
+    /// <summary>Polls the run until it is Succeeded, Failed or Cancelled.</summary>
+    public Task<RunView> WaitUntilFinalAsync(Guid runId, TimeSpan? timeout = null) =>
+        WaitForRunAsync(runId, run => Runs.IsFinal(run.State), "final", timeout);
+
+    /// <summary>Polls the run until <paramref name="condition"/> holds.</summary>
+    public async Task<RunView> WaitForRunAsync(Guid runId, Func<RunView, bool> condition, string description, TimeSpan? timeout = null)
+    {
+        try
+        {
+            var run = await Eventually.UntilAsync(
+                async () => Runs.Describe(await GetRunAsync(runId)), described => condition(described.View), timeout ?? RunTimeout, $"run {runId} is {description}");
+            return run.View;
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"{exception.Message}\n{DescribeServices()}", exception);
+        }
+    }
+
+    /// <summary>The name of the task's Job (attempt 1), once a worker created it.</summary>
+    public async Task<string> JobOfAsync(Guid taskId) =>
+        (await Eventually.UntilAsync(
+            () => Task.FromResult(Kubernetes.List("jobs", Namespace).FirstOrDefault(job => Label(job, "mflow.dev/task-id") == taskId.ToString())),
+            job => job is not null,
+            RunTimeout,
+            $"a Job for task {taskId} exists"))!["metadata"]!["name"]!.GetValue<string>();
+
+    /// <summary>The TaskUpdated messages published for a task so far.</summary>
+    public async Task<IReadOnlyList<Contracts.TaskUpdated>> UpdatesOfAsync(Guid taskId) =>
+        (await Spy.MessagesAsync<Contracts.TaskUpdated>()).Where(u => u.TaskId == taskId).ToList();
+
+    /// <summary>Waits until the spy holds a message of type <typeparamref name="T"/> matching <paramref name="match"/>; returns all that match.</summary>
+    public async Task<IReadOnlyList<T>> WaitForMessagesAsync<T>(Func<T, bool> match, string description)
+        where T : class =>
+        await Eventually.UntilAsync(
+            async () => (await Spy.MessagesAsync<T>()).Where(match).ToList(), messages => messages.Count > 0, RunTimeout, description);
+
+    /// <summary>A MassTransit bus on the cluster's virtual host, for publishing as another service would.</summary>
+    public async Task<IBus> BusAsync()
+    {
+        if (_bus is null)
+        {
+            var address = RabbitMqAddress.Parse(VirtualHost.Url.ToString());
+            var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, host =>
+            {
+                host.Username(address.Username);
+                host.Password(address.Password);
+            }));
+            await bus.StartAsync();
+            _bus = bus;
+        }
+
+        return _bus;
+    }
+
+    /// <summary>Every service's recent output, for failure messages.</summary>
+    public string DescribeServices(int lines = 30) =>
+        string.Join('\n', _services.Values.Select(service =>
+            $"--- {service.Name} ({(service.HasExited ? $"exited {service.ExitCode}" : "running")}) ---\n{service.OutputTail(lines)}"));
+
+    /// <summary>A label of a stored object.</summary>
+    public static string? Label(JsonObject obj, string name) => obj["metadata"]?["labels"]?[name]?.GetValue<string>();
+
+    void Start(string project, string name, Dictionary<string, string?> extra)
+    {
+        var environment = new Dictionary<string, string?>(extra)
+        {
+            ["ConnectionStrings__RabbitMq"] = VirtualHost.Url.ToString(),
+            ["ConnectionStrings__Postgres"] = Database.ConnectionString,
+            ["MFlow__Worker__InstanceId"] = name,
+        };
+        _services[name] = ServiceProcess.Start(project, environment, name);
+    }
+}
+
+/// <summary>The Kubernetes end-to-end tests share one cluster and run one after the other.</summary>
+[CollectionDefinition(Name)]
+public sealed class KubernetesClusterCollection : ICollectionFixture<KubernetesCluster>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "kubernetes cluster";
+}
