@@ -1,0 +1,97 @@
+using System.Globalization;
+using MFlow.Contracts;
+using MFlow.Testing;
+
+namespace MFlow.Benchmarks;
+
+/// <summary>What to measure, from the command line; every value has a default that fits the 10-minute budget.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>Where the JSON report goes (<c>--json</c>); default <c>bench-results.json</c> at the repository root.</summary>
+    public string JsonPath { get; init; } = Path.Combine(RepositoryPaths.Root, "bench-results.json");
+
+    /// <summary>How many runs are submitted at once, one measurement each (<c>--concurrency 1,10,100</c>).</summary>
+    public IReadOnlyList<int> Concurrency { get; init; } = [1, 10, 100];
+
+    /// <summary>Stages per run (<c>--stages</c>).</summary>
+    public int Stages { get; init; } = 10;
+
+    /// <summary>Parallel tasks per stage (<c>--tasks</c>).</summary>
+    public int TasksPerStage { get; init; } = 10;
+
+    /// <summary>The job kind of every task, or null for a mix of all three (<c>--kind build|deploy|vm|mixed</c>).</summary>
+    public JobKind? Kind { get; init; }
+
+    /// <summary>Messages the raw RabbitMQ baseline publishes and consumes (<c>--baseline-messages</c>).</summary>
+    public int BaselineMessages { get; init; } = 20_000;
+
+    /// <summary>How long the raw PostgreSQL baseline updates rows (<c>--baseline-seconds</c>).</summary>
+    public double BaselineSeconds { get; init; } = 3;
+
+    /// <summary>How long one concurrency level may take before the benchmark gives up on it (<c>--level-timeout</c>, seconds).</summary>
+    public TimeSpan LevelTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The workers' client-side Kubernetes rate limit (<c>--qps</c>; 0 disables it).</summary>
+    public double WorkerQueriesPerSecond { get; init; }
+
+    /// <summary>A directory to write each service's captured output to at the end (<c>--service-logs</c>).</summary>
+    public string? ServiceLogDirectory { get; init; }
+
+    /// <summary>Parses the arguments; prints the usage and returns null when they are wrong or <c>--help</c> was asked for.</summary>
+    public static BenchmarkOptions? Parse(IReadOnlyList<string> args, TextWriter error)
+    {
+        var options = new BenchmarkOptions();
+        try
+        {
+            for (var i = 0; i < args.Count; i++)
+            {
+                string Value() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+                options = args[i] switch
+                {
+                    "--json" => options with { JsonPath = Path.GetFullPath(Value()) },
+                    "--concurrency" => options with { Concurrency = Value().Split(',').Select(Positive).ToList() },
+                    "--stages" => options with { Stages = Positive(Value()) },
+                    "--tasks" => options with { TasksPerStage = Positive(Value()) },
+                    "--kind" => options with { Kind = ParseKind(Value()) },
+                    "--baseline-messages" => options with { BaselineMessages = Positive(Value()) },
+                    "--baseline-seconds" => options with { BaselineSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                    "--level-timeout" => options with { LevelTimeout = TimeSpan.FromSeconds(Positive(Value())) },
+                    "--qps" => options with { WorkerQueriesPerSecond = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                    "--service-logs" => options with { ServiceLogDirectory = Path.GetFullPath(Value()) },
+                    "--help" or "-h" => throw new FormatException(""),
+                    var unknown => throw new FormatException($"Unknown argument '{unknown}'."),
+                };
+            }
+        }
+        catch (FormatException ex)
+        {
+            if (ex.Message.Length > 0)
+                error.WriteLine(ex.Message);
+            error.WriteLine(Usage);
+            return null;
+        }
+
+        return options;
+    }
+
+    const string Usage = """
+        usage: MFlow.Benchmarks [--json PATH] [--concurrency 1,10,100] [--stages 10] [--tasks 10]
+                                [--kind mixed|build|deploy|vm] [--baseline-messages 20000] [--baseline-seconds 3]
+                                [--level-timeout 300] [--qps 0] [--service-logs DIR]
+        Needs the MFLOW_TEST_* variables of scripts/test-servers.sh (scripts/bench.sh sets them).
+        """;
+
+    static int Positive(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new FormatException($"'{text}' is not a positive whole number.");
+
+    static JobKind? ParseKind(string text) => text.ToLowerInvariant() switch
+    {
+        "mixed" => null,
+        "build" => JobKind.Build,
+        "deploy" => JobKind.Deploy,
+        "vm" => JobKind.Vm,
+        _ => throw new FormatException($"'{text}' is not mixed, build, deploy or vm."),
+    };
+}

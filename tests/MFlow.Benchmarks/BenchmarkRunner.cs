@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using MFlow.Kubernetes.Fake;
+
+namespace MFlow.Benchmarks;
+
+/// <summary>
+/// The benchmark from start to end: baselines on the bare broker and database, then MFlow's services,
+/// a warm-up run, and each concurrency level measured in turn on the same broker, database and fake API.
+/// </summary>
+public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progress)
+{
+    static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+
+    readonly Workload _workload = new(options.Stages, options.TasksPerStage, options.Kind);
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+    readonly string _loadAtStart = WorkloadInfo.LoadAverage();
+
+    /// <summary>Runs everything and returns what was measured.</summary>
+    public async Task<BenchmarkReport> RunAsync()
+    {
+        Say($"workload: {_workload.Stages} stages × {_workload.TasksPerStage} parallel tasks per run ({_workload.KindDescription}); levels {string.Join(", ", options.Concurrency)}");
+        await using var cluster = await BenchmarkCluster.CreateAsync();
+        using var broker = new BrokerStatistics(cluster.VirtualHost.Name);
+        var database = new DatabaseStatistics(cluster.Database.Name);
+
+        Say($"baseline: raw RabbitMQ.Client, {options.BaselineMessages} persistent messages, {RabbitMqBaseline.Publishers} publishers with confirms, consumed with acks");
+        var rabbit = await RabbitMqBaseline.MeasureAsync(cluster.VirtualHost.Url, options.BaselineMessages);
+        Say($"  {rabbit.PerSecond:N0} messages/s");
+        Say($"baseline: raw Npgsql, single-row UPDATE transactions on {PostgresBaseline.Connections} connections for {options.BaselineSeconds:0.#} s");
+        var postgres = await PostgresBaseline.MeasureAsync(cluster.Database.ConnectionString, TimeSpan.FromSeconds(options.BaselineSeconds));
+        Say($"  {postgres.PerSecond:N0} updates/s");
+
+        Say("starting the scheduler, the aggregator and three workers (kubernetes executor) as separate processes");
+        await cluster.StartServicesAsync(options.WorkerQueriesPerSecond);
+        await using var observer = await RunObserver.StartAsync(cluster.VirtualHost.Url);
+        var processes = new ProcessStatistics(cluster.Services);
+        var services = cluster.Services.Keys.ToList();
+
+        var levels = new List<LevelResult>();
+        string? failure = null;
+        IReadOnlyDictionary<string, double> idleMemory = new Dictionary<string, double>();
+        try
+        {
+            // One small run first, not measured: JIT compilation and the first connections of every path.
+            Say("warm-up run (2 stages × 2 tasks, not measured)");
+            var warmUp = new Workload(2, 2, options.Kind);
+            var key = $"bench-warmup-{Guid.NewGuid():N}";
+            await observer.SubmitAsync(key, warmUp.Document());
+            await observer.WaitUntilFinalAsync([key], TimeSpan.FromSeconds(120), () => Describe(cluster));
+
+            var (brokerBefore, databaseBefore) = await SettleAsync(broker, database);
+            idleMemory = processes.ServiceMemoryMegabytes(services);
+            foreach (var concurrency in options.Concurrency)
+            {
+                var (level, brokerAfter, databaseAfter) = await MeasureLevelAsync(cluster, observer, processes, broker, database, concurrency, brokerBefore, databaseBefore);
+                levels.Add(level);
+                (brokerBefore, databaseBefore) = (brokerAfter, databaseAfter);
+            }
+        }
+        catch (TimeoutException ex)
+        {
+            failure = ex.Message;
+            Say($"FAILED: {ex.Message}");
+        }
+        finally
+        {
+            if (options.ServiceLogDirectory is { } directory)
+            {
+                await cluster.WriteServiceLogsAsync(directory);
+                Say($"service output written to {directory}");
+            }
+        }
+
+        var controllerErrors = cluster.Kubernetes.ControllerErrors;
+        if (controllerErrors.Count > 0)
+            Say($"the fake Kubernetes API reported {controllerErrors.Count} simulation errors; first: {controllerErrors[0].Message}");
+
+        return new BenchmarkReport
+        {
+            Workload = new WorkloadInfo(_workload.Stages, _workload.TasksPerStage, _workload.KindDescription, Environment.ProcessorCount)
+            {
+                LoadAverageAtStart = _loadAtStart,
+                LoadAverageAtEnd = WorkloadInfo.LoadAverage(),
+            },
+            RabbitMq = rabbit,
+            Postgres = postgres,
+            Levels = levels,
+            IdleMemoryMegabytes = idleMemory,
+            Failure = failure,
+            Duration = _clock.Elapsed,
+        };
+    }
+
+    async Task<(LevelResult Level, BrokerCounters BrokerAfter, DatabaseCounters DatabaseAfter)> MeasureLevelAsync(
+        BenchmarkCluster cluster, RunObserver observer, ProcessStatistics processes, BrokerStatistics broker, DatabaseStatistics database,
+        int concurrency, BrokerCounters brokerBefore, DatabaseCounters databaseBefore)
+    {
+        Say($"level {concurrency}: submitting {concurrency} runs at once ({concurrency * _workload.TasksPerRun} tasks)");
+        var kubernetes = cluster.Kubernetes;
+        var requestsBefore = kubernetes.Requests.Count;
+        var eventsBefore = kubernetes.Events.Count;
+        var cpuBefore = processes.CpuSeconds();
+        var cpuClock = Stopwatch.StartNew();
+        var logBefore = cluster.Services.ToDictionary(s => s.Key, s => s.Value.Output.Count);
+        var services = cluster.Services.Keys.ToList();
+
+        IReadOnlyList<ObservedRun> runs;
+        DateTimeOffset[] submitted;
+        IReadOnlyDictionary<string, double> peaks;
+        await using (var sampler = new MemoryPeakSampler(processes, services))
+        {
+            var document = _workload.Document();
+            var keys = Enumerable.Range(0, concurrency).Select(i => $"bench-{concurrency}-{i}-{Guid.NewGuid():N}").ToList();
+            submitted = await Task.WhenAll(keys.Select(key => observer.SubmitAsync(key, document)));
+            runs = await observer.WaitUntilFinalAsync(keys, options.LevelTimeout, () => Describe(cluster));
+            peaks = sampler.Peaks;
+        }
+
+        var cpuAfter = processes.CpuSeconds();
+        var cpuWindow = cpuClock.Elapsed;
+
+        var firstSubmit = submitted.Min();
+        var lastFinal = runs.Max(run => run.FinalAt!.Value);
+        Say($"  all final after {(lastFinal - firstSubmit).TotalSeconds:0.00} s ({runs.Count(r => r.FinalState == "Succeeded")} succeeded); waiting for queues and statistics to settle");
+        var (brokerAfter, databaseAfter) = await SettleAsync(broker, database);
+        var requests = kubernetes.Requests.Skip(requestsBefore).ToList();
+        var events = kubernetes.Events.Skip(eventsBefore).ToList();
+        var timeline = KubernetesTimeline.Build(kubernetes, runs, requests, events);
+
+        var tasks = timeline.Completions().Count;
+        var submittedByRun = runs.Zip(submitted).ToDictionary(p => p.First.RunId, p => p.Second);
+        var firstCreates = timeline.FirstCreateRequests();
+        var level = new LevelResult
+        {
+            Concurrency = concurrency,
+            Runs = runs.Count,
+            RunsSucceeded = runs.Count(run => run.FinalState == "Succeeded"),
+            Tasks = tasks,
+            Wall = lastFinal - firstSubmit,
+            SteadyTasksPerSecond = SteadyRate(timeline.Completions()),
+            InterStageDeadTime = Distribution.Of(timeline.InterStageDeadTimes()),
+            DispatchLatency = Distribution.Of(firstCreates.Select(e => (e.Value - submittedByRun[e.Key]).TotalMilliseconds)),
+            RequestsPerTaskByVerb = PerTask(requests.GroupBy(r => r.Verb), tasks),
+            RequestsPerTaskByResource = PerTask(requests.GroupBy(r => $"{r.Verb} {r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)}"), tasks),
+            Broker = brokerAfter.Since(brokerBefore),
+            Database = databaseAfter.Since(databaseBefore),
+            CpuSeconds = cpuAfter.ToDictionary(e => e.Key, e => e.Value - cpuBefore.GetValueOrDefault(e.Key)),
+            CpuWindow = cpuWindow,
+            PeakMemoryMegabytes = peaks,
+            EndMemoryMegabytes = processes.ServiceMemoryMegabytes(services),
+            LogLines = cluster.Services.ToDictionary(s => s.Key, s =>
+            {
+                var lines = s.Value.Output.Skip(logBefore[s.Key]).ToList();
+                return (lines.Count, lines.Count(line => line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal)));
+            }),
+        };
+        Say($"  {level.TasksPerSecond:0.0} tasks/s, dead time p50 {level.InterStageDeadTime.P50:0.0} ms p99 {level.InterStageDeadTime.P99:0.0} ms, " +
+            $"{level.RequestsPerTask:0.00} API requests, {level.MessagesPerTask:0.00} messages and {level.TransactionsPerTask:0.00} transactions per task");
+        return (level, brokerAfter, databaseAfter);
+    }
+
+    // The queues drain first (the work is done), then the database's statistics catch up, which
+    // takes long enough for the broker's sampled statistics to be complete too.
+    static async Task<(BrokerCounters, DatabaseCounters)> SettleAsync(BrokerStatistics broker, DatabaseStatistics database)
+    {
+        await broker.ReadWhenSettledAsync(SettleTimeout);
+        var databaseCounters = await database.ReadWhenSettledAsync(SettleTimeout);
+        return (await broker.ReadAsync(), databaseCounters);
+    }
+
+    // The rate between the 10th and the 90th percentile completion: what the system sustains once
+    // every run is going, without the ramp-up and the last stragglers.
+    static double SteadyRate(IReadOnlyList<DateTimeOffset> completions)
+    {
+        if (completions.Count < 10)
+            return double.NaN;
+        var first = completions.Count / 10;
+        var last = completions.Count * 9 / 10 - 1;
+        var seconds = (completions[last] - completions[first]).TotalSeconds;
+        return seconds > 0 ? (last - first) / seconds : double.NaN;
+    }
+
+    static Dictionary<string, double> PerTask(IEnumerable<IGrouping<string, RecordedRequest>> groups, int tasks) =>
+        groups.ToDictionary(g => g.Key, g => tasks == 0 ? double.NaN : (double)g.Count() / tasks, StringComparer.Ordinal);
+
+    static string Describe(BenchmarkCluster cluster) =>
+        string.Join('\n', cluster.Services.Select(s => $"--- {s.Key} ({(s.Value.HasExited ? $"exited {s.Value.ExitCode}" : "running")}) ---\n{s.Value.OutputTail(15)}"));
+
+    void Say(string message) => progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+}

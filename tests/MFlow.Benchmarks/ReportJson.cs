@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MFlow.Benchmarks;
+
+/// <summary>The report as JSON (<c>--json</c>): the table's figures, keyed by concurrency level, in snake_case.</summary>
+public static class ReportJson
+{
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Writes the report to <paramref name="path"/>.</summary>
+    public static async Task WriteAsync(BenchmarkReport report, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, ToJson(report).ToJsonString(Indented) + "\n");
+    }
+
+    /// <summary>The report as a JSON object.</summary>
+    public static JsonObject ToJson(BenchmarkReport report)
+    {
+        var concurrency = new JsonObject();
+        foreach (var level in report.Levels)
+            concurrency[level.Concurrency.ToString(CultureInfo.InvariantCulture)] = Level(level, report);
+
+        return new JsonObject
+        {
+            ["workload"] = new JsonObject
+            {
+                ["stages"] = report.Workload.Stages,
+                ["tasks_per_stage"] = report.Workload.TasksPerStage,
+                ["kinds"] = report.Workload.Kinds,
+                ["cores"] = report.Workload.Cores,
+                ["load_average_at_start"] = report.Workload.LoadAverageAtStart,
+                ["load_average_at_end"] = report.Workload.LoadAverageAtEnd,
+            },
+            ["concurrency"] = concurrency,
+            ["baselines"] = new JsonObject
+            {
+                ["rabbitmq_messages_per_second"] = Number(report.RabbitMq.PerSecond),
+                ["postgres_updates_per_second"] = Number(report.Postgres.PerSecond),
+                ["rabbitmq"] = new JsonObject
+                {
+                    ["messages"] = report.RabbitMq.Operations,
+                    ["seconds"] = Number(report.RabbitMq.Elapsed.TotalSeconds),
+                    ["publishers"] = RabbitMqBaseline.Publishers,
+                    ["confirm_window"] = RabbitMqBaseline.ConfirmWindow,
+                    ["body_bytes"] = RabbitMqBaseline.BodyBytes,
+                },
+                ["postgres"] = new JsonObject
+                {
+                    ["updates"] = report.Postgres.Operations,
+                    ["seconds"] = Number(report.Postgres.Elapsed.TotalSeconds),
+                    ["connections"] = PostgresBaseline.Connections,
+                },
+            },
+            ["memory_mb"] = Map(report.EndMemoryMegabytes),
+            ["memory"] = new JsonObject
+            {
+                ["idle_mb"] = Map(report.IdleMemoryMegabytes),
+                ["end_mb"] = Map(report.EndMemoryMegabytes),
+                ["peak_mb_at_busiest_level"] = Map(report.Busiest?.PeakMemoryMegabytes ?? new Dictionary<string, double>()),
+                ["per_active_run_mb"] = Map(report.MemoryPerActiveRunMegabytes),
+                ["per_active_run_mb_all_services"] = Number(report.MemoryPerActiveRunMegabytes.Values.Sum()),
+            },
+            ["all_runs_succeeded"] = report.AllRunsSucceeded,
+            ["failure"] = report.Failure,
+            ["duration_seconds"] = Number(report.Duration.TotalSeconds),
+        };
+    }
+
+    static JsonObject Level(LevelResult level, BenchmarkReport report) => new()
+    {
+        ["runs"] = level.Runs,
+        ["runs_succeeded"] = level.RunsSucceeded,
+        ["tasks"] = level.Tasks,
+        ["wall_seconds"] = Number(level.Wall.TotalSeconds),
+        ["tasks_per_second"] = Number(level.TasksPerSecond),
+        ["steady_state_tasks_per_second"] = Number(level.SteadyTasksPerSecond),
+        ["inter_stage_dead_time_ms"] = Distribution(level.InterStageDeadTime, withP95: true),
+        ["dispatch_latency_ms"] = Distribution(level.DispatchLatency, withP95: false),
+        ["k8s_requests_per_task"] = Number(level.RequestsPerTask),
+        ["k8s_requests_per_task_by_verb"] = Map(level.RequestsPerTaskByVerb),
+        ["k8s_requests_per_task_by_resource"] = Map(level.RequestsPerTaskByResource),
+        ["messages_per_task"] = Number(level.MessagesPerTask),
+        ["deliveries_per_task"] = Number(level.DeliveriesPerTask),
+        ["messages_per_task_by_exchange"] = Map(level.Broker.PublishedByExchange.ToDictionary(e => e.Key, e => (double)e.Value / level.Tasks)),
+        ["db_transactions_per_task"] = Number(level.TransactionsPerTask),
+        ["db_write_transactions_per_task"] = Number(level.WriteTransactionsPerTask),
+        ["db_rollbacks_per_task"] = Number((double)level.Database.RolledBack / level.Tasks),
+        ["broker_messages_per_second"] = Number(level.BrokerMessagesPerSecond),
+        ["db_transactions_per_second"] = Number(level.DatabaseTransactionsPerSecond),
+        ["share_of_raw_rabbitmq_limit"] = Number(level.BrokerMessagesPerSecond / report.RabbitMq.PerSecond),
+        ["share_of_raw_postgres_limit"] = Number(level.DatabaseTransactionsPerSecond / report.Postgres.PerSecond),
+        ["cpu_seconds"] = Map(level.CpuSeconds),
+        ["cpu_window_seconds"] = Number(level.CpuWindow.TotalSeconds),
+        ["memory_mb_peak"] = Map(level.PeakMemoryMegabytes),
+        ["memory_mb_end"] = Map(level.EndMemoryMegabytes),
+        ["log_lines_per_task"] = Map(level.LogLines.ToDictionary(e => e.Key, e => (double)e.Value.Lines / level.Tasks)),
+        ["log_warnings"] = Map(level.LogLines.ToDictionary(e => e.Key, e => (double)e.Value.Warnings)),
+    };
+
+    static JsonObject Distribution(Distribution distribution, bool withP95)
+    {
+        var json = new JsonObject { ["p50"] = Number(distribution.P50) };
+        if (withP95)
+            json["p95"] = Number(distribution.P95);
+        json["p99"] = Number(distribution.P99);
+        json["max"] = Number(distribution.Max);
+        json["samples"] = distribution.Samples;
+        return json;
+    }
+
+    static JsonObject Map(IReadOnlyDictionary<string, double> values)
+    {
+        var json = new JsonObject();
+        foreach (var (key, value) in values.OrderBy(e => e.Key, StringComparer.Ordinal))
+            json[key] = Number(value);
+        return json;
+    }
+
+    // JSON has no NaN: a figure that could not be measured is null.
+    static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 3)) : null;
+}
