@@ -95,15 +95,31 @@ public static class WorkerExtensions
 
         foreach (var jobBuilder in jobBuilders)
         {
-            builder.Services.AddKeyedSingleton(jobBuilder.Kind, (provider, _) => new JobTracker(
-                provider.GetRequiredService<IKubernetesClient>(),
-                jobBuilder,
-                options,
-                WatchedNamespaces(options, provider.GetRequiredService<IKubernetesClient>()),
-                provider.GetRequiredService<TaskReporter>(),
-                provider.GetRequiredService<TaskCancellations>(),
-                provider.GetRequiredService<IRequestClient<GetTaskOutcomes>>(),
-                provider.GetRequiredService<ILogger<JobTracker>>()));
+            builder.Services.AddKeyedSingleton(jobBuilder.Kind, (provider, _) =>
+            {
+                var client = provider.GetRequiredService<IKubernetesClient>();
+                var namespaces = WatchedNamespaces(options, client);
+                return new JobTracker(
+                    client,
+                    jobBuilder,
+                    options,
+                    namespaces,
+                    provider.GetRequiredService<TaskReporter>(),
+                    provider.GetRequiredService<TaskCancellations>(),
+                    provider.GetRequiredService<IRequestClient<GetTaskOutcomes>>(),
+                    provider.GetRequiredService<ILogger<JobTracker>>())
+                {
+                    Election = options.LeaderElection.Enabled
+                        ? new LeaderElection(
+                            client,
+                            options.LeaderElection.Namespace ?? namespaces[0],
+                            $"mflow-{TaskLabels.KindValue(jobBuilder.Kind)}-tracker",
+                            provider.GetRequiredService<TaskReporter>().Instance,
+                            options.LeaderElection,
+                            provider.GetRequiredService<ILogger<LeaderElection>>())
+                        : null,
+                };
+            });
             builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<JobTracker>(jobBuilder.Kind));
         }
 
@@ -127,8 +143,8 @@ public static class WorkerExtensions
     sealed class JobTrackersSynced(IReadOnlyList<JobTracker> trackers) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(trackers.All(t => t.Synced)
-                ? HealthCheckResult.Healthy()
+            Task.FromResult(trackers.All(t => t.Synced || t.StandingBy)
+                ? HealthCheckResult.Healthy(trackers.Any(t => t.StandingBy) ? "Standing by: another replica tracks the Jobs." : null)
                 : HealthCheckResult.Unhealthy("Listing the Jobs to track has not finished yet."));
     }
 }

@@ -82,4 +82,16 @@ public interface IKubernetesClient
 
     /// <summary>Deletes a ConfigMap.</summary>
     Task DeleteConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a coordination.k8s.io/v1 Lease.</summary>
+    Task<Lease> GetLeaseAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a Lease; <see cref="Errors.AlreadyExistsException"/> when another created it first.</summary>
+    Task<Lease> CreateLeaseAsync(string @namespace, Lease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces a Lease (PUT). Its metadata.resourceVersion is the precondition: when someone else
+    /// wrote it since, the server answers <see cref="Errors.ConflictException"/>.
+    /// </summary>
+    Task<Lease> ReplaceLeaseAsync(string @namespace, Lease lease, CancellationToken cancellationToken = default);
 }

@@ -151,6 +151,24 @@ public sealed partial class KubernetesClient : IKubernetesClient, IDisposable
     public Task DeleteConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
         DeleteAsync(ResourceTypes.ConfigMaps, @namespace, name, PropagationPolicy.Background, cancellationToken);
 
+    /// <inheritdoc />
+    public Task<Lease> GetLeaseAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        GetAsync(ResourceTypes.Leases, @namespace, name, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Lease> CreateLeaseAsync(string @namespace, Lease lease, CancellationToken cancellationToken = default) =>
+        CreateAsync(ResourceTypes.Leases, @namespace, lease, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<Lease> ReplaceLeaseAsync(string @namespace, Lease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
+        ArgumentException.ThrowIfNullOrEmpty(lease.Metadata.Name);
+        var body = JsonSerializer.SerializeToUtf8Bytes(lease, KubernetesJsonContext.Default.Lease);
+        using var response = await SendAsync(HttpMethod.Put, ResourceTypes.Leases.Path(@namespace, lease.Metadata.Name), body, "application/json", "application/json", streaming: false, cancellationToken);
+        return await ReadAsync(response, KubernetesJsonContext.Default.Lease, cancellationToken);
+    }
+
     /// <summary>Closes pooled connections and stops the rate limiter.</summary>
     public void Dispose()
     {

@@ -40,6 +40,9 @@ internal static class ResourceTypes
     public static readonly ResourceType<Secret, SecretList> Secrets =
         new("/api/v1", "secrets", KubernetesJsonContext.Default.Secret, KubernetesJsonContext.Default.SecretList);
 
+    public static readonly ResourceType<Lease, LeaseList> Leases =
+        new("/apis/coordination.k8s.io/v1", "leases", KubernetesJsonContext.Default.Lease, KubernetesJsonContext.Default.LeaseList);
+
     public static readonly ResourceType<ConfigMap, ConfigMapList> ConfigMaps =
         new("/api/v1", "configmaps", KubernetesJsonContext.Default.ConfigMap, KubernetesJsonContext.Default.ConfigMapList);
 }

@@ -34,7 +34,7 @@ public sealed class JobTracker(
     /// <summary>How many lines of a finished task's log are kept (at most <see cref="TaskLogCaptured.MaxLength"/> characters).</summary>
     public const int MaxLogLines = 10_000;
 
-    readonly Channel<TrackerEvent> _events = Channel.CreateUnbounded<TrackerEvent>(new UnboundedChannelOptions { SingleReader = true });
+    Channel<TrackerEvent> _events = NewChannel();
     readonly Dictionary<string, Tracked> _jobs = [];
     readonly Dictionary<string, PodsOfJob> _pods = [];
     readonly HashSet<string> _syncedNamespaces = [];
@@ -44,10 +44,31 @@ public sealed class JobTracker(
     /// <summary>Becomes true once every namespace was listed (used by readiness and tests).</summary>
     public bool Synced { get; private set; }
 
+    /// <summary>
+    /// When set, this instance tracks only while it holds the election's Lease, so that several
+    /// replicas of a worker report each transition (and read each log) once. Without it, it always tracks.
+    /// </summary>
+    public LeaderElection? Election { get; init; }
+
+    /// <summary>True while this instance stands by for another replica that holds the Lease.</summary>
+    public bool StandingBy => Election is { IsLeader: false };
+
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Election is null ? RunAsync(stoppingToken) : Election.RunAsync(RunAsync, stoppingToken);
+
+    /// <summary>
+    /// Tracks until cancelled. Each call starts afresh (list, then watch), so a replica that becomes
+    /// leader reconciles from what the cluster says and asks the aggregator what was reported already.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
+        _events = NewChannel();
+        _jobs.Clear();
+        _pods.Clear();
+        _syncedNamespaces.Clear();
+        Synced = false;
         var watchers = namespaces.SelectMany(ns => new[] { WatchPodsAsync(ns, stoppingToken), WatchJobsAsync(ns, stoppingToken) }).ToList();
         try
         {
@@ -70,6 +91,8 @@ public sealed class JobTracker(
         await Task.WhenAll(watchers.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
         await Task.WhenAll(_jobs.Values.Select(t => t.Work.ContinueWith(_ => { }, TaskScheduler.Default)));
     }
+
+    static Channel<TrackerEvent> NewChannel() => Channel.CreateUnbounded<TrackerEvent>(new UnboundedChannelOptions { SingleReader = true });
 
     async Task WatchJobsAsync(string @namespace, CancellationToken cancellationToken)
     {

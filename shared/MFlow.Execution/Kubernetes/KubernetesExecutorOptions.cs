@@ -33,6 +33,9 @@ public sealed class KubernetesExecutorOptions
     /// <summary>Burst above the rate limit.</summary>
     public int Burst { get; set; } = 100;
 
+    /// <summary>Electing one tracking replica per job kind (for workers with several replicas).</summary>
+    public LeaderElectionOptions LeaderElection { get; set; } = new();
+
     /// <summary>Images the built-in job kinds run.</summary>
     public JobImages Images { get; set; } = new();
 

@@ -23,6 +23,8 @@ namespace MFlow.Kubernetes.Models;
 [JsonSerializable(typeof(ConfigMap))]
 [JsonSerializable(typeof(ConfigMapList))]
 [JsonSerializable(typeof(WatchEvent<ConfigMap>))]
+[JsonSerializable(typeof(Lease))]
+[JsonSerializable(typeof(LeaseList))]
 [JsonSerializable(typeof(Status))]
 [JsonSerializable(typeof(DeleteOptions))]
 public sealed partial class KubernetesJsonContext : JsonSerializerContext;

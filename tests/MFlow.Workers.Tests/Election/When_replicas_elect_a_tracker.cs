@@ -1,0 +1,107 @@
+using MFlow.Execution.Kubernetes;
+using MFlow.Kubernetes;
+using MFlow.Kubernetes.Configuration;
+using MFlow.Kubernetes.Fake;
+using MFlow.Kubernetes.Models;
+using MFlow.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MFlow.Workers.Tests.Election;
+
+/// <summary>Several worker replicas: exactly one tracks at a time, and another takes over when it goes.</summary>
+public sealed class When_replicas_elect_a_tracker : IAsyncLifetime
+{
+    const string Namespace = "mflow-tasks";
+    const string LeaseName = "mflow-build-tracker";
+
+    static readonly LeaderElectionOptions Fast = new()
+    {
+        Enabled = true,
+        LeaseDuration = TimeSpan.FromSeconds(2),
+        RenewPeriod = TimeSpan.FromMilliseconds(300),
+        RenewDeadline = TimeSpan.FromSeconds(1),
+        RetryPeriod = TimeSpan.FromMilliseconds(200),
+    };
+
+    FakeKubernetesServer _server = null!;
+    KubernetesClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeKubernetesServer.StartAsync();
+        _client = new KubernetesClient(KubernetesConnection.FromKubeconfigYaml(_server.CreateKubeconfig(Namespace)), new KubernetesClientOptions { RateLimitEnabled = false });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Should_let_one_replica_lead_and_hand_over_when_it_stops()
+    {
+        var a = Election("replica-a");
+        var b = Election("replica-b");
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var leading = new HashSet<string>();
+        Func<CancellationToken, Task> Lead(string who) => async token =>
+        {
+            lock (leading)
+                leading.Add(who);
+            try { await Task.Delay(Timeout.Infinite, token); }
+            finally
+            {
+                lock (leading)
+                    leading.Remove(who);
+            }
+        };
+
+        var runA = a.RunAsync(Lead("a"), stopA.Token);
+        await Eventually.UntilAsync(() => Task.FromResult(a.IsLeader), TimeSpan.FromSeconds(10), "replica a leads");
+        var runB = b.RunAsync(Lead("b"), stopB.Token);
+
+        // b sees a renewing and stands by, well past the Lease's duration.
+        var standBy = Task.Delay(Fast.LeaseDuration * 2);
+        await Eventually.UntilAsync(() => Task.FromResult(standBy.IsCompleted), TimeSpan.FromSeconds(10), "two lease durations pass");
+        Assert.True(a.IsLeader);
+        Assert.False(b.IsLeader);
+        lock (leading)
+            Assert.Equal(["a"], leading);
+
+        await stopA.CancelAsync();
+        await runA;
+        await Eventually.UntilAsync(() => Task.FromResult(b.IsLeader), TimeSpan.FromSeconds(10), "replica b takes over once a released the Lease");
+        var lease = _server.GetObject("leases", Namespace, LeaseName)!;
+        Assert.Equal("replica-b", lease["spec"]!["holderIdentity"]!.GetValue<string>());
+
+        await stopB.CancelAsync();
+        await runB;
+    }
+
+    [Fact]
+    public async Task Should_take_over_a_lease_whose_holder_stopped_renewing()
+    {
+        // A replica that died without releasing: its Lease is simply never renewed again.
+        await _client.CreateLeaseAsync(Namespace, new Lease
+        {
+            Metadata = new ObjectMeta { Name = LeaseName, Namespace = Namespace },
+            Spec = new LeaseSpec { HolderIdentity = "crashed-replica", LeaseDurationSeconds = 2, RenewTime = DateTimeOffset.UtcNow, LeaseTransitions = 0 },
+        });
+        var b = Election("replica-b");
+        using var stop = new CancellationTokenSource();
+        var run = b.RunAsync(token => Task.Delay(Timeout.Infinite, token), stop.Token);
+
+        await Eventually.UntilAsync(() => Task.FromResult(b.IsLeader), TimeSpan.FromSeconds(15), "the survivor takes the expired Lease over");
+        var lease = _server.GetObject("leases", Namespace, LeaseName)!;
+        Assert.Equal("replica-b", lease["spec"]!["holderIdentity"]!.GetValue<string>());
+        Assert.Equal(1, lease["spec"]!["leaseTransitions"]!.GetValue<int>());
+
+        await stop.CancelAsync();
+        await run;
+    }
+
+    LeaderElection Election(string identity) =>
+        new(_client, Namespace, LeaseName, identity, Fast, NullLogger<LeaderElection>.Instance);
+}
