@@ -117,9 +117,9 @@ jq -r '
   (.[] | select(.kind == "Role" and .metadata.name == "mflow-worker")
     | if .metadata.namespace != "mflow-tasks" then "Role mflow-worker is not in mflow-tasks" else empty end,
       (.rules | map({key: (.resources | join(",")), value: (.verbs | sort | join(","))}) | from_entries) as $rules
-      | ({"jobs": "create,delete,get,list,watch", "pods": "get,list,watch", "pods/log": "get", "secrets,configmaps": "create,delete,get"}
+      | ({"jobs": "create,delete,get,list,watch", "pods": "get,list,watch", "pods/log": "get", "secrets,configmaps": "create,delete,get", "leases": "create,get,update"}
          | to_entries[] | select($rules[.key] != .value) | "Role mflow-worker: \(.key) should allow \(.value), allows \($rules[.key])"),
-      (if ($rules | length) != 4 then "Role mflow-worker has rules beyond the documented four" else empty end)),
+      (if ($rules | length) != 5 then "Role mflow-worker has rules beyond the documented five" else empty end)),
 
   (if any(.[]; .kind == "Role" and .metadata.name == "mflow-worker") then empty else "no Role mflow-worker" end),
   (.[] | select(.kind == "RoleBinding" and .metadata.name == "mflow-worker")
