@@ -69,6 +69,10 @@ public static class DefinitionParsers
         var job = Job(stored);
         foreach (var param in (job.Params ?? []).Where(p => p.Sensitive && p.Default is not null))
             param.Default = ParamValues.Mask;
+        // A rollback value of a sensitive param is as secret as its default.
+        var sensitive = (job.Params ?? []).Where(p => p.Sensitive && p.Name is not null).Select(p => p.Name!).ToHashSet();
+        foreach (var name in job.Rollback?.Params?.Keys.Where(sensitive.Contains).ToList() ?? [])
+            job.Rollback!.Params![name] = ParamValues.Mask;
         return JsonSerializer.SerializeToNode(job, StoredJson.Options);
     }
 }

@@ -12,7 +12,7 @@ public static class ParamValues
     public static string? Check(ParamSpec spec, string value)
     {
         if (value.Length > MaxValueLength)
-            return $"The value is longer than {MaxValueLength / 1024} KB.";
+            return $"is longer than {MaxValueLength / 1024} KB.";
         // A reference to an earlier task's output is checked when it is resolved.
         if (OutputReferences.In([value]).Any())
             return null;
