@@ -26,9 +26,12 @@ public static partial class TemplateRenderer
         return (main, init);
     }
 
-    /// <summary>Replaces $(params.NAME) in one string.</summary>
+    /// <summary>
+    /// Replaces $(params.NAME) in one string. The value is escaped for container variable expansion
+    /// (<see cref="ContainerVariables"/>): a value that reads "$(SOME_VARIABLE)" stays that text.
+    /// </summary>
     public static string Fill(string text, IReadOnlyDictionary<string, string> values) =>
-        Pattern().Replace(text, match => values.TryGetValue(match.Groups["name"].Value, out var value) ? value : "");
+        Pattern().Replace(text, match => values.TryGetValue(match.Groups["name"].Value, out var value) ? ContainerVariables.Escape(value) : "");
 
     static ContainerSpec Render(ContainerDocument container, IReadOnlyDictionary<string, string> values, string defaultName) => new()
     {

@@ -9,6 +9,9 @@ public static class ContainerDefaults
     /// <summary>Where a task writes its outputs (NAME=value lines, at most 4 KB): the termination message file.</summary>
     public const string OutputFile = "/dev/termination-log";
 
+    /// <summary>The build mode of a Job whose containers the task gave itself (<see cref="Custom"/>).</summary>
+    public const string CustomMode = "custom";
+
     /// <summary>The unprivileged user tasks run as where their tool allows it.</summary>
     public const long NonRootUser = 65532;
 
@@ -75,7 +78,7 @@ public static class ContainerDefaults
             InitContainers = command.InitContainers.Select((c, i) => FromSpec(c, $"init-{i + 1}")).ToList(),
             Volumes = [Workspace()],
             PodSecurity = RestrictedPod(),
-            Mode = "custom",
+            Mode = CustomMode,
         };
     }
 

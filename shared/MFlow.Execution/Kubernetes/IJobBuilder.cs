@@ -59,7 +59,7 @@ public sealed class KindJobSpec
     public string? ServiceAccountName { get; init; }
 
     /// <summary>How the builder built the Job; it reads the outputs back the same way.</summary>
-    public string Mode { get; init; } = "custom";
+    public string Mode { get; init; } = ContainerDefaults.CustomMode;
 
     /// <summary>Extra annotations for the Job (facts <see cref="IJobBuilder.ReadOutputs"/> needs later).</summary>
     public Dictionary<string, string> Annotations { get; init; } = [];

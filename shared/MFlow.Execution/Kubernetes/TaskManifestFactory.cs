@@ -24,6 +24,8 @@ public static class TaskManifestFactory
         var name = TaskLabels.JobNameFor(command);
         var context = new JobBuildContext(@namespace, name, options.Images);
         var spec = builder.Build(command, context);
+        if (spec.Mode != ContainerDefaults.CustomMode)
+            EscapeBuiltContainers(spec);
         var labels = TaskLabels.For(command);
 
         var secretData = new Dictionary<string, string>(spec.SecretData, StringComparer.Ordinal);
@@ -32,10 +34,11 @@ public static class TaskManifestFactory
         var volumes = new List<Volume>(spec.Volumes);
         var sharedMounts = new List<VolumeMount>();
 
+        // Param and system values are data: escaped so the kubelet's $(VAR) expansion leaves them as given.
         foreach (var (param, value) in command.Params.Where(p => !SystemVariables.IsSystemVariable(p.Key)))
-            sharedEnv.Add(new EnvVar(param, value));
+            sharedEnv.Add(new EnvVar(param, ContainerVariables.Escape(value)));
         foreach (var (variable, value) in SystemVariableValues.For(command, ContainerDefaults.OutputFile, options.ApiUrl))
-            sharedEnv.Add(new EnvVar(variable, value));
+            sharedEnv.Add(new EnvVar(variable, ContainerVariables.Escape(value)));
 
         foreach (var (key, value) in command.SecretValues)
         {
@@ -134,13 +137,28 @@ public static class TaskManifestFactory
         ValueFrom = new EnvVarSource { SecretKeyRef = new SecretKeySelector { Name = secretName, Key = key } },
     };
 
+    // A built-in kind's containers are assembled from params and fixed text without '$': nothing in
+    // them is meant for the kubelet's $(VAR) expansion, so every '$' is a param's and is escaped.
+    static void EscapeBuiltContainers(KindJobSpec spec)
+    {
+        foreach (var container in spec.InitContainers.Append(spec.Main))
+        {
+            container.Command = container.Command?.Select(ContainerVariables.Escape).ToList();
+            container.Args = container.Args?.Select(ContainerVariables.Escape).ToList();
+            foreach (var variable in container.Env ?? [])
+                variable.Value = variable.Value is null ? null : ContainerVariables.Escape(variable.Value);
+        }
+    }
+
     static void Complete(Container container, IReadOnlyList<EnvVar> env, IReadOnlyList<VolumeMount> mounts, bool main)
     {
-        // The container's own env wins over params, the system variables win over everything.
+        // System variables first, so the container's own env values and args can use $(_JOB_TASK_ID)
+        // (the kubelet only expands variables defined earlier); the container's own env wins over
+        // params; nothing overrides a system variable.
         var own = container.Env ?? [];
-        var merged = env.Where(e => !SystemVariables.IsSystemVariable(e.Name!) && own.All(o => o.Name != e.Name)).ToList();
+        var merged = env.Where(e => SystemVariables.IsSystemVariable(e.Name!)).ToList();
+        merged.AddRange(env.Where(e => !SystemVariables.IsSystemVariable(e.Name!) && own.All(o => o.Name != e.Name)));
         merged.AddRange(own.Where(o => !SystemVariables.IsSystemVariable(o.Name!)));
-        merged.AddRange(env.Where(e => SystemVariables.IsSystemVariable(e.Name!)));
         container.Env = merged;
         if (mounts.Count > 0)
             container.VolumeMounts = [.. container.VolumeMounts ?? [], .. mounts];

@@ -149,16 +149,21 @@ public sealed class LocalProcessExecutor(
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory,
         };
-        foreach (var arg in argv.Skip(1))
-            start.ArgumentList.Add(arg); // argv, never a shell string
-        start.Environment.Clear();
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
+        // As the kubelet does: the container's env values and its argv may use $(VAR) (and $$ for
+        // a literal $); each env value sees the variables defined before it.
+        var effective = new Dictionary<string, string>(environment, StringComparer.Ordinal);
         foreach (var (key, value) in container.Env)
         {
             if (!SystemVariables.IsSystemVariable(key))
-                start.Environment[key] = value;
+                effective[key] = ContainerVariables.Expand(value, effective);
         }
+
+        start.FileName = ContainerVariables.Expand(program, effective);
+        foreach (var arg in argv.Skip(1))
+            start.ArgumentList.Add(ContainerVariables.Expand(arg, effective)); // argv, never a shell string
+        start.Environment.Clear();
+        foreach (var (key, value) in effective)
+            start.Environment[key] = value;
 
         Directory.CreateDirectory(start.WorkingDirectory);
         using var process = new Process { StartInfo = start };

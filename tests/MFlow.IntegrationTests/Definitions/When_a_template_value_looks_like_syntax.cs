@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MFlow.Contracts;
 using MFlow.IntegrationTests.Support;
 
 namespace MFlow.IntegrationTests.Definitions;
@@ -53,12 +54,16 @@ public sealed class When_a_template_value_looks_like_syntax(DefinitionsCluster c
         var hostile = await cluster.WaitForTaskJobAsync(runId, "hostile");
 
         var main = hostile["spec"]!["template"]!["spec"]!["containers"]![0]!;
-        Assert.Equal(["--message=" + Payload], main["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+        // In the manifest the value's '$' are doubled, so the kubelet's $(VAR) expansion hands the
+        // program exactly the value (the $(params.OTHER) in it stays text, it is not another param).
+        var args = main["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal(["--message=" + ContainerVariables.Escape(Payload)], args);
+        Assert.Equal("--message=" + Payload, ContainerVariables.Expand(args[0], new Dictionary<string, string> { ["HOME"] = "/root", ["params.OTHER"] = "expanded" }));
         Assert.Equal(["printf", "%s\n"], main["command"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Equal("other-value", When_params_are_checked_at_submission.Env(hostile)["OTHER_TEXT"]);
 
         // The value is in exactly one string of the Job, and nowhere became structure.
-        Assert.Equal(["--message=" + Payload], Strings(hostile).Where(s => s.Contains("hostNetwork", StringComparison.Ordinal)));
+        Assert.Equal(["--message=" + ContainerVariables.Escape(Payload)], Strings(hostile).Where(s => s.Contains("hostNetwork", StringComparison.Ordinal)));
         Assert.DoesNotContain(Paths(hostile), path => path.Contains("hostNetwork", StringComparison.Ordinal) || path.Contains("alias", StringComparison.Ordinal));
         // Same shape as the Job of a plain value (status left out: the controller fills it in its own time).
         foreach (var part in new[] { "spec", "metadata.labels", "metadata.annotations" })

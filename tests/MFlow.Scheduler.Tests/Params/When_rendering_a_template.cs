@@ -1,3 +1,4 @@
+using MFlow.Contracts;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Params;
 using MFlow.Scheduler.Pipelines;
@@ -43,11 +44,13 @@ public sealed class When_rendering_a_template
         Assert.Equal("main", main.Name);
         Assert.Equal("registry.example.com/app:1.0", main.Image);
         Assert.Equal(["printf", "%s\n"], main.Command);
-        Assert.Equal(["--message=" + payload, "--other=other"], main.Args);
+        // Escaped for the kubelet's $(VAR) expansion, so the program receives the value as given.
+        Assert.Equal(["--message=" + ContainerVariables.Escape(payload), "--other=other"], main.Args);
+        Assert.Equal("--message=" + payload, ContainerVariables.Expand(main.Args[0], new Dictionary<string, string> { ["HOME"] = "/root", ["whoami"] = "x" }));
         Assert.Equal(new Dictionary<string, string> { ["WHO"] = "me", ["PLAIN"] = "no reference" }, main.Env);
         Assert.Equal("src/app", main.WorkingDir);
         var prepare = Assert.Single(init);
-        Assert.Equal(["echo", payload], prepare.Command);
+        Assert.Equal(["echo", ContainerVariables.Escape(payload)], prepare.Command);
     }
 
     [Fact]
@@ -55,7 +58,7 @@ public sealed class When_rendering_a_template
     {
         var filled = TemplateRenderer.Fill("$(params.A)-$(params.B)", new Dictionary<string, string> { ["A"] = "$(params.B)", ["B"] = "b" });
 
-        Assert.Equal("$(params.B)-b", filled);
+        Assert.Equal("$$(params.B)-b", filled);
     }
 
     [Fact]

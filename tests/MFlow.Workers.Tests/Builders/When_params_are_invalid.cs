@@ -120,6 +120,6 @@ public class When_params_are_invalid
 
         var kaniko = Manifests.For(command).Job.MainContainer();
 
-        Assert.Contains("--build-arg=COMMIT_MESSAGE=fix: \"quotes\", $(subshells) and ; semicolons stay literal", kaniko.Args!);
+        Assert.Contains("--build-arg=COMMIT_MESSAGE=fix: \"quotes\", $(subshells) and ; semicolons stay literal", kaniko.Argv());
     }
 }

@@ -42,7 +42,7 @@ public class When_params_carry_shell_or_yaml_syntax
     {
         var job = Manifests.JobFor(WithFreeParam(Commands.ByName(kind), payload));
 
-        Assert.All(job.AllContainers(), container => Assert.Equal(payload, Assert.Single(container.Env!, e => e.Name == "RELEASE_NOTES").Value));
+        Assert.All(job.AllContainers(), container => Assert.Equal(payload, container.Env("RELEASE_NOTES")));
     }
 
     [Theory]
@@ -75,8 +75,8 @@ public class When_params_carry_shell_or_yaml_syntax
         var kaniko = Manifests.JobFor(command).MainContainer();
         var harmless = Manifests.JobFor(Commands.Build(("BUILD_ARGS", "NOTES=x"), ("IMAGE_LABELS", "org.example.notes=x"))).MainContainer();
 
-        Assert.Single(kaniko.Args!, a => a == $"--build-arg=NOTES={payload.TrimEnd('\r')}");
-        Assert.Single(kaniko.Args!, a => a == $"--label=org.example.notes={payload.TrimEnd('\r')}");
+        Assert.Single(kaniko.Argv(), a => a == $"--build-arg=NOTES={payload.TrimEnd('\r')}");
+        Assert.Single(kaniko.Argv(), a => a == $"--label=org.example.notes={payload.TrimEnd('\r')}");
         Assert.Equal(harmless.Args!.Count, kaniko.Args!.Count);
     }
 
@@ -111,7 +111,7 @@ public class When_params_carry_shell_or_yaml_syntax
             return;
         }
 
-        Assert.Contains($"--branch={payload}", Manifests.JobFor(command).Container("clone").Args!);
+        Assert.Contains($"--branch={payload}", Manifests.JobFor(command).Container("clone").Argv());
     }
 
     [Theory]

@@ -44,12 +44,43 @@ public static class Manifests
         job.Pod().Volumes?.SingleOrDefault(v => v.Name == name)
         ?? throw new InvalidOperationException($"No volume '{name}' in {string.Join(", ", job.Pod().Volumes?.Select(v => v.Name) ?? [])}.");
 
-    /// <summary>A literal env value of a container (null when absent or set by reference).</summary>
+    /// <summary>A literal env value of a container as the process receives it (null when absent or set by reference).</summary>
     public static string? Env(this Container container, string name) =>
-        container.Env?.SingleOrDefault(e => e.Name == name)?.Value;
+        container.Env?.SingleOrDefault(e => e.Name == name)?.Value is { } value ? Received(value) : null;
 
-    /// <summary>The command line as the kubelet runs it: command then args, each element one argv entry.</summary>
-    public static IReadOnlyList<string> Argv(this Container container) => [.. container.Command ?? [], .. container.Args ?? []];
+    /// <summary>The command line as the kubelet runs it: command then args, each element one argv entry, after $(VAR) expansion.</summary>
+    public static IReadOnlyList<string> Argv(this Container container) => [.. (container.Command ?? []).Select(Received), .. (container.Args ?? []).Select(Received)];
+
+    /// <summary>
+    /// A command, args or env value as the process receives it: after the kubelet's $(VAR)
+    /// expansion, with every variable name defined, so an unescaped $(NAME) would show as expanded.
+    /// </summary>
+    public static string Received(string manifestValue) => ContainerVariables.Expand(manifestValue, AnyVariable.Instance);
+
+    sealed class AnyVariable : IReadOnlyDictionary<string, string>
+    {
+        public static readonly AnyVariable Instance = new();
+
+        public string this[string key] => $"<expanded {key}>";
+
+        public IEnumerable<string> Keys => [];
+
+        public IEnumerable<string> Values => [];
+
+        public int Count => 0;
+
+        public bool ContainsKey(string key) => true;
+
+        public bool TryGetValue(string key, out string value)
+        {
+            value = this[key];
+            return true;
+        }
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => Enumerable.Empty<KeyValuePair<string, string>>().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>The Job exactly as the executor sends it to the API server (the source-generated JSON context).</summary>
     public static JsonObject ToJson(this Job job) => JsonSerializer.SerializeToNode(job, KubernetesJsonContext.Default.Job)!.AsObject();
