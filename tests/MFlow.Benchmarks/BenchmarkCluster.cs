@@ -50,8 +50,6 @@ public sealed class BenchmarkCluster : IAsyncDisposable
         var kubernetes = await FakeKubernetesServer.StartAsync(new FakeKubernetesOptions
         {
             AutoRun = _ => PodScript,
-            // Every write of the run stays replayable (about 10 per task), so no watch ever sees 410 Gone.
-            HistoryLimit = 5_000_000,
         });
         return new BenchmarkCluster(virtualHost, database, kubernetes);
     }

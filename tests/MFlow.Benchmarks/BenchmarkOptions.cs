@@ -22,6 +22,9 @@ public sealed record BenchmarkOptions
     /// <summary>The job kind of every task, or null for a mix of all three (<c>--kind build|deploy|vm|mixed</c>).</summary>
     public JobKind? Kind { get; init; }
 
+    /// <summary>Runs of the workload executed at once before measuring, to warm the services up (<c>--warm-up-runs</c>).</summary>
+    public int WarmUpRuns { get; init; } = 10;
+
     /// <summary>Messages the raw RabbitMQ baseline publishes and consumes (<c>--baseline-messages</c>).</summary>
     public int BaselineMessages { get; init; } = 20_000;
 
@@ -53,6 +56,7 @@ public sealed record BenchmarkOptions
                     "--stages" => options with { Stages = Positive(Value()) },
                     "--tasks" => options with { TasksPerStage = Positive(Value()) },
                     "--kind" => options with { Kind = ParseKind(Value()) },
+                    "--warm-up-runs" => options with { WarmUpRuns = Positive(Value()) },
                     "--baseline-messages" => options with { BaselineMessages = Positive(Value()) },
                     "--baseline-seconds" => options with { BaselineSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--level-timeout" => options with { LevelTimeout = TimeSpan.FromSeconds(Positive(Value())) },
@@ -76,7 +80,7 @@ public sealed record BenchmarkOptions
 
     const string Usage = """
         usage: MFlow.Benchmarks [--json PATH] [--concurrency 1,10,100] [--stages 10] [--tasks 10]
-                                [--kind mixed|build|deploy|vm] [--baseline-messages 20000] [--baseline-seconds 3]
+                                [--kind mixed|build|deploy|vm] [--warm-up-runs 10] [--baseline-messages 20000] [--baseline-seconds 3]
                                 [--level-timeout 300] [--qps 0] [--service-logs DIR]
         Needs the MFLOW_TEST_* variables of scripts/test-servers.sh (scripts/bench.sh sets them).
         """;

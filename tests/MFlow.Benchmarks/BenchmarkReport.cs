@@ -82,6 +82,9 @@ public sealed record LevelResult
     /// <summary>Last Job of a stage complete → first create request of the next stage, per run and boundary (ms).</summary>
     public required Distribution InterStageDeadTime { get; init; }
 
+    /// <summary>Of the dead time: last Job complete → the worker's request for its log (ms).</summary>
+    public required Distribution TrackerReaction { get; init; }
+
     /// <summary>StartPipeline published → first Job create request, per run (ms).</summary>
     public required Distribution DispatchLatency { get; init; }
 

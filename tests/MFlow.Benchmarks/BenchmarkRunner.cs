@@ -41,12 +41,15 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         IReadOnlyDictionary<string, double> idleMemory = new Dictionary<string, double>();
         try
         {
-            // One small run first, not measured: JIT compilation and the first connections of every path.
-            Say("warm-up run (2 stages × 2 tasks, not measured)");
-            var warmUp = new Workload(2, 2, options.Kind);
-            var key = $"bench-warmup-{Guid.NewGuid():N}";
-            await observer.SubmitAsync(key, warmUp.Document());
-            await observer.WaitUntilFinalAsync([key], TimeSpan.FromSeconds(120), () => Describe(cluster));
+            // Runs of the same workload first, not measured: the services' JIT compiles their hot paths
+            // to the final tier only after they ran a while, which is minutes of CPU on two cores;
+            // without this the first level would measure the compiler more than MFlow.
+            Say($"warm-up: {options.WarmUpRuns} runs at once (not measured)");
+            var document = _workload.Document();
+            var warmUpKeys = Enumerable.Range(0, options.WarmUpRuns).Select(i => $"bench-warmup-{i}-{Guid.NewGuid():N}").ToList();
+            await Task.WhenAll(warmUpKeys.Select(key => observer.SubmitAsync(key, document)));
+            await observer.WaitUntilFinalAsync(warmUpKeys, options.LevelTimeout, () => Describe(cluster));
+            await WaitUntilQuietAsync(processes);
 
             var (brokerBefore, databaseBefore) = await SettleAsync(broker, database);
             idleMemory = processes.ServiceMemoryMegabytes(services);
@@ -139,6 +142,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             Wall = lastFinal - firstSubmit,
             SteadyTasksPerSecond = SteadyRate(timeline.Completions()),
             InterStageDeadTime = Distribution.Of(timeline.InterStageDeadTimes()),
+            TrackerReaction = Distribution.Of(timeline.TrackerReactionTimes()),
             DispatchLatency = Distribution.Of(firstCreates.Select(e => (e.Value - submittedByRun[e.Key]).TotalMilliseconds)),
             RequestsPerTaskByVerb = PerTask(requests.GroupBy(r => r.Verb), tasks),
             RequestsPerTaskByResource = PerTask(requests.GroupBy(r => $"{r.Verb} {r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)}"), tasks),
@@ -157,6 +161,23 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         Say($"  {level.TasksPerSecond:0.0} tasks/s, dead time p50 {level.InterStageDeadTime.P50:0.0} ms p99 {level.InterStageDeadTime.P99:0.0} ms, " +
             $"{level.RequestsPerTask:0.00} API requests, {level.MessagesPerTask:0.00} messages and {level.TransactionsPerTask:0.00} transactions per task");
         return (level, brokerAfter, databaseAfter);
+    }
+
+    // Until the MFlow processes together use less than a tenth of a core (background compilation done), at most 20 s.
+    async Task WaitUntilQuietAsync(ProcessStatistics processes)
+    {
+        var services = processes.Names.Where(name => name is not ("rabbitmq" or "postgres" or "bench+fake-k8s")).ToList();
+        for (var i = 0; i < 20; i++)
+        {
+            var before = processes.CpuSeconds();
+            await Task.Delay(1000);
+            var after = processes.CpuSeconds();
+            var used = services.Sum(name => after.GetValueOrDefault(name) - before.GetValueOrDefault(name));
+            if (used < 0.1)
+                return;
+        }
+
+        Say("  the services did not become quiet within 20 s; measuring anyway");
     }
 
     // The queues drain first (the work is done), then the database's statistics catch up, which

@@ -49,6 +49,12 @@ public sealed class KubernetesTimeline
         for (var i = 0; i < created.Count; i++)
             createdAt[created[i].Name] = i < creates.Count && creates.Count == created.Count ? creates[i].Timestamp : created[i].Timestamp;
 
+        // A pod is named after its Job plus a generated suffix; the tracker reads a finished Job's log once.
+        var logReadAt = requests
+            .Where(r => r.Verb == "get" && r.Resource == "pods" && r.Subresource == "log" && r.Name is not null)
+            .GroupBy(r => r.Name![..r.Name!.LastIndexOf('-')])
+            .ToDictionary(g => g.Key, g => g.Min(r => r.Timestamp), StringComparer.Ordinal);
+
         var jobs = new List<TimedJob>();
         foreach (var job in server.List("jobs", BenchmarkCluster.Namespace))
         {
@@ -68,7 +74,7 @@ public sealed class KubernetesTimeline
                     : lastModified.GetValueOrDefault(name)?.Timestamp;
             }
 
-            jobs.Add(new TimedJob(name, place.Run, place.Stage, taskId, createRequest, completedAt));
+            jobs.Add(new TimedJob(name, place.Run, place.Stage, taskId, createRequest, completedAt, logReadAt.TryGetValue(name, out var read) ? read : null));
         }
 
         return new KubernetesTimeline(jobs, requests);
@@ -78,9 +84,18 @@ public sealed class KubernetesTimeline
     /// For each run and stage boundary: from the moment the stage's last Job was marked Complete to the
     /// arrival of the create request of the next stage's first Job, in milliseconds.
     /// </summary>
-    public IReadOnlyList<double> InterStageDeadTimes()
+    public IReadOnlyList<double> InterStageDeadTimes() => Boundaries().Select(b => (b.FirstCreate - b.LastComplete).TotalMilliseconds).ToList();
+
+    /// <summary>
+    /// The dead time's first part, per boundary: from the stage's last Job marked Complete until the
+    /// worker read that Job's log (the tracker has seen it end and is about to report it), in ms.
+    /// The rest of the dead time is reporting, the saga, the scheduler's dispatch and the next create.
+    /// </summary>
+    public IReadOnlyList<double> TrackerReactionTimes() =>
+        Boundaries().Where(b => b.LastLogRead is not null).Select(b => (b.LastLogRead!.Value - b.LastComplete).TotalMilliseconds).ToList();
+
+    IEnumerable<(DateTimeOffset LastComplete, DateTimeOffset? LastLogRead, DateTimeOffset FirstCreate)> Boundaries()
     {
-        var deadTimes = new List<double>();
         foreach (var run in Jobs.GroupBy(j => j.RunId))
         {
             var stages = run.GroupBy(j => j.Stage).ToDictionary(g => g.Key, g => g.ToList());
@@ -88,13 +103,10 @@ public sealed class KubernetesTimeline
             {
                 if (!stages.TryGetValue(stage + 1, out var next) || stageJobs.Any(j => j.CompletedAt is null))
                     continue;
-                var lastComplete = stageJobs.Max(j => j.CompletedAt!.Value);
-                var firstCreate = next.Min(j => j.CreateRequestAt);
-                deadTimes.Add((firstCreate - lastComplete).TotalMilliseconds);
+                var last = stageJobs.MaxBy(j => j.CompletedAt!.Value)!;
+                yield return (last.CompletedAt!.Value, last.LogReadAt, next.Min(j => j.CreateRequestAt));
             }
         }
-
-        return deadTimes;
     }
 
     /// <summary>The arrival of each run's first create request (its first stage's first Job), by run.</summary>
@@ -115,4 +127,5 @@ public sealed class KubernetesTimeline
 /// <param name="TaskId">Its task.</param>
 /// <param name="CreateRequestAt">When the request that created it arrived.</param>
 /// <param name="CompletedAt">When it was marked Complete, if it was.</param>
-public sealed record TimedJob(string Name, Guid RunId, int Stage, Guid TaskId, DateTimeOffset CreateRequestAt, DateTimeOffset? CompletedAt);
+/// <param name="LogReadAt">When the worker's request for its pod's log arrived, if it came.</param>
+public sealed record TimedJob(string Name, Guid RunId, int Stage, Guid TaskId, DateTimeOffset CreateRequestAt, DateTimeOffset? CompletedAt, DateTimeOffset? LogReadAt);

@@ -78,6 +78,7 @@ public static class ReportJson
         ["tasks_per_second"] = Number(level.TasksPerSecond),
         ["steady_state_tasks_per_second"] = Number(level.SteadyTasksPerSecond),
         ["inter_stage_dead_time_ms"] = Distribution(level.InterStageDeadTime, withP95: true),
+        ["tracker_reaction_ms"] = Distribution(level.TrackerReaction, withP95: true),
         ["dispatch_latency_ms"] = Distribution(level.DispatchLatency, withP95: false),
         ["k8s_requests_per_task"] = Number(level.RequestsPerTask),
         ["k8s_requests_per_task_by_verb"] = Map(level.RequestsPerTaskByVerb),

@@ -28,6 +28,7 @@ public static class ReportTable
         Row("inter-stage dead time p95, ms", l => F(l.InterStageDeadTime.P95, 1));
         Row("inter-stage dead time p99, ms", l => F(l.InterStageDeadTime.P99, 1), "target < 50 at 10 runs");
         Row("inter-stage dead time max, ms", l => F(l.InterStageDeadTime.Max, 1));
+        Row("  its first part p50: Job complete → log read, ms", l => F(l.TrackerReaction.P50, 1));
         Row("  boundaries measured", l => l.InterStageDeadTime.Samples.ToString(CultureInfo.InvariantCulture));
         Row("dispatch latency p50, ms (StartPipeline → 1st Job)", l => F(l.DispatchLatency.P50, 1));
         Row("dispatch latency p99, ms", l => F(l.DispatchLatency.P99, 1));
