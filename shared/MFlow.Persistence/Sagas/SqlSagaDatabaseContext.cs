@@ -28,7 +28,11 @@ public sealed class SqlSagaDatabaseContext<TSaga>(DbConnection connection, strin
             ?? throw new InvalidOperationException($"The saga row {correlationId} in {table} holds no document.");
         instance.Version = reader.GetInt32(1);
         instance.CurrentState = reader.GetString(0);
-        _loaded[correlationId] = (instance.Version, Serialize(instance));
+        // The stored text is what this instance serializes to while unchanged, so it is kept as the
+        // reference rather than serialized again (a run's document grows with its tasks; serializing
+        // it was most of the aggregator's work per message). Should the two ever differ, an update
+        // that changes nothing writes once more, which is harmless.
+        _loaded[correlationId] = (instance.Version, data);
         return instance;
     }
 
@@ -65,6 +69,8 @@ public sealed class SqlSagaDatabaseContext<TSaga>(DbConnection connection, strin
             return;
         }
 
+        // The document leaves the version out (see SqlSagaRepositoryOptions), so one serialization
+        // both tells whether anything changed and is what gets written under the next version.
         instance.Version = loaded.Version;
         var data = Serialize(instance);
         if (data == loaded.Json)
@@ -72,7 +78,6 @@ public sealed class SqlSagaDatabaseContext<TSaga>(DbConnection connection, strin
 
         var next = loaded.Version + 1;
         instance.Version = next;
-        data = Serialize(instance);
         var rows = await connection.ExecuteAsync(
             $"UPDATE {table} SET current_state = @state, version = @next, data = @data, updated_at = @at WHERE correlation_id = @id AND version = @expected",
             null, cancellationToken,

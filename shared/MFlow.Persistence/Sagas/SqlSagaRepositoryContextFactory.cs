@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using MassTransit;
 using MassTransit.Saga;
 
@@ -49,8 +51,30 @@ public sealed class SqlSagaRepositoryContextFactory<TSaga>(
         throw new NotSupportedException($"{typeof(TSaga).Name} is correlated by id only; queries are not supported by the SQL saga repository.");
 
     async Task<SqlSagaDatabaseContext<TSaga>> CreateContextAsync(CancellationToken cancellationToken) =>
-        new(await database.OpenAsync(cancellationToken), options.TableName, options.Json);
+        new(await database.OpenAsync(cancellationToken), options.TableName, options.DocumentJson);
 }
 
 /// <summary>Where a saga type is stored and how its document is serialized.</summary>
-public sealed record SqlSagaRepositoryOptions<TSaga>(string TableName, JsonSerializerOptions Json);
+public sealed record SqlSagaRepositoryOptions<TSaga>(string TableName, JsonSerializerOptions Json)
+{
+    /// <summary>
+    /// <see cref="Json"/> without the saga's version: the version column is its only copy, so an
+    /// instance serializes the same before and after its version moves, and one serialization per
+    /// update both detects a change and is the document written.
+    /// </summary>
+    public JsonSerializerOptions DocumentJson { get; } = WithoutVersion(Json);
+
+    static JsonSerializerOptions WithoutVersion(JsonSerializerOptions json) => new(json)
+    {
+        TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(type =>
+        {
+            if (type.Kind != JsonTypeInfoKind.Object || !typeof(ISagaVersion).IsAssignableFrom(type.Type))
+                return;
+            for (var i = type.Properties.Count - 1; i >= 0; i--)
+            {
+                if (type.Properties[i].AttributeProvider is PropertyInfo { Name: nameof(ISagaVersion.Version) })
+                    type.Properties.RemoveAt(i);
+            }
+        }),
+    };
+}
