@@ -145,7 +145,7 @@ public sealed class JobTracker(
                         continue;
                     tracked.AwaitingOutcomeCheck = false;
                     if (checkedOutcomes.Recorded.Contains(key))
-                        tracked.Finalized = true;
+                        Finalize(tracked);
                     Evaluate(tracked);
                 }
 
@@ -213,6 +213,9 @@ public sealed class JobTracker(
                 tracked.AwaitingOutcomeCheck = true;
         }
 
+        // A finished Job is only waited on until it is deleted (see Finalize).
+        if (tracked.Finalized)
+            return;
         tracked.Job = job;
         Evaluate(tracked);
     }
@@ -266,8 +269,9 @@ public sealed class JobTracker(
                 return;
             }
 
-            tracked.Finalized = true;
-            Chain(tracked, () => ReportFinalAsync(tracked, observed));
+            var finished = tracked.Job;
+            Finalize(tracked);
+            Chain(tracked, () => ReportFinalAsync(tracked, finished, observed));
             return;
         }
 
@@ -280,7 +284,17 @@ public sealed class JobTracker(
         }
     }
 
-    async Task ReportFinalAsync(Tracked tracked, ObservedTask observed)
+    // Once its outcome is decided a Job is only remembered until it is deleted, which its TTL does
+    // an hour later by default: its task and name are kept, not the Job and pod objects (tens of KB
+    // each, which made a busy worker grow by gigabytes per hour).
+    void Finalize(Tracked tracked)
+    {
+        tracked.Finalized = true;
+        tracked.Job = new Job { Metadata = new ObjectMeta { Name = tracked.Name, Namespace = tracked.Namespace } };
+        _pods.Remove(tracked.Key);
+    }
+
+    async Task ReportFinalAsync(Tracked tracked, Job job, ObservedTask observed)
     {
         string? log = null;
         if (observed.PodName is { } podName)
@@ -289,7 +303,7 @@ public sealed class JobTracker(
             {
                 log = await client.ReadPodLogAsync(tracked.Namespace, podName, new PodLogOptions
                 {
-                    Container = tracked.Job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name,
+                    Container = job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name,
                     TailLines = MaxLogLines,
                     LimitBytes = TaskLogCaptured.MaxLength,
                 }, _stopping);
@@ -306,7 +320,7 @@ public sealed class JobTracker(
             await reporter.PublishLogAsync(tracked.Task, log, truncated, _stopping);
         }
 
-        var outputs = builder.ReadOutputs(tracked.Job, observed.TerminationMessage);
+        var outputs = builder.ReadOutputs(job, observed.TerminationMessage);
         await reporter.ReportAsync(tracked.Task, new TaskReport(observed.State)
         {
             StartedAt = observed.StartedAt,
@@ -326,6 +340,8 @@ public sealed class JobTracker(
         if (jobName is null)
             return null;
         var key = $"{pod.Metadata.Namespace}/{jobName}";
+        if (_jobs.TryGetValue(key, out var owner) && owner.Finalized)
+            return key;
         if (!_pods.TryGetValue(key, out var tries))
             _pods[key] = tries = new PodsOfJob();
         tries.Remember(pod);
