@@ -280,7 +280,14 @@ public sealed class JobTracker(
             tracked.Reported = observed.State;
             tracked.ReportedReason = observed.Reason;
             var report = new TaskReport(observed.State) { StartedAt = observed.StartedAt, Reason = observed.Reason, Message = observed.Message };
-            Chain(tracked, () => reporter.ReportAsync(tracked.Task, report, _stopping));
+            var rank = Rank(observed.State);
+            // A report whose turn comes after a later state was decided is superseded: the later one
+            // (queued behind it) says everything it would, and the aggregator would only drop it.
+            // On a real cluster states are seconds apart and every one goes out; in a burst of
+            // instant pods this spares the aggregator two updates per task.
+            Chain(tracked, () => tracked.Finalized || Rank(tracked.Reported) > rank
+                ? Task.CompletedTask
+                : reporter.ReportAsync(tracked.Task, report, _stopping));
         }
     }
 
