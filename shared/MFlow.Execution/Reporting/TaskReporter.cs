@@ -13,6 +13,11 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
 {
     static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(10);
 
+    // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
+    // never complete (RabbitMQ.Client 7.1 does not always fail its pending confirm), or fail with an
+    // OperationCanceledException of the transport's own: either way it is abandoned and tried again.
+    static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>This worker instance's name.</summary>
     public string Instance { get; } = options.Value.InstanceId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
@@ -65,10 +70,12 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
         {
             try
             {
-                await bus.Publish(message, cancellationToken);
+                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attemptTimeout.CancelAfter(AttemptTimeout);
+                await bus.Publish(message, attemptTimeout.Token);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && DateTime.UtcNow - started < GiveUpAfter)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DateTime.UtcNow - started < GiveUpAfter)
             {
                 logger.LogWarning("Publishing the {What} failed (attempt {Attempt}): {Error}", what, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, attempt))), cancellationToken);
