@@ -15,6 +15,11 @@ namespace MFlow.Scheduler.Outbox;
 /// </summary>
 public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relaySignal, ILogger<Outbox> logger)
 {
+    // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
+    // never complete (RabbitMQ.Client 7.1 does not always fail its pending confirm): it is abandoned
+    // after this long and the relay publishes the message instead.
+    static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Writes messages in the caller's transaction; publish them with <see cref="PublishAsync"/> after commit.</summary>
     public async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(DbConnection connection, DbTransaction transaction, IEnumerable<object> messages, CancellationToken cancellationToken)
     {
@@ -43,13 +48,19 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
 
         try
         {
-            await Task.WhenAll(pending.Select(p => bus.Publish(p.Message, p.Message.GetType(), ctx => ctx.MessageId = p.MessageId, cancellationToken)));
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PublishTimeout);
+            await Task.WhenAll(pending.Select(p => bus.Publish(p.Message, p.Message.GetType(), ctx => ctx.MessageId = p.MessageId, timeout.Token)));
             await DeleteAsync(pending.Select(p => p.Id).ToList(), cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
-            logger.LogWarning(ex, "Publishing {Count} outbox messages failed; the relay will publish them", pending.Count);
+            // Committed messages are published whatever went wrong, a broker gone mid-publish included
+            // (the transport then throws OperationCanceledException): now by the relay, not within a minute.
             relaySignal.Wake();
+            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                throw;
+            logger.LogWarning(ex, "Publishing {Count} outbox messages failed; the relay will publish them", pending.Count);
         }
     }
 
@@ -74,7 +85,12 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
         }
 
         foreach (var message in pending)
-            await bus.Publish(message.Message, message.Message.GetType(), ctx => ctx.MessageId = message.MessageId, cancellationToken);
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PublishTimeout);
+            await bus.Publish(message.Message, message.Message.GetType(), ctx => ctx.MessageId = message.MessageId, timeout.Token);
+        }
+
         await DeleteAsync(pending.Select(p => p.Id).ToList(), cancellationToken);
         return pending.Count;
     }
