@@ -52,6 +52,7 @@ public static class BusExtensions
                 {
                     host.Username(address.Username);
                     host.Password(address.Password);
+                    host.Heartbeat(options.Heartbeat);
                     if (address.UseTls)
                         host.UseSsl(ssl => ssl.ServerName = address.Host);
                 });

@@ -17,6 +17,13 @@ public sealed class BusOptions
 
     /// <summary>How many messages a receive endpoint asks the broker for ahead of processing.</summary>
     public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>
+    /// The AMQP heartbeat. A connection that stops hearing from the broker is declared dead after two
+    /// missed heartbeats and replaced; with the client's default (60 s, and 0 means that default) a
+    /// connection wedged by a broker crash held publishes and deliveries for minutes.
+    /// </summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>The transports MFlow supports.</summary>
