@@ -1,0 +1,526 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using MFlow.Contracts;
+using MFlow.IntegrationTests.Kubernetes;
+using MFlow.IntegrationTests.Persistence;
+using MFlow.IntegrationTests.Support;
+using MFlow.Scheduler.Api;
+using MFlow.Testing;
+using Xunit.Abstractions;
+
+namespace MFlow.IntegrationTests.Faults;
+
+/// <summary>
+/// Twenty pipelines submitted to a <see cref="KubernetesCluster"/> while a test hits it with a fault,
+/// and the invariants that must hold once they have all ended: every run in its correct final state,
+/// one terminal outcome per task, every Job created at most once per attempt, no message left
+/// unacknowledged or dropped, every service ready.
+/// </summary>
+/// <remarks>
+/// Everything random (the pipelines, which task fails, pod timings, when and what the test breaks)
+/// comes from one seed, printed first; set <see cref="SeedVariable"/> to replay a failure.
+/// </remarks>
+public sealed class FaultWorkload : IAsyncDisposable
+{
+    /// <summary>Overrides every fault test's seed, to replay a failure or explore others.</summary>
+    public const string SeedVariable = "MFLOW_FAULT_SEED";
+
+    /// <summary>How many pipelines each fault test runs.</summary>
+    public const int PipelineCount = 20;
+
+    /// <summary>Every queue MFlow's services consume from (each has an <c>_error</c> twin).</summary>
+    public static readonly IReadOnlyList<string> Queues =
+    [
+        "mflow-scheduler", "mflow-scheduler-logs", "mflow-aggregator",
+        "mflow-build-worker", "mflow-deploy-worker", "mflow-vm-worker",
+        "mflow-build-worker-cancel", "mflow-deploy-worker-cancel", "mflow-vm-worker-cancel",
+    ];
+
+    /// <summary>How long the runs may take to end once the fault is over (they take about 10 s unhindered).</summary>
+    public static readonly TimeSpan FinalTimeout = TimeSpan.FromMinutes(3);
+
+    private static readonly Type[] _spiedTypes =
+    [
+        typeof(TaskUpdated), typeof(PipelineRunSucceeded), typeof(PipelineRunFailed), typeof(PipelineRunCancelled),
+        typeof(StageCompleted), typeof(TaskLogCaptured), typeof(RunBuildTask), typeof(RunDeployTask), typeof(RunVmTask),
+    ];
+
+    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
+
+    private readonly KubernetesCluster _cluster;
+    private readonly ITestOutputHelper _output;
+    private readonly Random _submissionRandom;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private IReadOnlyDictionary<string, uint> _errorsBefore = new Dictionary<string, uint>();
+
+    private FaultWorkload(KubernetesCluster cluster, ITestOutputHelper output, string tag, int seed)
+    {
+        _cluster = cluster;
+        _output = output;
+        Seed = seed;
+        Random = new Random(seed);
+        Pipelines = FaultPipeline.Generate(tag, seed, Random, PipelineCount);
+        Fence = FaultPipeline.Fence(tag, seed);
+        _submissionRandom = new Random(Random.Next());
+        foreach (var task in Pipelines.Append(Fence).SelectMany(pipeline => pipeline.Tasks))
+            cluster.Script(task.Name, task.Script);
+    }
+
+    /// <summary>The seed everything random here comes from.</summary>
+    public int Seed { get; }
+
+    /// <summary>The test's source of randomness for its faults (drawn from after the pipelines were generated).</summary>
+    public Random Random { get; }
+
+    /// <summary>The pipelines the faults hit.</summary>
+    public IReadOnlyList<FaultPipeline> Pipelines { get; }
+
+    /// <summary>A pipeline run once the others have ended, through every worker.</summary>
+    public FaultPipeline Fence { get; }
+
+    /// <summary>A copy of every message of interest published since the workload was created.</summary>
+    public MessageSpy Spy { get; private set; } = null!;
+
+    /// <summary>How many Jobs the pipelines create when all goes well: one per task of every stage that runs.</summary>
+    public int ExpectedJobs => Pipelines.Sum(pipeline => pipeline.Tasks.Count(pipeline.IsDispatched));
+
+    /// <summary>Creates the workload (seed: <see cref="SeedVariable"/>, else <paramref name="defaultSeed"/>) and scripts its pods.</summary>
+    public static async Task<FaultWorkload> CreateAsync(KubernetesCluster cluster, ITestOutputHelper output, string tag, int defaultSeed)
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable(SeedVariable), out var chosen) ? chosen : defaultSeed;
+        output.WriteLine($"seed {seed} (replay: {SeedVariable}={seed})");
+        var workload = new FaultWorkload(cluster, output, tag, seed);
+        workload.Spy = await MessageSpy.StartAsync(cluster.VirtualHost.Url, _spiedTypes);
+        workload._errorsBefore = await workload.ErrorCountsAsync();
+        var failing = workload.Pipelines.Where(p => p.FailingStage is not null).ToList();
+        workload.Log($"{workload.Pipelines.Count} pipelines, {workload.Pipelines.Sum(p => p.Tasks.Count())} tasks " +
+            $"({string.Join(", ", workload.Pipelines.SelectMany(p => p.Tasks).GroupBy(t => t.Kind).Select(g => $"{g.Count()} {g.Key}"))}), " +
+            $"{workload.ExpectedJobs} Jobs expected; failing on purpose: {string.Join(", ", failing.Select(p => $"{p.Name} at stage {p.FailingStage}"))}");
+        return workload;
+    }
+
+    /// <summary>Writes a line to the test output with the time since the workload started.</summary>
+    public void Log(string message) => _output.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:0.000} s] {message}");
+
+    /// <summary>
+    /// Submits the pipelines through the HTTP API: half at once, the rest one by one with random gaps,
+    /// so the faults also hit submissions. A request that fails (the scheduler is down) is retried with
+    /// the same idempotency key.
+    /// </summary>
+    public async Task SubmitAllAsync()
+    {
+        var half = Pipelines.Count / 2;
+        await Task.WhenAll(Pipelines.Take(half).Select(SubmitAsync));
+        Log($"{half} runs submitted");
+        var gaps = Pipelines.Skip(half).Select(_ => TimeSpan.FromMilliseconds(_submissionRandom.Next(100, 600))).ToList();
+        foreach (var (pipeline, gap) in Pipelines.Skip(half).Zip(gaps))
+        {
+            await Task.Delay(gap); // pacing the submissions, not waiting for an outcome
+            await SubmitAsync(pipeline);
+        }
+
+        Log($"all {Pipelines.Count} runs submitted");
+    }
+
+    /// <summary>How many Jobs the fake API server created (201) since the workload started.</summary>
+    public int JobsCreated() =>
+        _cluster.Kubernetes.Requests.Count(request => request is { Verb: "create", Resource: "jobs", StatusCode: 201 } && request.Timestamp >= _startedAt);
+
+    /// <summary>Waits until the fake API server created at least <paramref name="count"/> Jobs: how far the runs have come.</summary>
+    public Task WaitForJobsCreatedAsync(int count) =>
+        Eventually.UntilAsync(() => Task.FromResult(JobsCreated()), created => created >= count, FinalTimeout, $"{count} Jobs were created");
+
+    /// <summary>Kills a service (SIGKILL), leaves it down for <paramref name="downtime"/>, starts it again and waits until it is ready.</summary>
+    public async Task KillAndRestartAsync(ServiceProcess service, TimeSpan downtime)
+    {
+        service.Kill();
+        Log($"killed {service.Name} ({JobsCreated()}/{ExpectedJobs} Jobs created, {RunsWithAJobRunning()} runs with a Job running)");
+        await Task.Delay(downtime); // the fault: the service stays down this long
+        var clock = Stopwatch.StartNew();
+        await service.RestartAsync();
+        await service.WaitUntilHealthyAsync(KubernetesCluster.StartTimeout);
+        Log($"{service.Name} ready again {clock.ElapsedMilliseconds} ms after its restart (down {downtime.TotalMilliseconds:0} ms + start)");
+    }
+
+    /// <summary>Waits until every run has ended and returns them, in the order of <see cref="Pipelines"/>.</summary>
+    public async Task<IReadOnlyList<RunView>> WaitUntilAllFinalAsync()
+    {
+        try
+        {
+            var progress = await Eventually.UntilAsync(
+                async () => new Progress(Pipelines, await ListRunsAsync()),
+                progress => progress.AllFinal,
+                FinalTimeout,
+                $"all {Pipelines.Count} runs are final");
+            Log($"all runs final: {progress}");
+            return progress.Runs!;
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"{exception.Message}\n{await SaveServiceLogsAsync()}\n{_cluster.DescribeServices(60)}", exception);
+        }
+    }
+
+    /// <summary>
+    /// Checks the invariants once every run has ended. The stored outcome of each task and run must be
+    /// exactly right whatever the fault; on the wire, a duplicate terminal <see cref="TaskUpdated"/> is
+    /// accepted only for the kinds in <paramref name="duplicateUpdatesMayComeFrom"/>, and a duplicate
+    /// terminal run event only when <paramref name="duplicateRunEventsPossible"/> (each test says why),
+    /// and even then every copy must say the same.
+    /// </summary>
+    /// <param name="duplicateUpdatesMayComeFrom">The kinds whose workers had a crash window that re-reports an outcome.</param>
+    /// <param name="duplicateRunEventsPossible">Whether the aggregator had a window between publishing and committing.</param>
+    /// <param name="injectedErrors">The messages the test injected, by queue, each of which must now sit in that queue's _error twin.</param>
+    public async Task AssertInvariantsAsync(
+        IReadOnlySet<JobKind> duplicateUpdatesMayComeFrom,
+        bool duplicateRunEventsPossible,
+        IReadOnlyDictionary<string, int>? injectedErrors = null)
+    {
+        var finals = await WaitUntilAllFinalAsync();
+        var violations = new List<string>();
+
+        // Every worker still does its job, and its tracker has handled what it saw before the fence.
+        await SubmitAsync(Fence);
+        var fence = await _cluster.WaitUntilFinalAsync(Fence.RunId, FinalTimeout);
+        if (fence.State != "Succeeded")
+            violations.Add($"the fence run after the faults is {Runs.Summary(fence)}");
+
+        await WaitUntilQueuesAreDrainedAsync();
+        await AssertServicesReadyAsync();
+
+        var views = new List<RunView>();
+        foreach (var pipeline in Pipelines)
+            views.Add(await _cluster.GetRunAsync(pipeline.RunId));
+        Log($"runs as the API shows them: {string.Join(", ", views.GroupBy(v => v.State).Select(g => $"{g.Count()} {g.Key}"))}");
+
+        CheckRunsAsShown(views, violations);
+        await CheckStoredStateAsync(views, violations);
+        CheckJobs(views, violations);
+        await CheckPublishedOutcomesAsync(views, duplicateUpdatesMayComeFrom, duplicateRunEventsPossible, violations);
+        await CheckErrorQueuesAsync(injectedErrors ?? new Dictionary<string, int>(), violations);
+        await CheckRunCountAsync(violations);
+
+        if (violations.Count > 0)
+        {
+            Assert.Fail($"{violations.Count} invariants broken (seed {Seed}):\n  " + string.Join("\n  ", violations) +
+                $"\nfinal runs: {string.Join("; ", finals.Select(Runs.Summary))}\n{await SaveServiceLogsAsync()}\n{_cluster.DescribeServices(60)}");
+        }
+    }
+
+    /// <summary>The number of messages in each MFlow queue's _error twin (0 when MassTransit has not created it).</summary>
+    public async Task<IReadOnlyDictionary<string, uint>> ErrorCountsAsync()
+    {
+        var existing = (await _cluster.VirtualHost.ListQueuesAsync()).Select(queue => queue.Name).ToHashSet();
+        var counts = new Dictionary<string, uint>();
+        foreach (var queue in Queues)
+            counts[queue] = existing.Contains(queue + "_error") ? await _cluster.VirtualHost.QueueDepthAsync(queue + "_error") : 0;
+        return counts;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Spy is not null)
+            await Spy.DisposeAsync();
+    }
+
+    // Every service's whole output, and the fake API server's Jobs and requests, for a failure to be read.
+    private async Task<string> SaveServiceLogsAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"mflow-faults-{Fence.Name}-{Seed}-{DateTime.UtcNow:HHmmss}");
+        Directory.CreateDirectory(directory);
+        foreach (var service in new[] { _cluster.Scheduler, _cluster.Aggregator, _cluster.BuildWorker, _cluster.DeployWorker, _cluster.VmWorker })
+            await File.WriteAllLinesAsync(Path.Combine(directory, service.Name + ".log"), service.Output);
+        await File.WriteAllLinesAsync(Path.Combine(directory, "jobs.txt"), _cluster.Kubernetes.List("jobs", KubernetesCluster.Namespace).Select(job => job.ToJsonString()));
+        await File.WriteAllLinesAsync(Path.Combine(directory, "requests.txt"), _cluster.Kubernetes.Requests.Where(r => r.Timestamp >= _startedAt).Select(r => r.ToString()));
+        return $"service logs, Jobs and API requests saved in {directory}";
+    }
+
+    private async Task<Guid> SubmitAsync(FaultPipeline pipeline)
+    {
+        var accepted = await Eventually.UntilAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/runs")
+                {
+                    Content = new StringContent(pipeline.Document(), Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Add("Idempotency-Key", pipeline.IdempotencyKey);
+                using var response = await _cluster.Api.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                // 201 the first time; 200 when an earlier try was accepted but its answer was lost.
+                if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+                    throw new HttpRequestException($"POST /api/v1/runs for {pipeline.Name} answered {(int)response.StatusCode}: {body}");
+                return JsonSerializer.Deserialize<RunAccepted>(body, _json)!;
+            },
+            _ => true,
+            FinalTimeout,
+            $"the scheduler accepts run {pipeline.Name}");
+        Assert.Equal(pipeline.RunId, accepted.Id);
+        return accepted.Id;
+    }
+
+    private async Task<IReadOnlyList<RunView>> ListRunsAsync()
+    {
+        using var response = await _cluster.Api.GetAsync("/api/v1/runs?limit=500");
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<List<RunView>>(_json))!;
+    }
+
+    // Read from the fake API server alone (no HTTP call in the middle of a fault), for the log line.
+    private int RunsWithAJobRunning()
+    {
+        var runIds = Pipelines.Select(p => p.RunId.ToString()).ToHashSet();
+        return _cluster.Kubernetes.List("jobs", KubernetesCluster.Namespace)
+            .Where(job => KubernetesCluster.Label(job, "mflow.dev/run-id") is { } run && runIds.Contains(run))
+            .Where(job => job["status"]?["completionTime"] is null && job["status"]?["conditions"] is null)
+            .Select(job => KubernetesCluster.Label(job, "mflow.dev/run-id"))
+            .Distinct()
+            .Count();
+    }
+
+    private async Task WaitUntilQueuesAreDrainedAsync()
+    {
+        // Nothing ready, nothing delivered and unacknowledged, and a consumer on every queue: each
+        // service reconnected and took up its work again. Ready counts come from the broker itself;
+        // unacknowledged ones from the management API (sampled every 500 ms).
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                var listed = await _cluster.VirtualHost.ListQueuesAsync();
+                var problems = new List<string>();
+                foreach (var name in Queues)
+                {
+                    var queue = listed.FirstOrDefault(q => q.Name == name);
+                    var ready = await _cluster.VirtualHost.QueueDepthAsync(name);
+                    if (queue is null || ready != 0 || queue.MessagesReady != 0 || queue.MessagesUnacknowledged != 0 || queue.Consumers < 1)
+                        problems.Add($"{name}: ready {ready}/{queue?.MessagesReady}, unacked {queue?.MessagesUnacknowledged}, consumers {queue?.Consumers}");
+                }
+
+                return problems;
+            },
+            problems => problems.Count == 0,
+            TimeSpan.FromSeconds(60),
+            "every MFlow queue is empty, with nothing unacknowledged and a consumer attached");
+        Log("every MFlow queue drained, each with its consumer");
+    }
+
+    private async Task AssertServicesReadyAsync()
+    {
+        foreach (var service in new[] { _cluster.Scheduler, _cluster.Aggregator, _cluster.BuildWorker, _cluster.DeployWorker, _cluster.VmWorker })
+        {
+            Assert.False(service.HasExited, $"{service.Name} exited with {service.ExitCode}:\n{service.OutputTail()}");
+            await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Log("every service answers /health/ready with 200");
+    }
+
+    private void CheckRunsAsShown(IReadOnlyList<RunView> views, List<string> violations)
+    {
+        foreach (var (pipeline, run) in Pipelines.Zip(views))
+        {
+            var where = $"run {pipeline.Name} ({run.Id})";
+            if (run.State != pipeline.ExpectedState)
+                violations.Add($"{where} is {run.State}, expected {pipeline.ExpectedState}: {Runs.Summary(run)}");
+            for (var stage = 0; stage < pipeline.Stages.Count; stage++)
+            {
+                if (run.Stages[stage].State != pipeline.ExpectedStageState(stage))
+                    violations.Add($"{where} stage {stage} is {run.Stages[stage].State}, expected {pipeline.ExpectedStageState(stage)}");
+            }
+
+            foreach (var task in pipeline.Tasks)
+            {
+                var shown = run.Task(task.Name);
+                var expected = pipeline.IsDispatched(task) ? task.ExpectedState : "Waiting";
+                if (shown.State != expected)
+                    violations.Add($"{where} task {task.Name} is {shown.State}, expected {expected}");
+                else if (expected == "Failed" && (shown.ExitCode != task.ExitCode || shown.Reason != "BackoffLimitExceeded"))
+                    violations.Add($"{where} task {task.Name} failed with exit code {shown.ExitCode} ({shown.Reason}), expected {task.ExitCode} (BackoffLimitExceeded)");
+                else if (expected == "Succeeded" && shown.Outputs.GetValueOrDefault("RESULT") != task.Result)
+                    violations.Add($"{where} task {task.Name} has RESULT={shown.Outputs.GetValueOrDefault("RESULT")}, expected {task.Result}");
+            }
+        }
+    }
+
+    private async Task CheckStoredStateAsync(IReadOnlyList<RunView> views, List<string> violations)
+    {
+        foreach (var (pipeline, run) in Pipelines.Zip(views))
+        {
+            var row = await SagaRows.ReadAsync(_cluster.Database, run.Id);
+            if (row is null)
+            {
+                violations.Add($"run {pipeline.Name} has no stored state");
+                continue;
+            }
+
+            if (row.CurrentState != pipeline.ExpectedState)
+                violations.Add($"run {pipeline.Name} is stored as {row.CurrentState}, expected {pipeline.ExpectedState}");
+            var state = row.State();
+            foreach (var task in pipeline.Tasks)
+            {
+                var record = state.Tasks.GetValueOrDefault(run.Task(task.Name).Id);
+                if (!pipeline.IsDispatched(task))
+                {
+                    if (record?.State is not null)
+                        violations.Add($"run {pipeline.Name} task {task.Name} was never dispatched but is stored as {record.State}");
+                    continue;
+                }
+
+                // One terminal state per task: attempt 1's, applied once (its sequence), never overwritten.
+                var expected = task.Fails ? TaskState.Failed : TaskState.Succeeded;
+                if (record is null || record.State != expected || record.Attempt != 1 || record.Sequence != TaskSequence.Of(1, expected))
+                    violations.Add($"run {pipeline.Name} task {task.Name} is stored as {record?.State} (attempt {record?.Attempt}, sequence {record?.Sequence}), expected {expected} (attempt 1, sequence {TaskSequence.Of(1, expected)})");
+            }
+        }
+    }
+
+    private void CheckJobs(IReadOnlyList<RunView> views, List<string> violations)
+    {
+        var runIds = Pipelines.Append(Fence).Select(p => p.RunId.ToString()).ToHashSet();
+        var jobs = _cluster.Kubernetes.List("jobs", KubernetesCluster.Namespace)
+            .Where(job => KubernetesCluster.Label(job, "mflow.dev/run-id") is { } run && runIds.Contains(run))
+            .ToList();
+        var names = jobs.Select(job => job["metadata"]!["name"]!.GetValue<string>()).ToHashSet();
+
+        // At most one Job per task attempt, each created by exactly one successful request (a
+        // redelivered command gets 409 AlreadyExists and adopts the Job).
+        foreach (var attempt in jobs.GroupBy(job => (Task: KubernetesCluster.Label(job, "mflow.dev/task-id"), Attempt: KubernetesCluster.Label(job, "mflow.dev/attempt"))).Where(g => g.Count() > 1))
+            violations.Add($"task {attempt.Key.Task} attempt {attempt.Key.Attempt} has {attempt.Count()} Jobs");
+        var added = _cluster.Kubernetes.Events.Where(e => e is { Resource: "jobs", Type: "ADDED" } && names.Contains(e.Name)).GroupBy(e => e.Name);
+        foreach (var job in added.Where(g => g.Count() > 1))
+            violations.Add($"Job {job.Key} was created {job.Count()} times");
+        var creates = _cluster.Kubernetes.Requests.Where(r => r is { Verb: "create", Resource: "jobs" } && r.Timestamp >= _startedAt).ToList();
+        var created = creates.Count(r => r.StatusCode == 201);
+        if (created != names.Count)
+            violations.Add($"{created} successful Job creates for {names.Count} Jobs");
+        Log($"Jobs: {names.Count} for {runIds.Count} runs; create requests answered {string.Join(", ", creates.GroupBy(r => r.StatusCode).Select(g => $"{g.Key} x{g.Count()}"))}");
+
+        // One Job per dispatched task, none for a stage after a failed one.
+        foreach (var (pipeline, run) in Pipelines.Zip(views))
+        {
+            foreach (var task in pipeline.Tasks)
+            {
+                var id = run.Task(task.Name).Id.ToString();
+                var count = jobs.Count(job => KubernetesCluster.Label(job, "mflow.dev/task-id") == id);
+                var expected = pipeline.IsDispatched(task) ? 1 : 0;
+                if (count != expected)
+                    violations.Add($"run {pipeline.Name} task {task.Name} has {count} Jobs, expected {expected}");
+            }
+        }
+    }
+
+    private async Task CheckPublishedOutcomesAsync(
+        IReadOnlyList<RunView> views, IReadOnlySet<JobKind> duplicateUpdatesMayComeFrom, bool duplicateRunEventsPossible, List<string> violations)
+    {
+        var runIds = Pipelines.Select(p => p.RunId).ToHashSet();
+        var updates = (await Spy.MessagesAsync<TaskUpdated>()).Where(u => runIds.Contains(u.RunId)).ToList();
+        var duplicates = new List<string>();
+        foreach (var (pipeline, run) in Pipelines.Zip(views))
+        {
+            foreach (var task in pipeline.Tasks)
+            {
+                var taskId = run.Task(task.Name).Id;
+                var mine = updates.Where(u => u.TaskId == taskId).ToList();
+                if (!pipeline.IsDispatched(task))
+                {
+                    if (mine.Count > 0)
+                        violations.Add($"run {pipeline.Name} task {task.Name} was never dispatched but {mine.Count} TaskUpdated were published");
+                    continue;
+                }
+
+                var terminal = mine.Where(u => u.State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled).ToList();
+                var expected = task.Fails ? TaskState.Failed : TaskState.Succeeded;
+                var outcomes = terminal.Select(u => (u.Attempt, u.State, u.ExitCode, Result: u.Outputs.GetValueOrDefault("RESULT"))).Distinct().ToList();
+                if (terminal.Count == 0)
+                    violations.Add($"run {pipeline.Name} task {task.Name}: no terminal TaskUpdated was published");
+                else if (outcomes.Count > 1 || outcomes[0] != (1, expected, task.Fails ? task.ExitCode : 0, task.Fails ? null : task.Result))
+                    violations.Add($"run {pipeline.Name} task {task.Name}: terminal TaskUpdated say {string.Join(" / ", outcomes)}, expected one outcome (1, {expected}, {task.ExitCode})");
+                else if (terminal.Count > 1)
+                {
+                    duplicates.Add($"{task.Name} ({task.Kind}) x{terminal.Count} by {string.Join(",", terminal.Select(u => u.Worker))}");
+                    if (!duplicateUpdatesMayComeFrom.Contains(task.Kind))
+                        violations.Add($"run {pipeline.Name} task {task.Name} ({task.Kind}): {terminal.Count} terminal TaskUpdated, and no {task.Kind} worker had a window to repeat one");
+                }
+            }
+        }
+
+        var runEvents = (await Spy.DrainAsync())
+            .Where(m => m.MessageType == SpiedMessage.UrnOf(typeof(PipelineRunSucceeded)) || m.MessageType == SpiedMessage.UrnOf(typeof(PipelineRunFailed)) || m.MessageType == SpiedMessage.UrnOf(typeof(PipelineRunCancelled)))
+            .Select(m => (Type: m.MessageType[(m.MessageType.LastIndexOf(':') + 1)..], RunId: m.Message.GetProperty("runId").GetGuid()))
+            .Where(e => runIds.Contains(e.RunId))
+            .ToList();
+        var repeatedRuns = new List<string>();
+        foreach (var pipeline in Pipelines)
+        {
+            var events = runEvents.Where(e => e.RunId == pipeline.RunId).Select(e => e.Type).ToList();
+            var expected = "PipelineRun" + pipeline.ExpectedState;
+            if (events.Count == 0 || events.Any(type => type != expected))
+                violations.Add($"run {pipeline.Name}: terminal run events [{string.Join(", ", events)}], expected {expected}");
+            else if (events.Count > 1)
+            {
+                repeatedRuns.Add($"{pipeline.Name} x{events.Count}");
+                if (!duplicateRunEventsPossible)
+                    violations.Add($"run {pipeline.Name}: {events.Count} {expected} events, and the aggregator had no window to repeat one");
+            }
+        }
+
+        Log($"{updates.Count} TaskUpdated published for these runs; repeated terminal TaskUpdated: {(duplicates.Count == 0 ? "none" : string.Join("; ", duplicates))}; " +
+            $"repeated terminal run events: {(repeatedRuns.Count == 0 ? "none" : string.Join("; ", repeatedRuns))}");
+    }
+
+    private async Task CheckErrorQueuesAsync(IReadOnlyDictionary<string, int> injected, List<string> violations)
+    {
+        // Every message the test injected was faulted to its queue's _error twin, and nothing else was:
+        // a legitimate message there would be a run that can never finish.
+        var after = await ErrorCountsAsync();
+        foreach (var queue in Queues)
+        {
+            var added = (long)after[queue] - _errorsBefore[queue];
+            var expected = injected.GetValueOrDefault(queue);
+            if (added != expected)
+                violations.Add($"{queue}_error gained {added} messages, {expected} were injected");
+        }
+
+        var skipped = (await _cluster.VirtualHost.ListQueuesAsync()).Where(q => q.Name.EndsWith("_skipped", StringComparison.Ordinal)).ToList();
+        foreach (var queue in skipped)
+        {
+            var depth = await _cluster.VirtualHost.QueueDepthAsync(queue.Name);
+            if (depth > 0)
+                violations.Add($"{queue.Name} holds {depth} messages no consumer took");
+        }
+    }
+
+    private async Task CheckRunCountAsync(List<string> violations)
+    {
+        // A submission retried through a fault started no second run.
+        var names = Pipelines.Append(Fence).Select(p => p.Name).ToHashSet();
+        var runs = (await ListRunsAsync()).Where(run => names.Contains(run.Pipeline)).ToList();
+        if (runs.Count != names.Count)
+            violations.Add($"{runs.Count} runs of these {names.Count} pipelines exist");
+    }
+
+    /// <summary>The runs of the workload as the list API shows them, for polling and timeout messages.</summary>
+    private sealed record Progress(IReadOnlyList<FaultPipeline> Pipelines, IReadOnlyList<RunView> Listed)
+    {
+        public IReadOnlyList<RunView>? Runs { get; } = Find(Pipelines, Listed);
+
+        public bool AllFinal => Runs is not null && Runs.All(run => Support.Runs.IsFinal(run.State));
+
+        public override string ToString() =>
+            Runs is null
+                ? $"{Pipelines.Count(p => Listed.All(run => run.Id != p.RunId))} runs not submitted yet"
+                : string.Join(", ", Runs.GroupBy(run => run.State).Select(g => $"{g.Count()} {g.Key}")) +
+                  (AllFinal ? "" : "; not final: " + string.Join("; ", Runs.Where(run => !Support.Runs.IsFinal(run.State)).Select(Support.Runs.Summary)));
+
+        private static List<RunView>? Find(IReadOnlyList<FaultPipeline> pipelines, IReadOnlyList<RunView> listed)
+        {
+            var found = pipelines.Select(p => listed.FirstOrDefault(run => run.Id == p.RunId)).ToList();
+            return found.All(run => run is not null) ? found.Select(run => run!).ToList() : null;
+        }
+    }
+}
