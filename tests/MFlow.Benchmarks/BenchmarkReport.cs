@@ -85,6 +85,12 @@ public sealed record LevelResult
     /// <summary>Of the dead time: last Job complete → the worker's request for its log (ms).</summary>
     public required Distribution TrackerReaction { get; init; }
 
+    /// <summary>Of the dead time: last Job complete → its stage's StageCompleted heard by the observer (ms).</summary>
+    public required Distribution CompleteToStageCompleted { get; init; }
+
+    /// <summary>Of the dead time: StageCompleted heard → the next stage's first Job create request (ms).</summary>
+    public required Distribution StageCompletedToNextCreate { get; init; }
+
     /// <summary>StartPipeline published → first Job create request, per run (ms).</summary>
     public required Distribution DispatchLatency { get; init; }
 

@@ -133,6 +133,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         var tasks = timeline.Completions().Count;
         var submittedByRun = runs.Zip(submitted).ToDictionary(p => p.First.RunId, p => p.Second);
         var firstCreates = timeline.FirstCreateRequests();
+        var (toStageCompleted, toNextCreate) = timeline.DeadTimeParts(runs);
         var level = new LevelResult
         {
             Concurrency = concurrency,
@@ -143,6 +144,8 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             SteadyTasksPerSecond = SteadyRate(timeline.Completions()),
             InterStageDeadTime = Distribution.Of(timeline.InterStageDeadTimes()),
             TrackerReaction = Distribution.Of(timeline.TrackerReactionTimes()),
+            CompleteToStageCompleted = Distribution.Of(toStageCompleted),
+            StageCompletedToNextCreate = Distribution.Of(toNextCreate),
             DispatchLatency = Distribution.Of(firstCreates.Select(e => (e.Value - submittedByRun[e.Key]).TotalMilliseconds)),
             RequestsPerTaskByVerb = PerTask(requests.GroupBy(r => r.Verb), tasks),
             RequestsPerTaskByResource = PerTask(requests.GroupBy(r => $"{r.Verb} {r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)}"), tasks),

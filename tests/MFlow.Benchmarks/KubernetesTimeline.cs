@@ -94,7 +94,7 @@ public sealed class KubernetesTimeline
     public IReadOnlyList<double> TrackerReactionTimes() =>
         Boundaries().Where(b => b.LastLogRead is not null).Select(b => (b.LastLogRead!.Value - b.LastComplete).TotalMilliseconds).ToList();
 
-    IEnumerable<(DateTimeOffset LastComplete, DateTimeOffset? LastLogRead, DateTimeOffset FirstCreate)> Boundaries()
+    IEnumerable<(Guid RunId, int Stage, DateTimeOffset LastComplete, DateTimeOffset? LastLogRead, DateTimeOffset FirstCreate)> Boundaries()
     {
         foreach (var run in Jobs.GroupBy(j => j.RunId))
         {
@@ -104,9 +104,30 @@ public sealed class KubernetesTimeline
                 if (!stages.TryGetValue(stage + 1, out var next) || stageJobs.Any(j => j.CompletedAt is null))
                     continue;
                 var last = stageJobs.MaxBy(j => j.CompletedAt!.Value)!;
-                yield return (last.CompletedAt!.Value, last.LogReadAt, next.Min(j => j.CreateRequestAt));
+                yield return (run.Key, stage, last.CompletedAt!.Value, last.LogReadAt, next.Min(j => j.CreateRequestAt));
             }
         }
+    }
+
+    /// <summary>
+    /// The rest of the dead time in two parts, per boundary whose StageCompleted the observer heard:
+    /// last Job complete → StageCompleted heard (the worker's report and the saga), and StageCompleted
+    /// heard → next stage's first create (the scheduler's dispatch and the next worker), in ms.
+    /// </summary>
+    public (IReadOnlyList<double> ToStageCompleted, IReadOnlyList<double> ToNextCreate) DeadTimeParts(IReadOnlyList<ObservedRun> runs)
+    {
+        var byId = runs.ToDictionary(run => run.RunId);
+        var toStageCompleted = new List<double>();
+        var toNextCreate = new List<double>();
+        foreach (var b in Boundaries())
+        {
+            if (!byId.TryGetValue(b.RunId, out var run) || !run.StageCompletedAt.TryGetValue(b.Stage, out var heard))
+                continue;
+            toStageCompleted.Add((heard - b.LastComplete).TotalMilliseconds);
+            toNextCreate.Add((b.FirstCreate - heard).TotalMilliseconds);
+        }
+
+        return (toStageCompleted, toNextCreate);
     }
 
     /// <summary>The arrival of each run's first create request (its first stage's first Job), by run.</summary>

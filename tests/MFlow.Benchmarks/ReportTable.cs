@@ -29,6 +29,8 @@ public static class ReportTable
         Row("inter-stage dead time p99, ms", l => F(l.InterStageDeadTime.P99, 1), "target < 50 at 10 runs");
         Row("inter-stage dead time max, ms", l => F(l.InterStageDeadTime.Max, 1));
         Row("  its first part p50: Job complete → log read, ms", l => F(l.TrackerReaction.P50, 1));
+        Row("  Job complete → StageCompleted heard p50 / p99, ms", l => $"{F(l.CompleteToStageCompleted.P50, 1)} / {F(l.CompleteToStageCompleted.P99, 1)}", "worker report + saga");
+        Row("  StageCompleted heard → next create p50 / p99, ms", l => $"{F(l.StageCompletedToNextCreate.P50, 1)} / {F(l.StageCompletedToNextCreate.P99, 1)}", "scheduler + worker");
         Row("  boundaries measured", l => l.InterStageDeadTime.Samples.ToString(CultureInfo.InvariantCulture));
         Row("dispatch latency p50, ms (StartPipeline → 1st Job)", l => F(l.DispatchLatency.P50, 1));
         Row("dispatch latency p99, ms", l => F(l.DispatchLatency.P99, 1));
@@ -50,6 +52,7 @@ public static class ReportTable
         Section($"CPU, % of one core until all runs were final ({report.Workload.Cores} cores)");
         foreach (var process in levels.SelectMany(l => l.CpuSeconds.Keys).Distinct())
             Row($"  {process}", l => P(l.CpuSeconds.GetValueOrDefault(process) / l.CpuWindow.TotalSeconds, 0));
+        Row("  all processes, CPU ms per task", l => F(l.CpuSeconds.Values.Sum() * 1000 / l.Tasks, 2), "what a stage boundary's wave of tasks costs the cores");
         Section("memory, VmRSS MB at the end of the level");
         var perRun = report.MemoryPerActiveRunMegabytes;
         foreach (var service in report.IdleMemoryMegabytes.Keys)

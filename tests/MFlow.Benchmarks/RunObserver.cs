@@ -6,8 +6,8 @@ namespace MFlow.Benchmarks;
 
 /// <summary>
 /// The benchmark as an upstream system and an event subscriber: publishes <see cref="StartPipeline"/>
-/// on MFlow's virtual host and hears each run's <see cref="PipelineRunStarted"/> (its id and plan)
-/// and terminal event on a queue of its own, as any subscriber would bind one.
+/// on MFlow's virtual host and hears each run's <see cref="PipelineRunStarted"/> (its id and plan),
+/// <see cref="StageCompleted"/> events and terminal event on a queue of its own, as any subscriber would bind one.
 /// </summary>
 public sealed class RunObserver : IAsyncDisposable
 {
@@ -35,6 +35,7 @@ public sealed class RunObserver : IAsyncDisposable
                 endpoint.AutoDelete = true;
                 endpoint.PrefetchCount = 200;
                 endpoint.Handler<PipelineRunStarted>(context => observer!.OnStarted(context.Message));
+                endpoint.Handler<StageCompleted>(context => observer!.OnStageCompleted(context.Message));
                 endpoint.Handler<PipelineRunSucceeded>(context => observer!.OnFinal(context.Message.RunId, "Succeeded"));
                 endpoint.Handler<PipelineRunFailed>(context => observer!.OnFinal(context.Message.RunId, "Failed"));
                 endpoint.Handler<PipelineRunCancelled>(context => observer!.OnFinal(context.Message.RunId, "Cancelled"));
@@ -91,6 +92,13 @@ public sealed class RunObserver : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    Task OnStageCompleted(StageCompleted completed)
+    {
+        var run = _runs.GetOrAdd(completed.RunId, id => new ObservedRun(id));
+        run.StageCompletedAt.TryAdd(completed.StageIndex, DateTimeOffset.UtcNow);
+        return Task.CompletedTask;
+    }
+
     Task OnFinal(Guid runId, string state)
     {
         var run = _runs.GetOrAdd(runId, id => new ObservedRun(id));
@@ -115,6 +123,9 @@ public sealed class ObservedRun(Guid runId)
 
     /// <summary>Its PipelineRunStarted: the plan, with every task's id and stage.</summary>
     public PipelineRunStarted? Plan { get; set; }
+
+    /// <summary>When each stage's first StageCompleted reached the observer, by stage index.</summary>
+    public ConcurrentDictionary<int, DateTimeOffset> StageCompletedAt { get; } = new();
 
     /// <summary>Succeeded, Failed or Cancelled, once its terminal event arrived.</summary>
     public string? FinalState { get; set; }
