@@ -25,22 +25,12 @@ public static class RunEndpoints
 
     static async Task<IResult> StartAsync(HttpRequest http, RunSubmitter submitter, CancellationToken cancellationToken)
     {
-        RunRequest request;
         try
         {
             var document = PipelineDocumentParser.ParseRunRequest(await RequestBody.ReadAsync(http, cancellationToken));
             if (document.Pipeline is null)
                 throw PipelineValidationException.For("pipeline", "The request needs a pipeline document.");
-            request = new RunRequest
-            {
-                Pipeline = document.Pipeline,
-                Params = document.Params ?? [],
-                IdempotencyKey = http.Headers["Idempotency-Key"].FirstOrDefault() ?? document.IdempotencyKey,
-                TriggeredBy = document.TriggeredBy ?? http.HttpContext.User.Actor(),
-                Trigger = document.Trigger ?? "api",
-                Mode = ParseMode(document.Mode),
-            };
-            return Accepted(await submitter.SubmitAsync(request, cancellationToken));
+            return Accepted(await submitter.SubmitAsync(ToRunRequest(document, document.Pipeline, http), cancellationToken));
         }
         catch (PipelineValidationException ex)
         {
@@ -58,22 +48,24 @@ public static class RunEndpoints
                 : PipelineDocumentParser.Deserialize<RunRequestDocument>(body, "body");
             if (document.Pipeline is not null)
                 throw PipelineValidationException.For("pipeline", "A stored pipeline's run takes run-time values only (params, triggeredBy, trigger, mode); to run another document, POST /api/v1/runs.");
-            var values = new RunRequest
-            {
-                Pipeline = new PipelineDocument(),
-                Params = document.Params ?? [],
-                IdempotencyKey = http.Headers["Idempotency-Key"].FirstOrDefault() ?? document.IdempotencyKey,
-                TriggeredBy = document.TriggeredBy ?? http.HttpContext.User.Actor(),
-                Trigger = document.Trigger ?? "api",
-                Mode = ParseMode(document.Mode),
-            };
-            return Accepted(await submitter.SubmitStoredAsync(reference, values, cancellationToken));
+            return Accepted(await submitter.SubmitStoredAsync(reference, ToRunRequest(document, new PipelineDocument(), http), cancellationToken));
         }
         catch (PipelineValidationException ex)
         {
             return Problems.Invalid(ex, "The pipeline run request is not valid.");
         }
     }
+
+    // The run-time values of a request; the Idempotency-Key header wins over the body's key.
+    static RunRequest ToRunRequest(RunRequestDocument document, PipelineDocument pipeline, HttpRequest http) => new()
+    {
+        Pipeline = pipeline,
+        Params = document.Params ?? [],
+        IdempotencyKey = http.Headers["Idempotency-Key"].FirstOrDefault() ?? document.IdempotencyKey,
+        TriggeredBy = document.TriggeredBy ?? http.HttpContext.User.Actor(),
+        Trigger = document.Trigger ?? "api",
+        Mode = ParseMode(document.Mode),
+    };
 
     static IResult Accepted(SubmittedRun run)
     {

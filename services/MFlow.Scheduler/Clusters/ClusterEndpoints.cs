@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using MFlow.Kubernetes.Configuration;
+using MFlow.Kubernetes.Naming;
 using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Security;
 
@@ -42,7 +42,7 @@ public static partial class ClusterEndpoints
     static IResult? Validate(ClusterRequest request, bool requireId)
     {
         var errors = new Dictionary<string, string[]>();
-        if (requireId && (request.Id is null || !IdPattern().IsMatch(request.Id)))
+        if (requireId && (request.Id is null || !KubernetesNames.IsDns1123Label(request.Id)))
             errors["id"] = [$"'{request.Id}' is not a valid cluster id: lowercase letters, digits and '-'."];
         if (string.IsNullOrWhiteSpace(request.Kubeconfig))
         {
@@ -66,7 +66,4 @@ public static partial class ClusterEndpoints
 
     /// <summary>The body of POST and PUT.</summary>
     public sealed record ClusterRequest(string? Id, string? Description, string? Kubeconfig);
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-    private static partial Regex IdPattern();
 }

@@ -13,18 +13,9 @@ public sealed class StartPipelineConsumer(RunSubmitter submitter, ILogger<StartP
     public async Task Consume(ConsumeContext<StartPipeline> context)
     {
         var message = context.Message;
-        RunRequest request;
         try
         {
-            request = ToRequest(message, context.MessageId);
-        }
-        catch (PipelineValidationException ex)
-        {
-            throw new PermanentMessageException(ex.Message, ex);
-        }
-
-        try
-        {
+            var request = ToRequest(message, context.MessageId);
             var run = message.Pipeline is null && message.PipelineName is { } stored
                 ? await submitter.SubmitStoredAsync(stored, request, context.CancellationToken)
                 : await submitter.SubmitAsync(request, context.CancellationToken);

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
+using MFlow.Kubernetes.Naming;
 
 namespace MFlow.Scheduler.Definitions;
 
@@ -33,16 +34,13 @@ public sealed partial record DefinitionName(string Name, string Namespace, strin
     }
 
     /// <summary>True for a valid name, namespace or domain part.</summary>
-    public static bool IsValidPart(string? part) => part is not null && PartPattern().IsMatch(part);
+    public static bool IsValidPart(string? part) => KubernetesNames.IsDns1123Label(part);
 
     /// <summary>True for a valid version (not "latest", which only a reference may use).</summary>
     public static bool IsValidVersion(string? version) => version is not null && version != Latest && VersionPattern().IsMatch(version);
 
     [GeneratedRegex("^(?<name>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)@(?<ns>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\\.(?<domain>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(:(?<version>[A-Za-z0-9][A-Za-z0-9._-]{0,62}))?$")]
     private static partial Regex Pattern();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-    private static partial Regex PartPattern();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
     private static partial Regex VersionPattern();

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using MFlow.Contracts;
 using MFlow.Kubernetes.Naming;
 using MFlow.Scheduler.Params;
@@ -72,7 +71,7 @@ public static partial class JobDefinitionValidator
             return;
         }
 
-        if (string.IsNullOrWhiteSpace(param.Name) || !NamePattern().IsMatch(param.Name))
+        if (string.IsNullOrWhiteSpace(param.Name) || !KubernetesNames.IsCIdentifier(param.Name))
         {
             errors.Add($"{path}.name", $"'{param.Name}' is not a valid param name: letters, digits and '_', not starting with a digit.");
             return;
@@ -112,7 +111,4 @@ public static partial class JobDefinitionValidator
         if (param.ReadOnly && param.Default is null && usage != ParamUsage.System)
             errors.Add($"{path}.default", "A read-only param needs a default: nothing else may set it.");
     }
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex NamePattern();
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using MFlow.Persistence;
+using MFlow.Scheduler.Security;
 
 namespace MFlow.Scheduler.Outputs;
 
@@ -14,21 +15,21 @@ public sealed class TaskTokenStore(Database database)
     /// <summary>Issues the attempt's token in the dispatch transaction; returns it in clear for the task's Secret.</summary>
     public async Task<string> IssueAsync(DbConnection connection, DbTransaction transaction, Guid runId, Guid taskId, int attempt, CancellationToken cancellationToken)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = SecretTokens.New();
         await connection.ExecuteAsync(
             """
             INSERT INTO task_tokens (task_id, attempt, run_id, token_hash, created_at) VALUES (@task, @attempt, @run, @hash, @at)
             ON CONFLICT (task_id, attempt) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at
             """,
             transaction, cancellationToken,
-            ("task", taskId), ("attempt", attempt), ("run", runId), ("hash", Hash(token)), ("at", DateTimeOffset.UtcNow));
+            ("task", taskId), ("attempt", attempt), ("run", runId), ("hash", SecretTokens.Hash(token)), ("at", DateTimeOffset.UtcNow));
         return token;
     }
 
     /// <summary>The run and attempt a token was issued to for this task, or null when it is no token of the task's.</summary>
     public async Task<(Guid RunId, int Attempt)?> MatchAsync(Guid taskId, string token, CancellationToken cancellationToken)
     {
-        var presented = Encoding.ASCII.GetBytes(Hash(token));
+        var presented = Encoding.ASCII.GetBytes(SecretTokens.Hash(token));
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command("SELECT run_id, attempt, token_hash FROM task_tokens WHERE task_id = @task", null, ("task", taskId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -42,6 +43,4 @@ public sealed class TaskTokenStore(Database database)
 
         return match;
     }
-
-    static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MFlow.Contracts;
+using MFlow.Kubernetes.Naming;
 using MFlow.Scheduler.Params;
 
 namespace MFlow.Scheduler.Pipelines;
@@ -142,9 +143,9 @@ public static partial class PipelineValidator
             errors.Add($"{path}.retries", "Retries must be between 0 and 20.");
         if (task.TimeoutSeconds is < 1 or > 7 * 24 * 3600)
             errors.Add($"{path}.timeoutSeconds", "The timeout must be between 1 second and 7 days.");
-        if (task.Namespace is not null && !NamespacePattern().IsMatch(task.Namespace))
+        if (task.Namespace is not null && !KubernetesNames.IsDns1123Label(task.Namespace))
             errors.Add($"{path}.namespace", $"'{task.Namespace}' is not a valid Kubernetes namespace name.");
-        if (task.Cluster is not null && !NamespacePattern().IsMatch(task.Cluster))
+        if (task.Cluster is not null && !KubernetesNames.IsDns1123Label(task.Cluster))
             errors.Add($"{path}.cluster", $"'{task.Cluster}' is not a valid cluster id.");
 
         // Without a container, the task runs its kind's built-in Job, configured by its params.
@@ -183,11 +184,11 @@ public static partial class PipelineValidator
             errors.Add($"{path}.image", "An image reference cannot contain whitespace.");
         if ((container.Command?.Count ?? 0) == 0 && (container.Args?.Count ?? 0) == 0)
             errors.Add($"{path}.command", "A container needs a command (or args).");
-        if (container.Name is not null && !ContainerNamePattern().IsMatch(container.Name))
+        if (container.Name is not null && !KubernetesNames.IsDns1123Label(container.Name))
             errors.Add($"{path}.name", $"'{container.Name}' is not a valid container name (a DNS-1123 label).");
         foreach (var (name, _) in container.Env ?? [])
         {
-            if (!EnvNamePattern().IsMatch(name))
+            if (!KubernetesNames.IsCIdentifier(name))
                 errors.Add($"{path}.env.{name}", $"'{name}' is not a valid environment variable name.");
             else if (name.StartsWith('_'))
                 errors.Add($"{path}.env.{name}", $"'{name}' starts with '_', which is reserved for system variables.");
@@ -198,7 +199,7 @@ public static partial class PipelineValidator
     {
         foreach (var (name, value) in values ?? new Dictionary<string, string>())
         {
-            if (!EnvNamePattern().IsMatch(name))
+            if (!KubernetesNames.IsCIdentifier(name))
                 errors.Add($"{path}.{name}", $"'{name}' is not a valid param name: use letters, digits and '_', not starting with a digit.");
             else if (name.StartsWith('_'))
                 errors.Add($"{path}.{name}", $"'{name}' is a system variable; it cannot be set.");
@@ -209,13 +210,4 @@ public static partial class PipelineValidator
 
     [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex TaskNamePattern();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-    private static partial Regex NamespacePattern();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-    private static partial Regex ContainerNamePattern();
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex EnvNamePattern();
 }

@@ -16,13 +16,13 @@ public sealed class ApiKeyStore(Database database)
     /// <summary>Creates a key; returns it in clear, the only time it is ever available.</summary>
     public async Task<(ApiKeyInfo Key, string Secret)> CreateAsync(string name, string role, string createdBy, CancellationToken cancellationToken, string? secret = null)
     {
-        secret ??= Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        secret ??= Prefix + SecretTokens.New();
         var info = new ApiKeyInfo(Guid.CreateVersion7(), name, role, DateTimeOffset.UtcNow, createdBy, null);
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
             "INSERT INTO api_keys (id, name, role, key_hash, created_at, created_by) VALUES (@id, @name, @role, @hash, @at, @by)",
             null, cancellationToken,
-            ("id", info.Id), ("name", name), ("role", role), ("hash", Hash(secret)), ("at", info.CreatedAt), ("by", createdBy));
+            ("id", info.Id), ("name", name), ("role", role), ("hash", SecretTokens.Hash(secret)), ("at", info.CreatedAt), ("by", createdBy));
         return (info, secret);
     }
 
@@ -35,7 +35,7 @@ public sealed class ApiKeyStore(Database database)
         await connection.ExecuteAsync(
             "INSERT INTO api_keys (id, name, role, key_hash, created_at, created_by) VALUES (@id, @name, @role, @hash, @at, 'configuration') ON CONFLICT DO NOTHING",
             null, cancellationToken,
-            ("id", Guid.CreateVersion7()), ("name", name), ("role", role), ("hash", Hash(secret)), ("at", DateTimeOffset.UtcNow));
+            ("id", Guid.CreateVersion7()), ("name", name), ("role", role), ("hash", SecretTokens.Hash(secret)), ("at", DateTimeOffset.UtcNow));
     }
 
     /// <summary>The live key with this secret, or null.</summary>
@@ -44,7 +44,7 @@ public sealed class ApiKeyStore(Database database)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
             "SELECT id, name, role, created_at, created_by, revoked_at FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL",
-            null, ("hash", Hash(secret)));
+            null, ("hash", SecretTokens.Hash(secret)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
@@ -71,9 +71,6 @@ public sealed class ApiKeyStore(Database database)
         return await connection.ExecuteAsync("UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL", null, cancellationToken,
             ("at", DateTimeOffset.UtcNow), ("id", id)) == 1;
     }
-
-    /// <summary>The stored form of a key or token: hex SHA-256.</summary>
-    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
     static ApiKeyInfo Read(System.Data.Common.DbDataReader reader) => new(
         reader.GetId(0), reader.GetString(1), reader.GetString(2), reader.GetTimestamp(3), reader.GetString(4),

@@ -1,9 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
 using MFlow.Kubernetes.Models;
+using MFlow.Kubernetes.Naming;
 
 namespace MFlow.Workers.Vm.Jobs;
 
@@ -149,7 +150,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
         var yaml = new StringBuilder("# MFlow task params; !unsafe: Ansible never templates these values.\n");
         foreach (var (name, value) in command.Params.Where(p => !ControlParams.Contains(p.Key) && !SystemVariables.IsSystemVariable(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            if (!VariablePattern().IsMatch(name))
+            if (!KubernetesNames.IsCIdentifier(name))
                 continue; // not a valid Ansible variable name; it still reaches the container as an env var
             yaml.Append(name).Append(": !unsafe ").Append(DoubleQuoted(value)).Append('\n');
         }
@@ -184,7 +185,4 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
 
     [GeneratedRegex("^[A-Za-z0-9_.*:!&,\\[\\]-]+$")]
     private static partial Regex PatternList();
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex VariablePattern();
 }

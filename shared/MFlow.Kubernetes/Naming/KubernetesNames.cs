@@ -28,6 +28,12 @@ public static partial class KubernetesNames
         value is { Length: > 0 and <= MaxLabelLength } && Dns1123LabelRegex().IsMatch(value);
 
     /// <summary>
+    /// Whether <paramref name="value"/> is a C identifier (letters, digits and '_', not starting with a
+    /// digit): the names MFlow allows for environment variables, params and Ansible variables.
+    /// </summary>
+    public static bool IsCIdentifier(string? value) => value is { Length: > 0 } && CIdentifierRegex().IsMatch(value);
+
+    /// <summary>
     /// Whether <paramref name="value"/> is a DNS-1123 subdomain: at most 253 characters of
     /// DNS-1123 labels joined by '.'.
     /// </summary>
@@ -164,6 +170,9 @@ public static partial class KubernetesNames
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123LabelRegex();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex CIdentifierRegex();
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123SubdomainRegex();

@@ -146,6 +146,26 @@ public sealed class FaultWorkload : IAsyncDisposable
         Log($"{service.Name} ready again {clock.ElapsedMilliseconds} ms after its restart (down {downtime.TotalMilliseconds:0} ms + start)");
     }
 
+    /// <summary>
+    /// Submits every pipeline and, once 20–50 % of the Jobs exist plus a random 0–400 ms, restarts a
+    /// server the services share (<paramref name="restart"/>, named <paramref name="server"/> in the log).
+    /// </summary>
+    public async Task RestartMidRunAsync(string server, bool crash, Func<Task> restart)
+    {
+        var afterJobs = (int)(ExpectedJobs * (0.2 + (Random.NextDouble() * 0.3)));
+        var delay = TimeSpan.FromMilliseconds(Random.Next(0, 400));
+        Log($"plan: {(crash ? "crash" : "stop")} and start {server} after {afterJobs} Jobs + {delay.TotalMilliseconds:0} ms");
+
+        var submitting = SubmitAllAsync();
+        await WaitForJobsCreatedAsync(afterJobs);
+        await Task.Delay(delay); // the random moment of the fault
+        Log($"restarting {server} ({JobsCreated()}/{ExpectedJobs} Jobs created)");
+        var clock = Stopwatch.StartNew();
+        await restart();
+        Log($"{server} up again after {clock.ElapsedMilliseconds} ms");
+        await submitting;
+    }
+
     /// <summary>Waits until every run has ended and returns them, in the order of <see cref="Pipelines"/>.</summary>
     public async Task<IReadOnlyList<RunView>> WaitUntilAllFinalAsync()
     {

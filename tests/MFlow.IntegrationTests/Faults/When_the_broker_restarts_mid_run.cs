@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MFlow.Contracts;
 using MFlow.IntegrationTests.Kubernetes;
 using MFlow.Testing;
@@ -19,18 +18,7 @@ public sealed class When_the_broker_restarts_mid_run(KubernetesCluster cluster, 
     public async Task Should_bring_every_run_to_its_correct_final_state_with_one_outcome_per_task(bool crash)
     {
         await using var workload = await FaultWorkload.CreateAsync(cluster, output, crash ? "mq-crash" : "mq-stop", defaultSeed: crash ? 5202 : 5201);
-        var afterJobs = (int)(workload.ExpectedJobs * (0.2 + (workload.Random.NextDouble() * 0.3)));
-        var delay = TimeSpan.FromMilliseconds(workload.Random.Next(0, 400));
-        workload.Log($"plan: {(crash ? "crash" : "stop")} and start RabbitMQ after {afterJobs} Jobs + {delay.TotalMilliseconds:0} ms");
-
-        var submitting = workload.SubmitAllAsync();
-        await workload.WaitForJobsCreatedAsync(afterJobs);
-        await Task.Delay(delay); // the random moment of the fault
-        workload.Log($"restarting RabbitMQ ({workload.JobsCreated()}/{workload.ExpectedJobs} Jobs created)");
-        var clock = Stopwatch.StartNew();
-        await TestEnvironment.RestartRabbitMqAsync(crash);
-        workload.Log($"RabbitMQ up again after {clock.ElapsedMilliseconds} ms");
-        await submitting;
+        await workload.RestartMidRunAsync("RabbitMQ", crash, () => TestEnvironment.RestartRabbitMqAsync(crash));
 
         // Every service loses its connection and reconnects. A publish in flight when the broker went
         // away may have reached it without its confirm coming back: TaskReporter publishes that

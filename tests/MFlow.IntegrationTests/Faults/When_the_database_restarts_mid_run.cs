@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MFlow.Contracts;
 using MFlow.IntegrationTests.Kubernetes;
 using MFlow.Testing;
@@ -20,18 +19,7 @@ public sealed class When_the_database_restarts_mid_run(KubernetesCluster cluster
     public async Task Should_bring_every_run_to_its_correct_final_state_with_one_outcome_per_task(bool crash)
     {
         await using var workload = await FaultWorkload.CreateAsync(cluster, output, crash ? "pg-crash" : "pg-stop", defaultSeed: crash ? 5302 : 5301);
-        var afterJobs = (int)(workload.ExpectedJobs * (0.2 + (workload.Random.NextDouble() * 0.3)));
-        var delay = TimeSpan.FromMilliseconds(workload.Random.Next(0, 400));
-        workload.Log($"plan: {(crash ? "crash" : "stop")} and start PostgreSQL after {afterJobs} Jobs + {delay.TotalMilliseconds:0} ms");
-
-        var submitting = workload.SubmitAllAsync();
-        await workload.WaitForJobsCreatedAsync(afterJobs);
-        await Task.Delay(delay); // the random moment of the fault
-        workload.Log($"restarting PostgreSQL ({workload.JobsCreated()}/{workload.ExpectedJobs} Jobs created)");
-        var clock = Stopwatch.StartNew();
-        await TestEnvironment.RestartPostgresAsync(crash);
-        workload.Log($"PostgreSQL up again after {clock.ElapsedMilliseconds} ms");
-        await submitting;
+        await workload.RestartMidRunAsync("PostgreSQL", crash, () => TestEnvironment.RestartPostgresAsync(crash));
 
         // The workers use no database and keep their connections: a repeated TaskUpdated would be a
         // bug. The aggregator publishes a run's events before it commits (docs/architecture.md): a

@@ -6,45 +6,27 @@ using MFlow.Testing;
 namespace MFlow.IntegrationTests.Persistence;
 
 [Collection(SagaRepositoryCollection.Name)]
-public sealed class When_an_update_loses_the_race : IAsyncLifetime
+public sealed class When_an_update_loses_the_race : SagaRepositoryTest
 {
-    private RabbitMqVirtualHost _virtualHost = null!;
-    private PostgresDatabase _database = null!;
-    private IBusControl _publisher = null!;
-
-    public async Task InitializeAsync()
-    {
-        _virtualHost = await RabbitMqVirtualHost.CreateAsync();
-        _database = await PostgresDatabase.CreateAsync();
-        _publisher = await TestBus.StartAsync(_virtualHost.Url);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _publisher.StopAsync();
-        await _virtualHost.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     [Fact]
     public async Task Should_retry_it_on_the_state_the_winner_wrote()
     {
         var gate = new SagaGate();
         var run = new RunMessages(2);
         var (held, winner) = (run.Tasks[0].Id, run.Tasks[1].Id);
-        await using var aggregator = await InProcessAggregator.StartAsync(_virtualHost, _database, gate, concurrency: 8);
-        await _publisher.Publish(run.Started);
-        await SagaRows.WaitUntilAsync(_database, run.RunId, row => row.Version == 1, "the run is stored");
+        await using var aggregator = await InProcessAggregator.StartAsync(VirtualHost, Database, gate, concurrency: 8);
+        await Publisher.Publish(run.Started);
+        await SagaRows.WaitUntilAsync(Database, run.RunId, row => row.Version == 1, "the run is stored");
 
         // The first update loads version 1 and waits; the second one writes version 2 meanwhile.
         gate.Hold(held);
-        await _publisher.Publish(run.Update(0, TaskState.Succeeded));
+        await Publisher.Publish(run.Update(0, TaskState.Succeeded));
         await gate.Entered.WaitAsync(TimeSpan.FromSeconds(60));
-        await _publisher.Publish(run.Update(1, TaskState.Succeeded));
-        await SagaRows.WaitUntilAsync(_database, run.RunId, row => row.Version == 2, "the second update is stored");
+        await Publisher.Publish(run.Update(1, TaskState.Succeeded));
+        await SagaRows.WaitUntilAsync(Database, run.RunId, row => row.Version == 2, "the second update is stored");
         gate.Release();
 
-        var final = (await SagaRows.WaitUntilAsync(_database, run.RunId, row => row.CurrentState == "Succeeded", "the run succeeded"))!;
+        var final = (await SagaRows.WaitUntilAsync(Database, run.RunId, row => row.CurrentState == "Succeeded", "the run succeeded"))!;
         var attempts = gate.Passes.Where(pass => pass.TaskId == held).Select(pass => (pass.RetryAttempt, pass.LoadedVersion));
         Assert.Equal([(0, 1), (1, 2)], attempts);
         Assert.Equal([(0, 1)], gate.Passes.Where(pass => pass.TaskId == winner).Select(pass => (pass.RetryAttempt, pass.LoadedVersion)));

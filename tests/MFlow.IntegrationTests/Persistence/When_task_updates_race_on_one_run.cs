@@ -11,38 +11,20 @@ namespace MFlow.IntegrationTests.Persistence;
 /// consumers, each message published twice, in a shuffled order.
 /// </summary>
 [Collection(SagaRepositoryCollection.Name)]
-public sealed class When_task_updates_race_on_one_run(ITestOutputHelper output) : IAsyncLifetime
+public sealed class When_task_updates_race_on_one_run(ITestOutputHelper output) : SagaRepositoryTest
 {
     private const string Queue = "mflow-aggregator";
-    private RabbitMqVirtualHost _virtualHost = null!;
-    private PostgresDatabase _database = null!;
-    private IBusControl _publisher = null!;
-
-    public async Task InitializeAsync()
-    {
-        _virtualHost = await RabbitMqVirtualHost.CreateAsync();
-        _database = await PostgresDatabase.CreateAsync();
-        _publisher = await TestBus.StartAsync(_virtualHost.Url);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _publisher.StopAsync();
-        await _virtualHost.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     [Fact]
     public async Task Should_lose_no_update_when_two_unpartitioned_consumers_race()
     {
         const int taskCount = 120;
         var gate = new SagaGate();
         var run = new RunMessages(taskCount);
-        await using var first = await InProcessAggregator.StartAsync(_virtualHost, _database, gate, concurrency: 16);
-        await using var second = await InProcessAggregator.StartAsync(_virtualHost, _database, gate, concurrency: 16);
+        await using var first = await InProcessAggregator.StartAsync(VirtualHost, Database, gate, concurrency: 16);
+        await using var second = await InProcessAggregator.StartAsync(VirtualHost, Database, gate, concurrency: 16);
 
         await PublishAllTwiceShuffledAsync(run);
-        await SagaRows.WaitUntilAsync(_database, run.RunId, row => row.CurrentState == "Succeeded", "the run succeeded");
+        await SagaRows.WaitUntilAsync(Database, run.RunId, row => row.CurrentState == "Succeeded", "the run succeeded");
         await Task.WhenAll(first.StopAsync(), second.StopAsync());
         await AssertEverythingConsumedAsync();
 
@@ -56,18 +38,18 @@ public sealed class When_task_updates_race_on_one_run(ITestOutputHelper output) 
     {
         const int taskCount = 80;
         var run = new RunMessages(taskCount);
-        await using var spy = await MessageSpy.StartAsync(_virtualHost.Url, [typeof(StageCompleted), typeof(PipelineRunSucceeded), typeof(PipelineRunFailed)]);
+        await using var spy = await MessageSpy.StartAsync(VirtualHost.Url, [typeof(StageCompleted), typeof(PipelineRunSucceeded), typeof(PipelineRunFailed)]);
         var environment = new Dictionary<string, string?>
         {
-            ["ConnectionStrings__RabbitMq"] = _virtualHost.Url.ToString(),
-            ["ConnectionStrings__Postgres"] = _database.ConnectionString,
+            ["ConnectionStrings__RabbitMq"] = VirtualHost.Url.ToString(),
+            ["ConnectionStrings__Postgres"] = Database.ConnectionString,
         };
         await using var first = ServiceProcess.Start("MFlow.Aggregator", environment, "aggregator-1");
         await using var second = ServiceProcess.Start("MFlow.Aggregator", environment, "aggregator-2");
         await Task.WhenAll(first.WaitUntilHealthyAsync(ServiceCluster.StartTimeout), second.WaitUntilHealthyAsync(ServiceCluster.StartTimeout));
 
         await PublishAllTwiceShuffledAsync(run);
-        await SagaRows.WaitUntilAsync(_database, run.RunId, row => row.CurrentState == "Succeeded", "the run succeeded");
+        await SagaRows.WaitUntilAsync(Database, run.RunId, row => row.CurrentState == "Succeeded", "the run succeeded");
         await Task.WhenAll(first.StopAsync(), second.StopAsync());
         await AssertEverythingConsumedAsync();
 
@@ -84,21 +66,21 @@ public sealed class When_task_updates_race_on_one_run(ITestOutputHelper output) 
         messages.AddRange(Enumerable.Range(0, run.Tasks.Count).Select(index => run.Update(index, TaskState.Succeeded)));
         var random = new Random(20_24);
         var shuffled = messages.Concat(messages).OrderBy(_ => random.Next()).ToList();
-        await Task.WhenAll(shuffled.Select(message => _publisher.Publish(message)));
+        await Task.WhenAll(shuffled.Select(message => Publisher.Publish(message)));
     }
 
     // The consumers were stopped gracefully: what they had started they finished and acknowledged,
     // the rest went back to the queue. An empty queue means every message was consumed to the end.
     private async Task AssertEverythingConsumedAsync()
     {
-        Assert.Equal(0u, await _virtualHost.QueueDepthAsync(Queue));
-        var error = (await _virtualHost.ListQueuesAsync()).SingleOrDefault(queue => queue.Name == Queue + "_error");
-        Assert.True(error is null || await _virtualHost.QueueDepthAsync(error.Name) == 0, "a message ended in the error queue (retries exhausted?)");
+        Assert.Equal(0u, await VirtualHost.QueueDepthAsync(Queue));
+        var error = (await VirtualHost.ListQueuesAsync()).SingleOrDefault(queue => queue.Name == Queue + "_error");
+        Assert.True(error is null || await VirtualHost.QueueDepthAsync(error.Name) == 0, "a message ended in the error queue (retries exhausted?)");
     }
 
     private async Task AssertNoUpdateLostAsync(RunMessages run)
     {
-        var row = (await SagaRows.ReadAsync(_database, run.RunId))!;
+        var row = (await SagaRows.ReadAsync(Database, run.RunId))!;
         var state = row.State();
         Assert.Equal("Succeeded", row.CurrentState);
         Assert.Equal(run.Tasks.Count, state.Tasks.Count);
