@@ -1,9 +1,10 @@
+using MFlow.Execution;
 using MFlow.ServiceDefaults;
-using MFlow.Workers.Build.Extensions;
+using MFlow.Workers.Build.Jobs;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
-builder.AddBuildWorker();
+builder.AddWorker(new KanikoJobBuilder());
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -1,9 +1,10 @@
+using MFlow.Execution;
 using MFlow.ServiceDefaults;
-using MFlow.Workers.Deploy.Extensions;
+using MFlow.Workers.Deploy.Jobs;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
-builder.AddDeployWorker();
+builder.AddWorker(new KubectlJobBuilder());
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -6,6 +6,7 @@ using MFlow.Execution.Local;
 using MFlow.Execution.Reporting;
 using MFlow.Kubernetes;
 using MFlow.Kubernetes.Configuration;
+using MFlow.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -17,6 +18,14 @@ namespace MFlow.Execution;
 /// <summary>Wires workers into a host.</summary>
 public static class WorkerExtensions
 {
+    /// <summary>One kind's worker as its own service: its executor, its consumers and the bus.</summary>
+    public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder, IJobBuilder jobBuilder)
+    {
+        builder.AddWorkerServices([jobBuilder]);
+        builder.AddMFlowBus(bus => bus.AddWorkerConsumers([jobBuilder.Kind]));
+        return builder;
+    }
+
     /// <summary>
     /// Registers a worker for each builder's kind: options, the reporter, and each kind's executor as
     /// MFlow:Worker:Executor says: "local" (host processes) or "kubernetes" (a Job per task, built by

@@ -26,9 +26,6 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
     /// <inheritdoc />
     public KindJobSpec Build(RunTaskCommand command, JobBuildContext context)
     {
-        if (command.Container is not null)
-            return ContainerDefaults.Custom(command);
-
         var p = new TaskParams(command);
         var gitUrl = TaskParams.CheckPlain("GIT_URL", p.Required("GIT_URL", "the repository to build."));
         var commit = p["GIT_COMMIT"];

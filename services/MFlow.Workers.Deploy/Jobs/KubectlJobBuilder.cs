@@ -30,9 +30,6 @@ public sealed partial class KubectlJobBuilder : IJobBuilder
     /// <inheritdoc />
     public KindJobSpec Build(RunTaskCommand command, JobBuildContext context)
     {
-        if (command.Container is not null)
-            return ContainerDefaults.Custom(command);
-
         var p = new TaskParams(command);
         var kind = (p["WORKLOAD_KIND"] ?? "Deployment").ToLowerInvariant() switch
         {

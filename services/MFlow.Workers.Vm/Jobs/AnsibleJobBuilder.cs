@@ -36,9 +36,6 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
     /// <inheritdoc />
     public KindJobSpec Build(RunTaskCommand command, JobBuildContext context)
     {
-        if (command.Container is not null)
-            return ContainerDefaults.Custom(command);
-
         var p = new TaskParams(command);
         var volumes = new List<Volume> { new() { Name = "home", EmptyDir = new EmptyDirVolumeSource() } };
         var mounts = new List<VolumeMount> { new() { Name = "home", MountPath = "/home/mflow" } };
@@ -69,11 +66,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
         });
         mounts.Add(new VolumeMount { Name = "playbook", MountPath = PlaybookDirectory, ReadOnly = true });
 
-        volumes.Add(new Volume
-        {
-            Name = "extra-vars",
-            Secret = new SecretVolumeSource { SecretName = context.SecretName, Items = [new KeyToPath { Key = ExtraVarsKey, Path = "extra-vars.yml" }], DefaultMode = 0x120 },
-        });
+        volumes.Add(ContainerDefaults.SecretVolume("extra-vars", context.SecretName, ExtraVarsKey, "extra-vars.yml"));
         mounts.Add(new VolumeMount { Name = "extra-vars", MountPath = Path.GetDirectoryName(ExtraVarsPath), ReadOnly = true });
 
         var hostKeyChecking = p.Bool("HOST_KEY_CHECKING", true);

@@ -13,7 +13,7 @@ public interface IJobBuilder
     /// <summary>The kind this builder builds.</summary>
     JobKind Kind { get; }
 
-    /// <summary>Builds the kind's part.</summary>
+    /// <summary>Builds the kind's part (for a task without a container of its own: see <see cref="TaskManifestFactory"/>).</summary>
     /// <exception cref="TaskParamException">A param is missing or invalid; nothing should be created.</exception>
     KindJobSpec Build(RunTaskCommand command, JobBuildContext context);
 

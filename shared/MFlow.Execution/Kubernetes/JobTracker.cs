@@ -111,7 +111,7 @@ public sealed class JobTracker(
         switch (next)
         {
             case JobEvent { Change.Type: ListWatchEventType.Synced } synced:
-                await OnJobsSyncedAsync(synced.Namespace, synced.Change.Items);
+                OnJobsSynced(synced.Namespace, synced.Change.Items);
                 break;
             case JobEvent { Change.Type: ListWatchEventType.Deleted, Change.Object: { } job }:
                 OnJobDeleted(Key(job));
@@ -128,11 +128,10 @@ public sealed class JobTracker(
                 foreach (var tracked in _jobs.Values.Where(t => t.Namespace == synced.Namespace).ToList())
                     Evaluate(tracked);
                 break;
-            case PodEvent { Change.Object: { } pod } changed:
+            case PodEvent { Change.Object: { } pod }:
                 // A deleted pod's last state is still the best account of its attempt: keep it.
                 if (RememberPod(pod) is { } jobKey && _jobs.TryGetValue(jobKey, out var owner))
                     Evaluate(owner);
-                _ = changed;
                 break;
             case GraceExpired expired when _jobs.TryGetValue(expired.Key, out var late):
                 late.GraceExpired = true;
@@ -153,7 +152,7 @@ public sealed class JobTracker(
         }
     }
 
-    async Task OnJobsSyncedAsync(string @namespace, IReadOnlyList<Job> jobs)
+    void OnJobsSynced(string @namespace, IReadOnlyList<Job> jobs)
     {
         var firstSync = _syncedNamespaces.Add(@namespace);
         var present = jobs.Select(Key).ToHashSet();
@@ -170,8 +169,6 @@ public sealed class JobTracker(
             if (unknown.Count > 0)
                 _ = CheckOutcomesAsync(unknown);
         }
-
-        await Task.CompletedTask;
     }
 
     // Jobs that had finished before this process saw them: ask the aggregator whether their outcome

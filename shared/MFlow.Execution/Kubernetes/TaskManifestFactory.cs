@@ -23,7 +23,8 @@ public static class TaskManifestFactory
     {
         var name = TaskLabels.JobNameFor(command);
         var context = new JobBuildContext(@namespace, name, options.Images);
-        var spec = builder.Build(command, context);
+        // A task that gives its own container runs it as given; otherwise its kind builds the Job.
+        var spec = command.Container is not null ? ContainerDefaults.Custom(command) : builder.Build(command, context);
         if (spec.Mode != ContainerDefaults.CustomMode)
             EscapeBuiltContainers(spec);
         var labels = TaskLabels.For(command);
@@ -50,11 +51,7 @@ public static class TaskManifestFactory
                     break;
                 case SecretKeys.Kubeconfig:
                     secretData[KubeconfigKey] = value;
-                    volumes.Add(new Volume
-                    {
-                        Name = "mflow-kubeconfig",
-                        Secret = new SecretVolumeSource { SecretName = name, Items = [new KeyToPath { Key = KubeconfigKey, Path = "config" }], DefaultMode = 0x120 /* 0440 */ },
-                    });
+                    volumes.Add(ContainerDefaults.SecretVolume("mflow-kubeconfig", name, KubeconfigKey, "config"));
                     sharedMounts.Add(new VolumeMount { Name = "mflow-kubeconfig", MountPath = Path.GetDirectoryName(ContainerDefaults.KubeconfigPath), ReadOnly = true });
                     sharedEnv.Add(new EnvVar("KUBECONFIG", ContainerDefaults.KubeconfigPath));
                     break;

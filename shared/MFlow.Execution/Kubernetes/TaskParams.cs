@@ -24,7 +24,7 @@ public sealed partial class TaskParams(RunTaskCommand command)
         null => defaultValue,
         "true" => true,
         "false" => false,
-        var other => throw new TaskParamException(name, $"must be true or false, not '{other}'."),
+        var other => throw new TaskParamException(name, $"must be true or false, not '{Escape(other)}'."),
     };
 
     /// <summary>A list separated by commas or newlines, blanks dropped.</summary>
@@ -35,12 +35,16 @@ public sealed partial class TaskParams(RunTaskCommand command)
     public IReadOnlyList<KeyValuePair<string, string>> KeyValues(string name)
     {
         var pairs = new List<KeyValuePair<string, string>>();
-        foreach (var line in (this[name] ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var lines = (this[name] ?? "").Split('\n');
+        for (var i = 0; i < lines.Length; i++)
         {
+            var line = lines[i];
+            if (line.Length == 0)
+                continue;
             var separator = line.IndexOf('=');
             var key = separator > 0 ? line[..separator].Trim() : "";
             if (!KeyPattern().IsMatch(key))
-                throw new TaskParamException(name, $"'{line.Trim()}' is not KEY=value with a KEY of letters, digits, '_', '.' or '-'.");
+                throw new TaskParamException(name, $"line {i + 1} is not KEY=value with a KEY of letters, digits, '_', '.' or '-'."); // the value may be private: not echoed
             pairs.Add(new(key, line[(separator + 1)..].TrimEnd('\r')));
         }
 
@@ -49,19 +53,19 @@ public sealed partial class TaskParams(RunTaskCommand command)
 
     /// <summary>An image reference: no whitespace, not starting with '-'.</summary>
     public static string CheckImage(string name, string value) =>
-        ImagePattern().IsMatch(value) ? value : throw new TaskParamException(name, $"'{value}' is not an image reference.");
+        ImagePattern().IsMatch(value) ? value : throw new TaskParamException(name, $"'{Escape(value)}' is not an image reference.");
 
     /// <summary>A Kubernetes object name (DNS-1123 subdomain).</summary>
     public static string CheckObjectName(string name, string value) =>
-        KubernetesNames.IsDns1123Subdomain(value) ? value : throw new TaskParamException(name, $"'{value}' is not a valid Kubernetes name.");
+        KubernetesNames.IsDns1123Subdomain(value) ? value : throw new TaskParamException(name, $"'{Escape(value)}' is not a valid Kubernetes name.");
 
     /// <summary>A DNS-1123 label (namespaces, container names).</summary>
     public static string CheckLabel(string name, string value) =>
-        KubernetesNames.IsDns1123Label(value) ? value : throw new TaskParamException(name, $"'{value}' is not a valid DNS-1123 label.");
+        KubernetesNames.IsDns1123Label(value) ? value : throw new TaskParamException(name, $"'{Escape(value)}' is not a valid DNS-1123 label.");
 
     /// <summary>A Secret or ConfigMap data key.</summary>
     public static string CheckDataKey(string name, string value) =>
-        KubernetesNames.IsDataKey(value) ? value : throw new TaskParamException(name, $"'{value}' is not a valid Secret/ConfigMap key.");
+        KubernetesNames.IsDataKey(value) ? value : throw new TaskParamException(name, $"'{Escape(value)}' is not a valid Secret/ConfigMap key.");
 
     /// <summary>A value that must not be mistaken for an option: no leading '-', no control characters.</summary>
     public static string CheckPlain(string name, string value) =>

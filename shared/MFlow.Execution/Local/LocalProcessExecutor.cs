@@ -225,9 +225,12 @@ public sealed class LocalProcessExecutor(
             if (name == SecretKeys.Kubeconfig)
             {
                 var path = Path.Combine(workDir, ".kubeconfig");
-                File.WriteAllText(path, value);
+                // Private from its first byte: created 0600, never widened by the umask first.
+                var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
                 if (!OperatingSystem.IsWindows())
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                    file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                using (var writer = new StreamWriter(path, file))
+                    writer.Write(value);
                 environment["KUBECONFIG"] = path;
             }
             else if (name != SecretKeys.UpdateToken && !SystemVariables.IsSystemVariable(name))
