@@ -16,7 +16,7 @@
 set -euo pipefail
 
 SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
-PG_BIN="${MFLOW_TEST_PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_BIN="${MFLOW_TEST_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}" # the newest installed
 RABBITMQ_BIN="${MFLOW_TEST_RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}"
 START_TIMEOUT_SECONDS="${MFLOW_TEST_SERVER_START_TIMEOUT:-90}"
 STOP_TIMEOUT_SECONDS=60
@@ -115,7 +115,7 @@ set_state_dir() {
   if [[ -d "$1" ]]; then
     STATE_DIR="$(cd "$1" && pwd)"
   else
-    STATE_DIR="$(cd "$(dirname "$1")" 2>/dev/null && pwd)/$(basename "$1")" || STATE_DIR="$1"
+    STATE_DIR="$(realpath -m -- "$1")"
   fi
   STATE_FILE="$STATE_DIR/servers.state"
 }
@@ -264,7 +264,7 @@ kill_epmd() {
 pg_prepare() {
   local dir="$STATE_DIR/postgres" started
   [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] ||
-    die "$PG_BIN/initdb not found: install the Debian package postgresql (version 15)"
+    die "${PG_BIN:-/usr/lib/postgresql/<version>/bin}/initdb not found: install the Debian package postgresql (15 or later)"
   started=$(now_ms)
   mkdir -p "$dir"
   if is_root; then chown "$PG_USER:$PG_USER" "$dir"; fi
@@ -391,9 +391,10 @@ cmd_env() {
 export MFLOW_TEST_RABBITMQ_URL='amqp://guest:guest@127.0.0.1:$(state_get RABBITMQ_PORT)/'
 export MFLOW_TEST_RABBITMQ_MANAGEMENT_URL='http://127.0.0.1:$(state_get RABBITMQ_MANAGEMENT_PORT)/'
 export MFLOW_TEST_POSTGRES='Host=127.0.0.1;Port=$(state_get POSTGRES_PORT);Username=postgres;Database=postgres'
-export MFLOW_TEST_STATE_DIR='$STATE_DIR'
-export MFLOW_TEST_SERVERS_SCRIPT='$SCRIPT_PATH'
 EOF
+  # Paths are quoted for the shell that evals this, whatever characters they hold.
+  printf 'export MFLOW_TEST_STATE_DIR=%q\n' "$STATE_DIR"
+  printf 'export MFLOW_TEST_SERVERS_SCRIPT=%q\n' "$SCRIPT_PATH"
 }
 
 command="${1:-}"
