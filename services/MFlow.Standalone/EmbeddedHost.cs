@@ -1,5 +1,4 @@
 using MFlow.Aggregator.Extensions;
-using MFlow.Contracts;
 using MFlow.Execution;
 using MFlow.Execution.Kubernetes;
 using MFlow.Persistence;
@@ -18,10 +17,7 @@ namespace MFlow.Standalone;
 /// </summary>
 public static class EmbeddedHost
 {
-    /// <summary>Every job kind: this host runs a worker for each.</summary>
-    public static readonly JobKind[] AllKinds = [JobKind.Build, JobKind.Deploy, JobKind.Vm];
-
-    /// <summary>The builders of every job kind's Kubernetes Job (used by render, and by the kubernetes executor).</summary>
+    /// <summary>The builders of every job kind's Kubernetes Job (used by render, and by the kubernetes executor); this host runs a worker for each kind.</summary>
     public static IReadOnlyList<IJobBuilder> JobBuilders { get; } = [new KanikoJobBuilder(), new KubectlJobBuilder(), new AnsibleJobBuilder()];
 
     /// <summary>The configuration of the embedded default; environment variables (MFlow__...) still override it.</summary>
@@ -47,7 +43,7 @@ public static class EmbeddedHost
         {
             bus.AddSchedulerConsumers();
             bus.AddAggregatorSaga();
-            bus.AddWorkerConsumers(AllKinds);
+            bus.AddWorkerConsumers(JobBuilders.Select(jobBuilder => jobBuilder.Kind).ToList());
             configureBus?.Invoke(bus);
         }, waitUntilStarted: true);
         return builder;

@@ -151,13 +151,7 @@ public sealed partial class KubernetesClient
     private static bool IsRetryable(HttpStatusCode code) =>
         code == HttpStatusCode.TooManyRequests || ((int)code >= 500 && code != HttpStatusCode.NotImplemented);
 
-    /// <summary>Exponential backoff with "equal jitter": half fixed, half random, so retrying clients spread out.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
-    }
+    private TimeSpan Backoff(int attempt) => RetryBackoff.After(attempt, _options.InitialBackoff, _options.MaxBackoff);
 
     /// <summary>The wait the server asked for: the Retry-After header, else the Status's retryAfterSeconds.</summary>
     private TimeSpan? RetryAfter(HttpResponseMessage response, byte[] errorBody)

@@ -59,9 +59,6 @@ public sealed partial class KubernetesClient : IKubernetesClient, IDisposable
     /// <inheritdoc />
     public string DefaultNamespace => _connection.Namespace;
 
-    /// <summary>The connection this client uses.</summary>
-    public KubernetesConnection Connection => _connection;
-
     /// <summary>HTTP requests sent so far, retries included.</summary>
     public long RequestCount => Interlocked.Read(ref _requestCount);
 

@@ -25,20 +25,6 @@ public static class KubernetesClientExtensions
         return client.PatchJobAsync(@namespace, name, MetadataMergePatch(labels, annotations), cancellationToken);
     }
 
-    /// <summary>Reads a Job, or returns null when it does not exist.</summary>
-    public static async Task<Job?> TryGetJobAsync(this IKubernetesClient client, string @namespace, string name, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        try
-        {
-            return await client.GetJobAsync(@namespace, name, cancellationToken);
-        }
-        catch (NotFoundException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Deletes a Job if it exists; returns whether it did.</summary>
     public static async Task<bool> DeleteJobIfExistsAsync(
         this IKubernetesClient client,

@@ -44,6 +44,9 @@ public sealed class Database : IAsyncDisposable
     /// <summary>The type of a column holding an id.</summary>
     public string IdType => Provider == DatabaseProvider.Postgres ? "uuid" : "TEXT";
 
+    /// <summary>An auto-incrementing integer primary key column's type and constraint.</summary>
+    public string SerialPrimaryKey => Provider == DatabaseProvider.Postgres ? "bigserial PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+
     /// <summary>Opens a connection.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {

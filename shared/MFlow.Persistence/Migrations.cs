@@ -27,7 +27,7 @@ public static class Migrations
             // Messages written in the same transaction as the state that caused them, published after commit.
             $"""
             CREATE TABLE outbox (
-                id {(db.Provider == DatabaseProvider.Postgres ? "bigserial PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT")},
+                id {db.SerialPrimaryKey},
                 message_id {db.IdType} NOT NULL,
                 message_type text NOT NULL,
                 body text NOT NULL,
@@ -92,7 +92,7 @@ public static class Migrations
             // Who changed a definition, when and why.
             $"""
             CREATE TABLE definition_changes (
-                id {(db.Provider == DatabaseProvider.Postgres ? "bigserial PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT")},
+                id {db.SerialPrimaryKey},
                 definition_id {db.IdType} NOT NULL,
                 action text NOT NULL,
                 actor text NOT NULL,

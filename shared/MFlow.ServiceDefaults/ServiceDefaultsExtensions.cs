@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -15,9 +14,6 @@ namespace MFlow.ServiceDefaults;
 /// <summary>Health, telemetry and shutdown defaults every MFlow process shares.</summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>The activity source MFlow's own spans come from.</summary>
-    public static readonly ActivitySource ActivitySource = new("MFlow");
-
     /// <summary>
     /// Adds health checks (bus and database checks register themselves tagged "ready"), a graceful
     /// shutdown window, and OpenTelemetry tracing exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -35,7 +31,6 @@ public static class ServiceDefaultsExtensions
             var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
             builder.Services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(serviceName))
-                .AddSource(ActivitySource.Name)
                 .AddSource("MassTransit")
                 .AddOtlpExporter()
                 .Build());

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using MassTransit;
-using MFlow.Aggregator.Extensions;
 using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.Persistence.Runs;
@@ -17,11 +15,8 @@ public sealed class GetTaskOutcomesConsumer(Database database) : IConsumer<GetTa
         await using var connection = await database.OpenAsync(context.CancellationToken);
         foreach (var run in context.Message.Tasks.GroupBy(t => t.RunId))
         {
-            await using var command = connection.Command(
-                $"SELECT data FROM {AggregatorExtensions.RunStateTable} WHERE correlation_id = @id", null, ("id", run.Key));
-            if (await command.ExecuteScalarAsync(context.CancellationToken) is not string data)
+            if (await PipelineRunStates.ReadAsync(connection, null, run.Key, context.CancellationToken) is not { } state)
                 continue;
-            var state = JsonSerializer.Deserialize<PipelineRunState>(data, StoredJson.Options)!;
             recorded.AddRange(run.Where(t => state.Tasks.TryGetValue(t.TaskId, out var task)
                 && (task.Attempt > t.Attempt || (task.Attempt == t.Attempt && task.IsTerminal))));
         }

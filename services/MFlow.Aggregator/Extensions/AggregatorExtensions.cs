@@ -13,7 +13,7 @@ namespace MFlow.Aggregator.Extensions;
 public static class AggregatorExtensions
 {
     /// <summary>The table the run saga lives in.</summary>
-    public const string RunStateTable = "pipeline_run_state";
+    public const string RunStateTable = PipelineRunStates.Table;
 
     /// <summary>The aggregator as its own service: database, bus, saga.</summary>
     public static IHostApplicationBuilder AddAggregator(this IHostApplicationBuilder builder)

@@ -73,16 +73,12 @@ public sealed class RunDispatcher(TaskTokenStore tokens, TaskOutputStore outputs
         var byTask = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         Dictionary<string, string> For(string task) => byTask.TryGetValue(task, out var o) ? o : byTask[task] = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        await using (var command = connection.Command("SELECT data FROM pipeline_run_state WHERE correlation_id = @id", transaction, ("id", runId)))
+        if (await PipelineRunStates.ReadAsync(connection, transaction, runId, cancellationToken) is { } state)
         {
-            if (await command.ExecuteScalarAsync(cancellationToken) is string data)
+            foreach (var task in state.Tasks.Values.Where(t => t.State == TaskState.Succeeded))
             {
-                var state = JsonSerializer.Deserialize<PipelineRunState>(data, StoredJson.Options)!;
-                foreach (var task in state.Tasks.Values.Where(t => t.State == TaskState.Succeeded))
-                {
-                    foreach (var (name, value) in task.Outputs)
-                        For(task.Name)[name] = value;
-                }
+                foreach (var (name, value) in task.Outputs)
+                    For(task.Name)[name] = value;
             }
         }
 

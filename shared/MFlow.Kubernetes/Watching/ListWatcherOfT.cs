@@ -151,14 +151,7 @@ public sealed partial class ListWatcher<T>(
         }
     }
 
-    private TimeSpan Backoff(int failures)
-    {
-        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(Math.Max(failures - 1, 0), 30));
-        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
-
-        // Jitter keeps many watchers that lost the same server from reconnecting in lockstep.
-        return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
-    }
+    private TimeSpan Backoff(int failures) => RetryBackoff.After(failures, _options.InitialBackoff, _options.MaxBackoff);
 
     private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<WatchEvent<T>> enumerator)
     {

@@ -44,7 +44,7 @@ public sealed class InProcessAggregator : IAsyncDisposable
         builder.AddMFlowDatabase();
         builder.AddMFlowBus(
             bus => bus.AddSagaStateMachine<PipelineRunStateMachine, PipelineRunState>(typeof(UnpartitionedRunStateDefinition))
-                .SqlRepository("pipeline_run_state", StoredJson.Options),
+                .SqlRepository(PipelineRunStates.Table, StoredJson.Options),
             waitUntilStarted: true);
         var host = builder.Build();
         await host.StartAsync();
