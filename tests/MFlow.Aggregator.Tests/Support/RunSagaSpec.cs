@@ -1,10 +1,11 @@
 using System.Text.Json;
-using MassTransit;
-using MassTransit.Testing;
 using MFlow.Aggregator.Runs;
 using MFlow.Contracts;
-using MFlow.Persistence;
 using MFlow.Persistence.Runs;
+using MFlow.Persistence;
+using MFlow.Testing;
+using MassTransit.Testing;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MFlow.Aggregator.Tests.Support;
@@ -91,16 +92,8 @@ public abstract class RunSagaSpec : IAsyncLifetime
     /// <summary>The stored form of the saga instance, as the SQL repository would write it.</summary>
     protected string Snapshot() => JsonSerializer.Serialize(Instance, StoredJson.Options);
 
-    static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested)
-                Assert.Fail($"Timed out waiting for {what}.");
-            await Task.Delay(10, CancellationToken.None);
-        }
-    }
+    static Task WaitUntil(Func<bool> condition, string what) =>
+        Eventually.UntilAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(10), what);
 
     static Guid RunIdOf(object message) => message switch
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using MFlow.Testing;
 using MassTransit;
 
 namespace MFlow.Execution.Tests.Support;
@@ -21,18 +22,10 @@ public class RecordingBus : DispatchProxy
     public IReadOnlyList<T> Published<T>() => _published.OfType<T>().ToList();
 
     /// <summary>Waits until a published message matches.</summary>
-    public async Task<T> WaitFor<T>(Func<T, bool> match, TimeSpan? timeout = null)
-    {
-        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            if (Published<T>().FirstOrDefault(match) is { } found)
-                return found;
-            if (deadline.IsCancellationRequested)
-                throw new TimeoutException($"No matching {typeof(T).Name} was published; published: {string.Join(", ", _published)}");
-            await Task.Delay(10, CancellationToken.None);
-        }
-    }
+    public async Task<T> WaitFor<T>(Func<T, bool> match, TimeSpan? timeout = null) =>
+        (await Eventually.UntilAsync(
+            () => Task.FromResult(Published<T>().FirstOrDefault(match)), found => found is not null, timeout ?? TimeSpan.FromSeconds(20),
+            $"a matching {typeof(T).Name} is published"))!;
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {

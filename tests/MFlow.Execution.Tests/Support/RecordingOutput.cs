@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MFlow.Execution.Reporting;
+using MFlow.Testing;
 
 namespace MFlow.Execution.Tests.Support;
 
@@ -16,14 +17,6 @@ public sealed class RecordingOutput : ITaskOutputListener
     public IReadOnlyList<string> Lines(Guid taskId, string container) =>
         _lines.Where(l => l.TaskId == taskId && l.Container == container).Select(l => l.Line).ToList();
 
-    public async Task WaitForLine(Guid taskId, string line)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!_lines.Any(l => l.TaskId == taskId && l.Line == line))
-        {
-            if (deadline.IsCancellationRequested)
-                throw new TimeoutException($"The task never printed '{line}'.");
-            await Task.Delay(10, CancellationToken.None);
-        }
-    }
+    public Task WaitForLine(Guid taskId, string line) =>
+        Eventually.UntilAsync(() => Task.FromResult(_lines.Any(l => l.TaskId == taskId && l.Line == line)), TimeSpan.FromSeconds(20), $"the task printed '{line}'");
 }

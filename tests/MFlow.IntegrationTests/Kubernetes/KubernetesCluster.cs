@@ -199,18 +199,7 @@ public sealed class KubernetesCluster : IAsyncLifetime
     /// <summary>A MassTransit bus on the cluster's virtual host, for publishing as another service would.</summary>
     public async Task<IBus> BusAsync()
     {
-        if (_bus is null)
-        {
-            var address = RabbitMqAddress.Parse(VirtualHost.Url.ToString());
-            var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, host =>
-            {
-                host.Username(address.Username);
-                host.Password(address.Password);
-            }));
-            await bus.StartAsync();
-            _bus = bus;
-        }
-
+        _bus ??= await TestBus.StartAsync(VirtualHost.Url);
         return _bus;
     }
 

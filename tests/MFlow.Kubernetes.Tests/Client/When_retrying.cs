@@ -3,6 +3,7 @@ using System.Net;
 using MFlow.Kubernetes.Errors;
 using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Tests.Support;
+using MFlow.Testing;
 
 namespace MFlow.Kubernetes.Tests.Client;
 
@@ -188,7 +189,7 @@ public sealed class When_retrying
         var stopwatch = Stopwatch.StartNew();
 
         var call = client.GetJobAsync("ns", "build-1", cts.Token);
-        await Polling.UntilAsync(() => stub.Requests.Count == 1);
+        await Eventually.UntilAsync(() => Task.FromResult(stub.Requests.Count == 1), TimeSpan.FromSeconds(10), "the first request was sent");
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);

@@ -3,6 +3,7 @@ using MFlow.Kubernetes.Errors;
 using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Tests.Support;
 using MFlow.Kubernetes.Watching;
+using MFlow.Testing;
 
 namespace MFlow.Kubernetes.Tests.Watching;
 
@@ -185,14 +186,14 @@ public sealed class When_list_watching
         var first = Watcher().RunAsync(watching.Token).GetAsyncEnumerator();
         Assert.True(await first.MoveNextAsync());
         var blocked = first.MoveNextAsync().AsTask();
-        await Polling.UntilAsync(() => _watchedFrom.Count == 1);
+        await Eventually.UntilAsync(() => Task.FromResult(_watchedFrom.Count == 1), TimeSpan.FromSeconds(10), "the first watch started");
         watching.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(TimeSpan.FromSeconds(5)));
 
         using var waiting = new CancellationTokenSource();
         var second = Watcher(TimeProvider.System, initialBackoff: TimeSpan.FromMinutes(10)).RunAsync(waiting.Token).GetAsyncEnumerator();
         var backingOff = second.MoveNextAsync().AsTask();
-        await Polling.UntilAsync(() => _listCalls == 2);
+        await Eventually.UntilAsync(() => Task.FromResult(_listCalls == 2), TimeSpan.FromSeconds(10), "the watcher listed again");
         waiting.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backingOff.WaitAsync(TimeSpan.FromSeconds(5)));
     }

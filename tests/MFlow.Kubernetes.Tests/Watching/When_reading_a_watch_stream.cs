@@ -4,6 +4,7 @@ using System.Text;
 using MFlow.Kubernetes.Errors;
 using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Tests.Support;
+using MFlow.Testing;
 
 namespace MFlow.Kubernetes.Tests.Watching;
 
@@ -177,7 +178,7 @@ public sealed class When_reading_a_watch_stream
         await using var events = client.WatchJobsAsync("ns", cancellationToken: cts.Token).GetAsyncEnumerator();
 
         var next = events.MoveNextAsync().AsTask();
-        await Polling.UntilAsync(() => _stub.Requests.Count == 1);
+        await Eventually.UntilAsync(() => Task.FromResult(_stub.Requests.Count == 1), TimeSpan.FromSeconds(10), "the watch request was sent");
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next.WaitAsync(TimeSpan.FromSeconds(5)));

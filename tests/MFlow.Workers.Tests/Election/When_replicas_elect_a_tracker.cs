@@ -60,11 +60,14 @@ public sealed class When_replicas_elect_a_tracker : IAsyncLifetime
 
         var runA = a.RunAsync(Lead("a"), stopA.Token);
         await Eventually.UntilAsync(() => Task.FromResult(a.IsLeader), TimeSpan.FromSeconds(10), "replica a leads");
+        var bStarted = DateTimeOffset.UtcNow;
         var runB = b.RunAsync(Lead("b"), stopB.Token);
 
-        // b sees a renewing and stands by, well past the Lease's duration.
-        var standBy = Task.Delay(Fast.LeaseDuration * 2);
-        await Eventually.UntilAsync(() => Task.FromResult(standBy.IsCompleted), TimeSpan.FromSeconds(10), "two lease durations pass");
+        // b sees a renewing and stands by, well past the Lease's duration: until a renewed it two
+        // Lease durations after b started asking.
+        await Eventually.UntilAsync(
+            () => Task.FromResult(RenewTime()), renewed => renewed >= bStarted + (Fast.LeaseDuration * 2), TimeSpan.FromSeconds(10),
+            "replica a renews the Lease two lease durations after b started");
         Assert.True(a.IsLeader);
         Assert.False(b.IsLeader);
         lock (leading)
@@ -101,6 +104,9 @@ public sealed class When_replicas_elect_a_tracker : IAsyncLifetime
         await stop.CancelAsync();
         await run;
     }
+
+    DateTimeOffset RenewTime() =>
+        DateTimeOffset.Parse(_server.GetObject("leases", Namespace, LeaseName)!["spec"]!["renewTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
 
     LeaderElection Election(string identity) =>
         new(_client, Namespace, LeaseName, identity, Fast, NullLogger<LeaderElection>.Instance);

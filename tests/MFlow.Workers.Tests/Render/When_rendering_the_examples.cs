@@ -148,6 +148,7 @@ public sealed class When_rendering_the_examples : IAsyncLifetime
         var first = await RenderAsync("release.yaml", "first");
         var second = await RenderAsync("release.yaml", "second");
 
+        Assert.NotEmpty(first);
         Assert.Equal(
             await Task.WhenAll(first.Select(f => File.ReadAllTextAsync(f))),
             await Task.WhenAll(second.Select(f => File.ReadAllTextAsync(f))));
