@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using MassTransit;
+using Microsoft.AspNetCore.DataProtection;
 using MFlow.Contracts;
 using MFlow.Persistence;
 
@@ -11,30 +12,51 @@ namespace MFlow.Scheduler.Outbox;
 /// written in the same transaction as the state change that causes them, published right after
 /// commit, and deleted once the broker confirmed them. Whatever a crash leaves behind,
 /// <see cref="OutboxRelay"/> publishes later, so a committed dispatch is never lost; a message may
-/// go out twice, which every consumer tolerates.
+/// go out twice, which every consumer tolerates. A run-task command's secret values (update token,
+/// kubeconfig, sensitive params) are stored encrypted with Data Protection, as everywhere else at rest.
 /// </summary>
-public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relaySignal, ILogger<Outbox> logger)
+public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relaySignal, IDataProtectionProvider protection, ILogger<Outbox> logger)
 {
+    readonly IDataProtector _secrets = protection.CreateProtector("MFlow.Outbox.SecretValues");
+
     // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
     // never complete (RabbitMQ.Client 7.1 does not always fail its pending confirm): it is abandoned
     // after this long and the relay publishes the message instead.
     static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+    // Messages written by one INSERT: far below either database's limit on parameters.
+    const int InsertChunk = 200;
 
     /// <summary>Writes messages in the caller's transaction; publish them with <see cref="PublishAsync"/> after commit.</summary>
     public async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(DbConnection connection, DbTransaction transaction, IEnumerable<object> messages, CancellationToken cancellationToken)
     {
         var pending = new List<PendingMessage>();
         var now = DateTimeOffset.UtcNow;
-        foreach (var message in messages)
+        // One INSERT per chunk of messages rather than per message: a stage's dispatch is one round trip.
+        foreach (var chunk in messages.Select(message => (MessageId: NewId.NextGuid(), Message: message)).Chunk(InsertChunk))
         {
-            var messageId = NewId.NextGuid();
-            var type = message.GetType();
-            await using var command = connection.Command(
-                "INSERT INTO outbox (message_id, message_type, body, created_at) VALUES (@mid, @type, @body, @at) RETURNING id",
-                transaction,
-                ("mid", messageId), ("type", type.FullName), ("body", JsonSerializer.Serialize(message, type, StoredJson.Options)), ("at", now));
-            var id = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
-            pending.Add(new PendingMessage(id, messageId, message));
+            var parameters = new List<(string, object?)> { ("at", now) };
+            var rows = new List<string>();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var type = chunk[i].Message.GetType();
+                rows.Add($"(@mid{i}, @type{i}, @body{i}, @at)");
+                parameters.Add(($"mid{i}", chunk[i].MessageId));
+                parameters.Add(($"type{i}", type.FullName));
+                parameters.Add(($"body{i}", JsonSerializer.Serialize(WithSecretValues(chunk[i].Message, _secrets.Protect), type, StoredJson.Options)));
+            }
+
+            var ids = new Dictionary<Guid, long>();
+            await using (var command = connection.Command(
+                $"INSERT INTO outbox (message_id, message_type, body, created_at) VALUES {string.Join(", ", rows)} RETURNING id, message_id",
+                transaction, [.. parameters]))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                    ids[reader.GetId(1)] = reader.GetInt64(0);
+            }
+
+            pending.AddRange(chunk.Select(row => new PendingMessage(ids[row.MessageId], row.MessageId, row.Message)));
         }
 
         return pending;
@@ -79,7 +101,7 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
                 // Only contract types are ever written, so only they are ever read back.
                 var type = typeof(StartPipeline).Assembly.GetType(typeName, throwOnError: false)
                     ?? throw new InvalidOperationException($"Outbox row {reader.GetInt64(0)} holds unknown message type '{typeName}'.");
-                var message = JsonSerializer.Deserialize(reader.GetString(3), type, StoredJson.Options)!;
+                var message = WithSecretValues(JsonSerializer.Deserialize(reader.GetString(3), type, StoredJson.Options)!, _secrets.Unprotect);
                 pending.Add(new PendingMessage(reader.GetInt64(0), reader.GetId(1), message));
             }
         }
@@ -94,6 +116,11 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
         await DeleteAsync(pending.Select(p => p.Id).ToList(), cancellationToken);
         return pending.Count;
     }
+
+    static object WithSecretValues(object message, Func<string, string> transform) =>
+        message is RunTaskCommand { SecretValues.Count: > 0 } command
+            ? command with { SecretValues = command.SecretValues.ToDictionary(secret => secret.Key, secret => transform(secret.Value), StringComparer.Ordinal) }
+            : message;
 
     async Task DeleteAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
     {

@@ -12,18 +12,34 @@ namespace MFlow.Scheduler.Outputs;
 /// </summary>
 public sealed class TaskTokenStore(Database database)
 {
-    /// <summary>Issues the attempt's token in the dispatch transaction; returns it in clear for the task's Secret.</summary>
-    public async Task<string> IssueAsync(DbConnection connection, DbTransaction transaction, Guid runId, Guid taskId, int attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Issues an attempt's token to each of <paramref name="taskIds"/> in the dispatch transaction, with
+    /// one statement; returns them in clear, by task, for the tasks' Secrets.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> IssueAsync(
+        DbConnection connection, DbTransaction transaction, Guid runId, IReadOnlyList<Guid> taskIds, int attempt, CancellationToken cancellationToken)
     {
-        var token = SecretTokens.New();
+        var tokens = taskIds.Distinct().ToDictionary(taskId => taskId, _ => SecretTokens.New());
+        if (tokens.Count == 0)
+            return tokens;
+
+        var parameters = new List<(string, object?)> { ("attempt", attempt), ("run", runId), ("at", DateTimeOffset.UtcNow) };
+        var rows = new List<string>();
+        foreach (var (taskId, token) in tokens)
+        {
+            var i = rows.Count;
+            rows.Add($"(@task{i}, @attempt, @run, @hash{i}, @at)");
+            parameters.Add(($"task{i}", taskId));
+            parameters.Add(($"hash{i}", SecretTokens.Hash(token)));
+        }
+
         await connection.ExecuteAsync(
-            """
-            INSERT INTO task_tokens (task_id, attempt, run_id, token_hash, created_at) VALUES (@task, @attempt, @run, @hash, @at)
+            $"""
+            INSERT INTO task_tokens (task_id, attempt, run_id, token_hash, created_at) VALUES {string.Join(", ", rows)}
             ON CONFLICT (task_id, attempt) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at
             """,
-            transaction, cancellationToken,
-            ("task", taskId), ("attempt", attempt), ("run", runId), ("hash", SecretTokens.Hash(token)), ("at", DateTimeOffset.UtcNow));
-        return token;
+            transaction, cancellationToken, [.. parameters]);
+        return tokens;
     }
 
     /// <summary>The run and attempt a token was issued to for this task, or null when it is no token of the task's.</summary>

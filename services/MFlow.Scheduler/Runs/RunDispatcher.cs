@@ -37,10 +37,10 @@ public sealed class RunDispatcher(TaskTokenStore tokens, TaskOutputStore outputs
 
         var now = DateTimeOffset.UtcNow;
         var messages = new List<object>();
+        var issued = await tokens.IssueAsync(connection, transaction, runId, stage.Tasks.Select(t => t.TaskId).ToList(), 1, cancellationToken);
         foreach (var task in stage.Tasks)
         {
-            var token = await tokens.IssueAsync(connection, transaction, runId, task.TaskId, 1, cancellationToken);
-            var inputs = new DispatchInputs(earlierOutputs, _protector.Unprotect, id => kubeconfigs.GetValueOrDefault(id), token);
+            var inputs = new DispatchInputs(earlierOutputs, _protector.Unprotect, id => kubeconfigs.GetValueOrDefault(id), issued[task.TaskId]);
             var result = StageDispatcher.Command(runId, plan, stage, task, 1, now, inputs);
             messages.Add(result.Problem is null ? result.Command : new TaskUpdated
             {
