@@ -53,7 +53,7 @@ public static partial class ClusterEndpoints
             try
             {
                 // Only the parser's verdict is reported: its messages never quote credentials.
-                KubernetesConnection.FromKubeconfigYaml(request.Kubeconfig);
+                KubernetesConnection.FromKubeconfigContent(request.Kubeconfig);
             }
             catch (Exception ex) when (ex is KubernetesConfigurationException or FormatException or YamlDotNet.Core.YamlException)
             {

@@ -12,7 +12,7 @@ internal static class KubeconfigLoader
         .IgnoreUnmatchedProperties()
         .Build();
 
-    public static KubernetesConnection Load(string yaml, string? contextName, string baseDirectory, TimeProvider timeProvider)
+    public static KubernetesConnection Load(string yaml, string? contextName, string? baseDirectory, TimeProvider timeProvider)
     {
         var document = Parse(yaml);
 
@@ -89,7 +89,7 @@ internal static class KubeconfigLoader
             : throw new KubernetesConfigurationException($"The server of cluster '{clusterName}' is not a valid http(s) URL.");
     }
 
-    private static X509Certificate2Collection? LoadCa(KubeconfigCluster cluster, string clusterName, string baseDirectory)
+    private static X509Certificate2Collection? LoadCa(KubeconfigCluster cluster, string clusterName, string? baseDirectory)
     {
         if (!string.IsNullOrEmpty(cluster.CertificateAuthorityData))
         {
@@ -100,13 +100,13 @@ internal static class KubeconfigLoader
 
         return string.IsNullOrEmpty(cluster.CertificateAuthority)
             ? null
-            : CertificateLoader.LoadCaFile(Resolve(cluster.CertificateAuthority, baseDirectory), $"certificate-authority of cluster '{clusterName}'");
+            : CertificateLoader.LoadCaFile(Resolve(cluster.CertificateAuthority, baseDirectory, $"certificate-authority of cluster '{clusterName}'"), $"certificate-authority of cluster '{clusterName}'");
     }
 
     private static (ITokenSource? Token, X509Certificate2? ClientCertificate) LoadCredentials(
         KubeconfigUser? user,
         string? userName,
-        string baseDirectory,
+        string? baseDirectory,
         TimeProvider timeProvider)
     {
         if (user is null)
@@ -121,7 +121,7 @@ internal static class KubeconfigLoader
         }
         else if (!string.IsNullOrEmpty(user.TokenFile))
         {
-            tokenSource = new FileTokenSource(Resolve(user.TokenFile, baseDirectory), timeProvider);
+            tokenSource = new FileTokenSource(Resolve(user.TokenFile, baseDirectory, $"tokenFile of user '{userName}'"), timeProvider);
         }
 
         var certificatePem = ReadPem(user.ClientCertificateData, user.ClientCertificate, "client-certificate", userName!, baseDirectory);
@@ -164,7 +164,7 @@ internal static class KubeconfigLoader
         return (tokenSource, clientCertificate);
     }
 
-    private static string? ReadPem(string? data, string? path, string field, string userName, string baseDirectory)
+    private static string? ReadPem(string? data, string? path, string field, string userName, string? baseDirectory)
     {
         if (!string.IsNullOrEmpty(data))
         {
@@ -176,7 +176,7 @@ internal static class KubeconfigLoader
             return null;
         }
 
-        var fullPath = Resolve(path, baseDirectory);
+        var fullPath = Resolve(path, baseDirectory, $"{field} of user '{userName}'");
         try
         {
             return File.ReadAllText(fullPath);
@@ -199,8 +199,11 @@ internal static class KubeconfigLoader
         }
     }
 
-    private static string Resolve(string path, string baseDirectory) =>
-        Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(baseDirectory, path));
+    // Without a base directory the kubeconfig is content from elsewhere (a registered cluster's): a
+    // file it names would be read from this machine, which is neither where it came from nor safe.
+    private static string Resolve(string path, string? baseDirectory, string field) => baseDirectory is null
+        ? throw new KubernetesConfigurationException($"The {field} is a file path; a kubeconfig given as content must carry it inline (the -data field, or token).")
+        : Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(baseDirectory, path));
 
     private static string Names(IEnumerable<string?>? names) =>
         names?.Where(n => !string.IsNullOrEmpty(n)).ToList() is { Count: > 0 } list ? string.Join(", ", list) : "none";

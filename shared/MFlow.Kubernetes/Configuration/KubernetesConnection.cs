@@ -99,6 +99,18 @@ public sealed class KubernetesConnection
     }
 
     /// <summary>
+    /// Reads kubeconfig content that came from elsewhere (a registered cluster's), which must carry its
+    /// credentials inline: a file path in it (certificate-authority, client-certificate, client-key,
+    /// tokenFile) is refused rather than read from this machine.
+    /// </summary>
+    /// <exception cref="KubernetesConfigurationException">The content is invalid, names a file, or the context cannot be used.</exception>
+    public static KubernetesConnection FromKubeconfigContent(string yaml, string? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        return KubeconfigLoader.Load(yaml, context, baseDirectory: null, TimeProvider.System);
+    }
+
+    /// <summary>
     /// Connects as the pod's service account: the API server from <c>KUBERNETES_SERVICE_HOST</c>
     /// and <c>KUBERNETES_SERVICE_PORT</c>, the token, CA and namespace from the mounted files.
     /// The token file is re-read at most every minute and after a 401, because bound tokens rotate.

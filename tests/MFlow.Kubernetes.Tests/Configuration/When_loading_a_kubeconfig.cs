@@ -81,6 +81,19 @@ public sealed class When_loading_a_kubeconfig : IDisposable
         Assert.Equal(Secret, connection.TokenSource!.GetToken());
     }
 
+    [Theory]
+    [InlineData("    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token", "", "tokenFile of user 'dev-user'")]
+    [InlineData("    client-certificate: /etc/kubernetes/pki/admin.crt\n    client-key: /etc/kubernetes/pki/admin.key", "", "client-certificate of user 'dev-user'")]
+    [InlineData("    token: t", "    certificate-authority: /etc/kubernetes/pki/ca.crt", "certificate-authority of cluster 'dev-cluster'")]
+    public void Should_refuse_content_that_names_a_file_without_reading_it(string user, string clusterExtra, string field)
+    {
+        var yaml = Kubeconfig(user, cluster: "    server: https://10.0.0.1:6443" + (clusterExtra.Length > 0 ? "\n" + clusterExtra : ""));
+
+        var error = Assert.Throws<KubernetesConfigurationException>(() => KubernetesConnection.FromKubeconfigContent(yaml));
+
+        Assert.Equal($"The {field} is a file path; a kubeconfig given as content must carry it inline (the -data field, or token).", error.Message);
+    }
+
     [Fact]
     public void Should_name_the_missing_context_and_the_available_ones()
     {

@@ -1,0 +1,86 @@
+using MassTransit;
+using MFlow.Contracts;
+using MFlow.Persistence;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MFlow.Scheduler.Tests.Outbox;
+
+/// <summary>
+/// The outbox row of a run-task command waits in the database until the broker confirms it; its
+/// secret values (update token, kubeconfig, sensitive params) are stored encrypted, like the rest at
+/// rest, and the relay still publishes them as they were given.
+/// </summary>
+public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
+{
+    const string Token = "update-token-9f3a7c1e5b";
+    const string Kubeconfig = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: cluster-token-4d2e8b}}]";
+
+    readonly string _directory = Path.Combine(Path.GetTempPath(), $"mflow-outbox-{Guid.NewGuid():N}");
+    readonly List<RunBuildTask> _published = [];
+    Database _database = null!;
+    IBusControl _bus = null!;
+    Scheduler.Outbox.Outbox _outbox = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _database = new Database(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = $"Data Source={Path.Combine(_directory, "mflow.db")}" });
+        await new SchemaMigrator(_database, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        _bus = Bus.Factory.CreateUsingInMemory(cfg => cfg.ReceiveEndpoint("build", endpoint => endpoint.Handler<RunBuildTask>(context =>
+        {
+            lock (_published)
+                _published.Add(context.Message);
+            return Task.CompletedTask;
+        })));
+        await _bus.StartAsync();
+        _outbox = new Scheduler.Outbox.Outbox(_database, _bus, new Scheduler.Outbox.OutboxRelaySignal(), new EphemeralDataProtectionProvider(), NullLogger<Scheduler.Outbox.Outbox>.Instance);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _bus.StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Should_store_its_secret_values_encrypted_and_relay_them_as_given()
+    {
+        var command = new RunBuildTask
+        {
+            RunId = Guid.NewGuid(),
+            TaskId = Guid.NewGuid(),
+            TaskName = "compile",
+            Attempt = 1,
+            Params = new Dictionary<string, string> { ["GIT_URL"] = "https://example.com/shop.git" },
+            SecretValues = new Dictionary<string, string> { [SecretKeys.UpdateToken] = Token, [SecretKeys.Kubeconfig] = Kubeconfig },
+        };
+
+        await using (var connection = await _database.OpenAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await _outbox.EnqueueAsync(connection, transaction, [command], CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        var body = await StoredBodyAsync();
+        Assert.Contains("https://example.com/shop.git", body);
+        Assert.DoesNotContain(Token, body);
+        Assert.DoesNotContain("cluster-token-4d2e8b", body);
+
+        // As after a crash between commit and publish: the relay publishes what is stored.
+        Assert.Equal(1, await _outbox.RelayAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
+        await Testing.Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the relayed command arrives");
+        Assert.Equal(Token, _published[0].SecretValues[SecretKeys.UpdateToken]);
+        Assert.Equal(Kubeconfig, _published[0].SecretValues[SecretKeys.Kubeconfig]);
+        Assert.Null(await StoredBodyAsync());
+    }
+
+    async Task<string?> StoredBodyAsync()
+    {
+        await using var connection = await _database.OpenAsync();
+        await using var command = connection.Command("SELECT body FROM outbox");
+        return await command.ExecuteScalarAsync() as string;
+    }
+}
