@@ -77,6 +77,12 @@ finish() {
   elif [[ -n "$STATE_DIR" ]]; then
     rm -rf "$STATE_DIR"
   fi
+  # A run that failed before or around the tests (a build error, no results) is never reported as
+  # "0 failed": whoever reads only this line must see that it failed.
+  if ((status != 0 && FAILED == 0)); then
+    say "the run failed (exit status $status) without a failed test recorded; counted as 1 failed"
+    FAILED=1
+  fi
   echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
   exit "$status"
 }
