@@ -39,9 +39,9 @@ public sealed partial record DefinitionName(string Name, string Namespace, strin
     /// <summary>True for a valid version (not "latest", which only a reference may use).</summary>
     public static bool IsValidVersion(string? version) => version is not null && version != Latest && VersionPattern().IsMatch(version);
 
-    [GeneratedRegex("^(?<name>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)@(?<ns>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\\.(?<domain>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(:(?<version>[A-Za-z0-9][A-Za-z0-9._-]{0,62}))?$")]
+    [GeneratedRegex("^(?<name>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)@(?<ns>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\\.(?<domain>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(:(?<version>[A-Za-z0-9][A-Za-z0-9._-]{0,62}))?\\z")]
     private static partial Regex Pattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\\z")]
     private static partial Regex VersionPattern();
 }

@@ -85,6 +85,6 @@ public static partial class OutputEndpoints
     /// <summary>The body: named values and an optional markdown summary.</summary>
     public sealed record OutputsRequest(Dictionary<string, string?>? Values, string? Summary);
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]{0,127}\\z")]
     private static partial Regex NamePattern();
 }

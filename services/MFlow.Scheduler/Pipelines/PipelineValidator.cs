@@ -208,6 +208,6 @@ public static partial class PipelineValidator
         }
     }
 
-    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex TaskNamePattern();
 }

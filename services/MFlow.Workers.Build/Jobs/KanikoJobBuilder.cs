@@ -174,9 +174,9 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
         _ => throw new TaskParamException("VERBOSITY", $"'{TaskParams.Escape(value)}' is not one of trace, debug, info, warn, error, fatal, panic."),
     };
 
-    [GeneratedRegex("^[0-9a-f]{7,40}$")]
+    [GeneratedRegex("^[0-9a-f]{7,40}\\z")]
     private static partial Regex CommitPattern();
 
-    [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
+    [GeneratedRegex("^sha256:[0-9a-f]{64}\\z")]
     private static partial Regex DigestPattern();
 }

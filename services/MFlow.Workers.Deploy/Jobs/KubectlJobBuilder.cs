@@ -108,6 +108,6 @@ public sealed partial class KubectlJobBuilder : IJobBuilder
         return context;
     }
 
-    [GeneratedRegex("^[0-9]{1,6}[smh]$")]
+    [GeneratedRegex("^[0-9]{1,6}[smh]\\z")]
     private static partial Regex DurationPattern();
 }

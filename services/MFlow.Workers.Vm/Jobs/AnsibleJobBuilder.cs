@@ -173,9 +173,9 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
         return quoted.Append('"').ToString();
     }
 
-    [GeneratedRegex("^[a-z_][a-z0-9_.-]{0,31}$")]
+    [GeneratedRegex("^[a-z_][a-z0-9_.-]{0,31}\\z")]
     private static partial Regex UserPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_.*:!&,\\[\\]-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9_.*:!&,\\[\\]-]+\\z")]
     private static partial Regex PatternList();
 }

@@ -82,9 +82,9 @@ public sealed partial class TaskParams(RunTaskCommand command)
     /// <summary>A value shown in an error message without its control characters.</summary>
     public static string Escape(string value) => new(value.Select(c => char.IsControl(c) ? '?' : c).Take(200).ToArray());
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*\\z")]
     private static partial Regex KeyPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}\z")]
     private static partial Regex ImagePattern();
 }

@@ -30,6 +30,6 @@ public static partial class TaskOutputs
         return outputs;
     }
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*\\z")]
     private static partial Regex NamePattern();
 }

@@ -16,6 +16,7 @@ public sealed class When_validating_and_sanitising_names
     [InlineData("build-", false)]
     [InlineData("build.1", false)]
     [InlineData("build_1", false)]
+    [InlineData("build\n", false)] // .NET's $ would also match before a final newline
     [InlineData("", false)]
     [InlineData(null, false)]
     public void Should_check_dns1123_labels(string? value, bool valid) =>
@@ -35,6 +36,7 @@ public sealed class When_validating_and_sanitising_names
     [InlineData(".a", false)]
     [InlineData("a.", false)]
     [InlineData("A.b", false)]
+    [InlineData("example.com\n", false)]
     public void Should_check_dns1123_subdomains(string value, bool valid) =>
         Assert.Equal(valid, KubernetesNames.IsDns1123Subdomain(value));
 
