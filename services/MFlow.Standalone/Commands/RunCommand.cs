@@ -62,9 +62,11 @@ public static class RunCommand
             await host.StartAsync(cancellationToken);
             var submitted = await host.Services.GetRequiredService<RunSubmitter>().SubmitAsync(request, cancellationToken);
 
+            // The exit code follows the run's terminal event; the stored state is only for the summary.
+            string outcome;
             try
             {
-                await watcher.WaitAsync(submitted.RunId, cancellationToken);
+                outcome = await watcher.WaitAsync(submitted.RunId, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -72,12 +74,20 @@ public static class RunCommand
                 await host.Services.GetRequiredService<MassTransit.IBus>().Publish(
                     new CancelPipelineRun { RunId = submitted.RunId, Reason = "interrupted", RequestedBy = Environment.UserName }, CancellationToken.None);
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await watcher.WaitAsync(submitted.RunId, grace.Token);
+                try
+                {
+                    outcome = await watcher.WaitAsync(submitted.RunId, grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    output.WriteLine("The run did not end within 15 s of its cancellation.");
+                    outcome = "Interrupted";
+                }
             }
 
             var run = await ReadFinalStateAsync(host.Services.GetRequiredService<RunStore>(), submitted.RunId);
             PrintSummary(output, run);
-            return run.State == "Succeeded" ? 0 : RunDidNotSucceed;
+            return outcome == "Succeeded" ? 0 : RunDidNotSucceed;
         }
         finally
         {
