@@ -8,8 +8,8 @@ namespace MFlow.Aggregator.Runs;
 /// <summary>
 /// The saga's endpoint. Concurrency is optimistic (a version column, see SqlSagaRepository): within
 /// one aggregator, messages of the same run are partitioned so they never race; across aggregator
-/// replicas a lost race throws ConcurrencyException and the bus retry replays the message on fresh
-/// state. Pessimistic row locks would serialize replicas on hot runs for no gain.
+/// replicas a lost race throws ConcurrencyException and the endpoint replays the message on fresh
+/// state at once. Pessimistic row locks would serialize replicas on hot runs for no gain.
 /// </summary>
 public sealed class PipelineRunStateDefinition : SagaDefinition<PipelineRunState>
 {
@@ -30,6 +30,7 @@ public sealed class PipelineRunStateDefinition : SagaDefinition<PipelineRunState
     {
         // A message without ids would correlate to the empty Guid and create (or change) a run of
         // that id; it is refused before the saga sees it, and lands in the error queue.
+        RetryLostRaces(endpointConfigurator);
         var partitioner = endpointConfigurator.CreatePartitioner(Partitions);
         sagaConfigurator.Message<PipelineRunStarted>(m =>
         {
@@ -47,6 +48,18 @@ public sealed class PipelineRunStateDefinition : SagaDefinition<PipelineRunState
             m.UsePartitioner(partitioner, c => c.Message.RunId);
         });
     }
+
+    /// <summary>
+    /// Retries a lost race at once on fresh state, many times, inside the bus's spaced retry of
+    /// transient failures: with several replicas on one busy run, six spaced tries could all lose and
+    /// fault a TaskUpdated, which would leave the run waiting for an outcome it never records.
+    /// </summary>
+    public static void RetryLostRaces(IReceiveEndpointConfigurator endpointConfigurator) =>
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Handle<ConcurrencyException>();
+            retry.Incremental(20, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
+        });
 
     static void RequireIds(string messageType, params (string Name, Guid Value)[] ids)
     {

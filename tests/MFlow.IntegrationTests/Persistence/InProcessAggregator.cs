@@ -83,8 +83,11 @@ public sealed class UnpartitionedRunStateDefinition : SagaDefinition<PipelineRun
     }
 
     /// <inheritdoc />
-    protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<PipelineRunState> sagaConfigurator, IRegistrationContext context) =>
+    protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<PipelineRunState> sagaConfigurator, IRegistrationContext context)
+    {
+        PipelineRunStateDefinition.RetryLostRaces(endpointConfigurator);
         sagaConfigurator.UseFilter(new GateFilter(_gate));
+    }
 
     /// <summary>How many messages the endpoint consumes at once.</summary>
     public sealed record Settings(int Concurrency);
