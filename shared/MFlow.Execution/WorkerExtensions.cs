@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MFlow.Execution;
 
@@ -118,6 +119,7 @@ public static class WorkerExtensions
                     provider.GetRequiredService<IRequestClient<GetTaskOutcomes>>(),
                     provider.GetRequiredService<ILogger<JobTracker>>())
                 {
+                    LogTailLines = provider.GetRequiredService<IOptions<WorkerOptions>>().Value.LogTailLines,
                     Election = options.LeaderElection.Enabled
                         ? new LeaderElection(
                             client,

@@ -28,8 +28,8 @@ public sealed class JobTracker(
     IRequestClient<GetTaskOutcomes> outcomes,
     ILogger<JobTracker> logger) : BackgroundService
 {
-    /// <summary>How many of a task's last log lines go into its terminal TaskUpdated.</summary>
-    public const int LogTailLines = 20;
+    /// <summary>How many of a task's last log lines go into its terminal TaskUpdated (MFlow:Worker:LogTailLines).</summary>
+    public int LogTailLines { get; init; } = 20;
 
     /// <summary>How many lines of a finished task's log are kept (at most <see cref="TaskLogCaptured.MaxLength"/> characters).</summary>
     public const int MaxLogLines = 10_000;
@@ -332,7 +332,7 @@ public sealed class JobTracker(
             ExitCode = observed.ExitCode,
             Reason = observed.Reason,
             Message = observed.Message,
-            LogTail = log is null ? null : Tail(log),
+            LogTail = log is null ? null : Reporting.LogTail.Of(log, LogTailLines),
             Outputs = outputs,
         }, _stopping);
         cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
@@ -355,13 +355,6 @@ public sealed class JobTracker(
     // Reports of one task go out in the order they were decided.
     static void Chain(Tracked tracked, Func<Task> work) =>
         tracked.Work = tracked.Work.ContinueWith(_ => work(), TaskScheduler.Default).Unwrap();
-
-    static string Tail(string log)
-    {
-        var lines = log.TrimEnd('\n').Split('\n');
-        var tail = string.Join('\n', lines.Skip(Math.Max(0, lines.Length - LogTailLines)));
-        return tail.Length <= 4096 ? tail : tail[^4096..];
-    }
 
     static int Rank(TaskState? state) => state switch { null => 0, TaskState.Pending => 1, TaskState.Running => 2, _ => 3 };
 

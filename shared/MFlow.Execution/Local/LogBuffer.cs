@@ -1,9 +1,10 @@
+using MFlow.Execution.Reporting;
+
 namespace MFlow.Execution.Local;
 
 /// <summary>A task's output: every line to a log file, the last few kept in memory for the report.</summary>
 public sealed class LogBuffer(string logFile, int tailLines) : IDisposable
 {
-    const int MaxTailChars = 4096;
     readonly Queue<string> _tail = new();
     readonly StreamWriter _file = new(logFile, append: true) { AutoFlush = true };
     readonly Lock _lock = new();
@@ -23,14 +24,11 @@ public sealed class LogBuffer(string logFile, int tailLines) : IDisposable
         }
     }
 
-    /// <summary>The last lines, at most 4 KB.</summary>
+    /// <summary>The last lines, at most <see cref="LogTail.MaxChars"/> characters.</summary>
     public string Tail()
     {
         lock (_lock)
-        {
-            var text = string.Join('\n', _tail);
-            return text.Length <= MaxTailChars ? text : text[^MaxTailChars..];
-        }
+            return LogTail.Of(_tail);
     }
 
     /// <inheritdoc />
