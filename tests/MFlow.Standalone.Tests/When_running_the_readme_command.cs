@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using MFlow.Standalone.Tests.Support;
+using MFlow.Testing;
 
 namespace MFlow.Standalone.Tests;
 
@@ -15,9 +16,9 @@ public sealed class When_running_the_readme_command
     [Fact]
     public async Task Should_run_hello_from_the_repository_root_and_exit_0()
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(ServiceProcess.DotnetHost())
         {
-            WorkingDirectory = Repository.Root,
+            WorkingDirectory = RepositoryPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -342,8 +342,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     private string Describe() => $"--- last output of {Name} (pid {_process?.Id}) ---\n{OutputTail()}";
 
-    // The dotnet host that runs the tests runs the service too; PATH is the fallback.
-    private static string DotnetHost()
+    /// <summary>The dotnet host that runs the tests, to run services and commands with too; PATH's dotnet as the fallback.</summary>
+    public static string DotnetHost()
     {
         var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromCli) && File.Exists(fromCli))

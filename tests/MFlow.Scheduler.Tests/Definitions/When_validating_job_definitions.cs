@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
+using MFlow.Testing;
 
 namespace MFlow.Scheduler.Tests.Definitions;
 
@@ -53,7 +54,7 @@ public sealed class When_validating_job_definitions
     [Fact]
     public void Should_accept_the_example_and_built_in_jobs()
     {
-        var jobs = JobFiles.Read(Path.Combine(RepositoryRoot(), "examples", "jobs"));
+        var jobs = JobFiles.Read(Path.Combine(RepositoryPaths.Root, "examples", "jobs"));
 
         Assert.Equal(["ansible@mflow.builtin:v1", "greet@mflow.examples:v1", "kaniko@mflow.builtin:v1", "kubectl@mflow.builtin:v1"], jobs.Select(j => j.Name.ToString()).Order());
     }
@@ -110,13 +111,5 @@ public sealed class When_validating_job_definitions
     public void Should_refuse_a_malformed_unique_name(string text)
     {
         Assert.False(DefinitionName.TryParse(text, out _));
-    }
-
-    static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MFlow.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("MFlow.sln not found above " + AppContext.BaseDirectory);
     }
 }

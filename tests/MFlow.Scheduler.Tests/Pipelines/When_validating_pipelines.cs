@@ -1,4 +1,5 @@
 using MFlow.Scheduler.Pipelines;
+using MFlow.Testing;
 
 namespace MFlow.Scheduler.Tests.Pipelines;
 
@@ -35,7 +36,7 @@ public sealed class When_validating_pipelines
     [InlineData("fails.yaml")]
     public void Should_accept_the_example_pipelines(string file)
     {
-        var path = Path.Combine(RepositoryRoot(), "examples", "pipelines", file);
+        var path = Path.Combine(RepositoryPaths.Root, "examples", "pipelines", file);
 
         PipelineValidator.Validate(PipelineDocumentParser.ParsePipeline(File.ReadAllText(path)));
     }
@@ -188,16 +189,5 @@ public sealed class When_validating_pipelines
         {
             return ex.Errors;
         }
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MFlow.sln")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"No MFlow.sln above {AppContext.BaseDirectory}.");
     }
 }
