@@ -3,6 +3,8 @@ using MFlow.Execution.Tests.Support;
 
 namespace MFlow.Execution.Tests.Local;
 
+// It sets variables in this process's environment: no other test class runs meanwhile.
+[Collection(ProcessEnvironmentCollection.Name)]
 public sealed class When_building_a_tasks_environment : ExecutorSpec
 {
     static readonly string[] Inherited = new WorkerOptions().InheritEnvironment.ToArray();

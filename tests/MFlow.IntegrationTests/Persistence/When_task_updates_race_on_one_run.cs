@@ -59,7 +59,8 @@ public sealed class When_task_updates_race_on_one_run(ITestOutputHelper output) 
         Assert.DoesNotContain(await spy.MessagesAsync<PipelineRunFailed>(), e => e.RunId == run.RunId);
     }
 
-    // The plan and every task's Succeeded, each twice, in an order fixed by a seed; all at once.
+    // The plan and every task's Succeeded, each twice, shuffled by a fixed seed and published all at
+    // once: the broker's arrival order is the publishes' race, so the seed fixes the mix, not the order.
     private async Task PublishAllTwiceShuffledAsync(RunMessages run)
     {
         var messages = new List<object> { run.Started };
