@@ -30,6 +30,9 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         var job = TrackerRig.JobName(command);
 
         await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        // A state the tracker has not reported yet is skipped once a later one is decided (it would
+        // say nothing new): each transition waits for the previous report, as on a real cluster.
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Pending);
         await _rig.Server.SetPodRunningAsync(Ns, job);
         await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
         await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, log: "INFO Pushed registry.example.com/shop/app:1.4.0\n", terminationMessage: Digest);
@@ -149,6 +152,7 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         var command = TrackerRig.Fresh(Commands.Build());
         var job = TrackerRig.JobName(command);
         await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Pending); // reported before Running is decided
         await _rig.Server.SetPodRunningAsync(Ns, job);
         await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
         var listsBefore = JobLists();
