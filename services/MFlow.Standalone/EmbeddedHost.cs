@@ -38,6 +38,7 @@ public static class EmbeddedHost
         builder.AddServiceDefaults();
         builder.AddMFlowDatabase();
         builder.AddSchedulerServices();
+        builder.AddAggregatorServices();
         builder.AddWorkerServices(JobBuilders);
         builder.AddMFlowBus(bus =>
         {

@@ -2,7 +2,7 @@ namespace MFlow.Contracts;
 
 /// <summary>
 /// The system variables a worker injects into every task's environment. Their names start with
-/// "_" (as in mflow) and no param may override them.
+/// "_" (as in mflow), except the W3C <see cref="TraceParent"/>, and no param may override them.
 /// </summary>
 public static class SystemVariables
 {
@@ -39,6 +39,12 @@ public static class SystemVariables
     /// <summary>A file the task may write "NAME=value" lines to; each becomes one of its outputs.</summary>
     public const string OutputFile = "_OUTPUT_FILE";
 
+    /// <summary>
+    /// The task's place in its run's trace, as a W3C traceparent ("00-traceid-spanid-flags"): the
+    /// name OpenTelemetry SDKs and tools read, so a task's own spans join the run's trace.
+    /// </summary>
+    public const string TraceParent = "TRACEPARENT";
+
     /// <summary>True for a name reserved for system variables.</summary>
-    public static bool IsSystemVariable(string name) => name.StartsWith('_');
+    public static bool IsSystemVariable(string name) => name.StartsWith('_') || name == TraceParent;
 }

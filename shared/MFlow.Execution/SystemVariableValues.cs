@@ -1,4 +1,5 @@
 using MFlow.Contracts;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Execution;
 
@@ -16,7 +17,8 @@ public static class SystemVariableValues
 
     /// <summary>
     /// The system variables of a task, except the update token (which executors deliver from a
-    /// secret store, never as a plain value).
+    /// secret store, never as a plain value). TRACEPARENT is the span current while the task's Job
+    /// (or process) is created, so the task's own tooling can join its run's trace.
     /// </summary>
     public static IReadOnlyDictionary<string, string> For(RunTaskCommand command, string outputFile, string? apiUrl = null)
     {
@@ -28,6 +30,8 @@ public static class SystemVariableValues
             [SystemVariables.JobId] = command.JobName,
             [SystemVariables.OutputFile] = outputFile,
         };
+        if (MFlowTelemetry.CurrentTraceParent is { } traceParent)
+            values[SystemVariables.TraceParent] = traceParent;
         if (!string.IsNullOrWhiteSpace(apiUrl))
             values[SystemVariables.ApiUrl] = apiUrl.TrimEnd('/');
         foreach (var (param, variable) in FromDeployParams)

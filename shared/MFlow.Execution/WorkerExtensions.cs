@@ -35,13 +35,13 @@ public static class WorkerExtensions
     public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder, IReadOnlyCollection<IJobBuilder> jobBuilders)
     {
         var kinds = jobBuilders.Select(b => b.Kind).ToHashSet();
-        builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection(WorkerOptions.Section));
+        var workerOptions = builder.AddValidatedOptions<WorkerOptions>(WorkerOptions.Section);
         builder.Services.AddSingleton(new HostedKinds(kinds));
         builder.Services.AddSingleton<TaskReporter>();
         foreach (var jobBuilder in jobBuilders)
             builder.Services.AddSingleton(jobBuilder);
 
-        var executor = (builder.Configuration[$"{WorkerOptions.Section}:Executor"] ?? "local").ToLowerInvariant();
+        var executor = workerOptions.Executor.ToLowerInvariant();
         switch (executor)
         {
             case "local":
@@ -85,8 +85,8 @@ public static class WorkerExtensions
 
     static void AddKubernetesExecutor(IHostApplicationBuilder builder, IReadOnlyCollection<IJobBuilder> jobBuilders)
     {
-        var options = builder.Configuration.GetSection(KubernetesExecutorOptions.Section).Get<KubernetesExecutorOptions>() ?? new KubernetesExecutorOptions();
-        options.ApiUrl ??= builder.Configuration[$"{WorkerOptions.Section}:ApiUrl"];
+        var workerApiUrl = builder.Configuration[$"{WorkerOptions.Section}:ApiUrl"];
+        var options = builder.AddValidatedOptions<KubernetesExecutorOptions>(KubernetesExecutorOptions.Section, kubernetes => kubernetes.ApiUrl ??= workerApiUrl);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TaskCancellations>();
         builder.Services.AddSingleton<IKubernetesClient>(provider =>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using MFlow.Contracts;
 
 namespace MFlow.Execution;
@@ -9,9 +10,11 @@ public sealed class WorkerOptions
     public const string Section = "MFlow:Worker";
 
     /// <summary>"local" (host processes) or "kubernetes" (Jobs).</summary>
+    [RegularExpression("(?i)^(local|kubernetes)$", ErrorMessage = "MFlow:Worker:Executor must be local or kubernetes.")]
     public string Executor { get; set; } = "local";
 
     /// <summary>How many tasks one worker instance runs at once with the local executor.</summary>
+    [Range(1, 1000, ErrorMessage = "MFlow:Worker:MaxConcurrentTasks must be between {1} and {2}.")]
     public int MaxConcurrentTasks { get; set; } = 8;
 
     /// <summary>Where the local executor makes each task's fresh working directory.</summary>
@@ -24,9 +27,11 @@ public sealed class WorkerOptions
     public string? InstanceId { get; set; }
 
     /// <summary>The MFlow API's URL as tasks reach it, given to them as _MFLOW_API_URL for writing outputs back.</summary>
+    [Url(ErrorMessage = "MFlow:Worker:ApiUrl must be an http:// or https:// URL.")]
     public string? ApiUrl { get; set; }
 
     /// <summary>How many of a task's last output lines go into its TaskUpdated.</summary>
+    [Range(0, 10_000, ErrorMessage = "MFlow:Worker:LogTailLines must be between {1} and {2}.")]
     public int LogTailLines { get; set; } = 20;
 }
 

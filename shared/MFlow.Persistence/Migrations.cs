@@ -164,6 +164,14 @@ public static class Migrations
         // (over a third of its CPU under load); lz4 compresses several times faster. SQLite does
         // not compress.
         new(4, "run state compressed with lz4", db => db.Provider == DatabaseProvider.Postgres ? [CompressRunStateWithLz4] : []),
+        // The trace a message was written in: the relay publishes it in that trace, so a run stays
+        // one trace even when its dispatch is published after a restart.
+        new(5, "outbox trace context, active runs index", _ =>
+        [
+            "ALTER TABLE outbox ADD COLUMN trace_parent text",
+            // mflow.runs.active counts the runs not yet final on every metrics collection.
+            "CREATE INDEX ix_run_state_active ON pipeline_run_state (current_state) WHERE current_state NOT IN ('Succeeded', 'Failed', 'Cancelled')",
+        ]),
     ];
 
     // A server built without lz4 answers feature_not_supported and keeps pglz.

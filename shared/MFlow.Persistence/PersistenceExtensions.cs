@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MFlow.ServiceDefaults;
 
 namespace MFlow.Persistence;
 
@@ -16,10 +18,10 @@ public static class PersistenceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddMFlowDatabase(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        options.ConnectionString ??= builder.Configuration.GetConnectionString(options.Provider.ToString());
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(_ => new Database(options));
+        var configuration = builder.Configuration;
+        builder.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section,
+            database => database.ConnectionString ??= configuration.GetConnectionString(database.Provider.ToString()));
+        builder.Services.AddSingleton(provider => new Database(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value));
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddHostedService<SchemaMigrationService>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
@@ -42,7 +44,7 @@ public static class PersistenceExtensions
                 }
                 catch (DbException ex) when (DateTime.UtcNow < deadline)
                 {
-                    logger.LogWarning("Database not ready (attempt {Attempt}): {Error}", attempt, ex.Message);
+                    logger.LogWarning(ex, "Database not ready (attempt {Attempt})", attempt);
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), cancellationToken);
                 }
             }

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace MFlow.ServiceDefaults;
 
@@ -18,9 +19,8 @@ public static class BusExtensions
         Action<IBusRegistrationConfigurator> configure,
         bool waitUntilStarted = false)
     {
-        var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
-        options.RabbitMqUrl ??= builder.Configuration.GetConnectionString("RabbitMq");
-        builder.Services.AddSingleton(options);
+        var rabbitMqConnectionString = builder.Configuration.GetConnectionString("RabbitMq");
+        var options = builder.AddValidatedOptions<BusOptions>(BusOptions.Section, bus => bus.RabbitMqUrl ??= rabbitMqConnectionString);
 
         builder.Services.AddMassTransit(bus =>
         {
@@ -43,20 +43,20 @@ public static class BusExtensions
                 return;
             }
 
-            var address = RabbitMqAddress.Parse(options.RabbitMqUrl
-                ?? throw new InvalidOperationException(
-                    "No RabbitMQ URL: set ConnectionStrings:RabbitMq (env ConnectionStrings__RabbitMq) or MFlow:Bus:Transport=InMemory."));
             bus.UsingRabbitMq((context, cfg) =>
             {
+                // Validated at start (BusOptions.Validate): a missing or malformed URL never gets here.
+                var settings = context.GetRequiredService<IOptions<BusOptions>>().Value;
+                var address = RabbitMqAddress.Parse(settings.RabbitMqUrl!);
                 cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, host =>
                 {
                     host.Username(address.Username);
                     host.Password(address.Password);
-                    host.Heartbeat(options.Heartbeat);
+                    host.Heartbeat(settings.Heartbeat);
                     if (address.UseTls)
                         host.UseSsl(ssl => ssl.ServerName = address.Host);
                 });
-                cfg.PrefetchCount = options.PrefetchCount;
+                cfg.PrefetchCount = settings.PrefetchCount;
                 ConfigureRetry(cfg);
                 cfg.ConfigureEndpoints(context);
             });

@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace MFlow.ServiceDefaults;
 
 /// <summary>Which transport carries MFlow's messages, bound from the "MFlow:Bus" configuration section.</summary>
-public sealed class BusOptions
+public sealed class BusOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "MFlow:Bus";
@@ -16,6 +18,7 @@ public sealed class BusOptions
     public string? RabbitMqUrl { get; set; }
 
     /// <summary>How many messages a receive endpoint asks the broker for ahead of processing.</summary>
+    [Range(1, 10_000, ErrorMessage = "MFlow:Bus:PrefetchCount must be between {1} and {2}.")]
     public int PrefetchCount { get; set; } = 32;
 
     /// <summary>
@@ -23,7 +26,20 @@ public sealed class BusOptions
     /// missed heartbeats and replaced; with the client's default (60 s, and 0 means that default) a
     /// connection wedged by a broker crash held publishes and deliveries for minutes.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "MFlow:Bus:Heartbeat must be between {1} and {2}.")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Transport != BusTransport.RabbitMq)
+            yield break;
+        if (string.IsNullOrWhiteSpace(RabbitMqUrl))
+            yield return new ValidationResult(
+                "No RabbitMQ URL: set ConnectionStrings:RabbitMq (env ConnectionStrings__RabbitMq) or MFlow:Bus:Transport=InMemory.", [nameof(RabbitMqUrl)]);
+        else if (!RabbitMqAddress.TryParse(RabbitMqUrl, out _))
+            yield return new ValidationResult(RabbitMqAddress.NotAnAmqpUrl, [nameof(RabbitMqUrl)]);
+    }
 }
 
 /// <summary>The transports MFlow supports.</summary>

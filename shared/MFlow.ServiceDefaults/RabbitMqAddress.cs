@@ -3,11 +3,20 @@ namespace MFlow.ServiceDefaults;
 /// <summary>The parts of an AMQP URL, parsed once so that credentials never end up in a log line.</summary>
 public sealed record RabbitMqAddress(string Host, int Port, string VirtualHost, string Username, string Password, bool UseTls)
 {
+    /// <summary>What is wrong with a URL <see cref="Parse"/> refuses (never the URL itself: it may hold a password).</summary>
+    public const string NotAnAmqpUrl = "The RabbitMQ URL is not an amqp:// URL (set ConnectionStrings:RabbitMq or MFlow:Bus:RabbitMqUrl).";
+
     /// <summary>Parses amqp://user:password@host:port/vhost (and amqps://, rabbitmq://).</summary>
-    public static RabbitMqAddress Parse(string url)
+    /// <exception cref="InvalidOperationException">It is not such a URL.</exception>
+    public static RabbitMqAddress Parse(string url) =>
+        TryParse(url, out var address) ? address : throw new InvalidOperationException(NotAnAmqpUrl);
+
+    /// <summary>Parses amqp://user:password@host:port/vhost (and amqps://, rabbitmq://); false for anything else.</summary>
+    public static bool TryParse(string url, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RabbitMqAddress? address)
     {
+        address = null;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs"))
-            throw new InvalidOperationException("The RabbitMQ URL is not an amqp:// URL (set ConnectionStrings:RabbitMq or MFlow:Bus:RabbitMqUrl).");
+            return false;
 
         var useTls = uri.Scheme.EndsWith('s');
         var user = "guest";
@@ -22,7 +31,8 @@ public sealed record RabbitMqAddress(string Host, int Port, string VirtualHost, 
         var path = uri.AbsolutePath.TrimStart('/');
         var virtualHost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
         var port = uri.IsDefaultPort || uri.Port <= 0 ? (useTls ? 5671 : 5672) : uri.Port;
-        return new RabbitMqAddress(uri.Host, port, virtualHost, user, password, useTls);
+        address = new RabbitMqAddress(uri.Host, port, virtualHost, user, password, useTls);
+        return true;
     }
 
     /// <summary>The address without credentials, safe to log.</summary>

@@ -5,7 +5,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MassTransit.Logging;
+using MassTransit.Monitoring;
+using MFlow.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
@@ -16,27 +23,51 @@ public static class ServiceDefaultsExtensions
 {
     /// <summary>
     /// Adds health checks (bus and database checks register themselves tagged "ready"), a graceful
-    /// shutdown window, and OpenTelemetry tracing exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// shutdown window, and OpenTelemetry: traces, metrics and logs (see <see cref="AddMFlowTelemetry"/>).
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(45));
+        builder.AddMFlowTelemetry();
+        return builder;
+    }
 
-        var otlpEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (!string.IsNullOrWhiteSpace(otlpEndpoint))
+    /// <summary>
+    /// OpenTelemetry the hosting way. Traces: incoming HTTP requests, outgoing HTTP calls (the
+    /// Kubernetes API among them), PostgreSQL commands, MassTransit's sends and consumes, and MFlow's
+    /// own spans. Metrics: the same libraries', the .NET runtime's and MFlow's own
+    /// (<see cref="MFlowMetrics"/>), served for Prometheus on /metrics. Logs go through OpenTelemetry
+    /// too, so each carries the trace it was written in. Everything is also exported over OTLP when
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set (OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME and the
+    /// other standard OTEL_* variables apply).
+    /// </summary>
+    public static IHostApplicationBuilder AddMFlowTelemetry(this IHostApplicationBuilder builder)
+    {
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : builder.Environment.ApplicationName;
+        builder.Logging.AddOpenTelemetry(logging =>
         {
-            // OpenTelemetry.Extensions.Hosting cannot be had here, so the provider is built by hand and
-            // disposed with the host, which flushes the spans still buffered.
-            var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
-            builder.Services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(serviceName))
-                .AddSource("MassTransit")
-                .AddOtlpExporter()
-                .Build());
-            builder.Services.AddHostedService<TracerProviderLifetime>();
-        }
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
 
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName))
+            .WithTracing(tracing => tracing
+                .AddSource(MFlowTelemetry.SourceName, DiagnosticHeaders.DefaultListenerName)
+                .AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
+            .WithMetrics(metrics => metrics
+                .AddMeter(MFlowMetrics.MeterName, InstrumentationOptions.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddPrometheusExporter());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            telemetry.UseOtlpExporter();
         return builder;
     }
 
@@ -59,17 +90,14 @@ public static class ServiceDefaultsExtensions
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }
 
-    sealed class TracerProviderLifetime(TracerProvider provider) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Where Prometheus scrapes every MFlow process.</summary>
+    public const string MetricsPath = "/metrics";
 
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            provider.ForceFlush(5000);
-            return Task.CompletedTask;
-        }
-    }
+    // Probes and scrapes every few seconds would drown the traces that matter.
+    static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase);
 }

@@ -5,6 +5,7 @@ using MFlow.Persistence;
 using MFlow.Persistence.Runs;
 using MFlow.Persistence.Sagas;
 using MFlow.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace MFlow.Aggregator.Extensions;
@@ -19,7 +20,15 @@ public static class AggregatorExtensions
     public static IHostApplicationBuilder AddAggregator(this IHostApplicationBuilder builder)
     {
         builder.AddMFlowDatabase();
+        builder.AddAggregatorServices();
         builder.AddMFlowBus(bus => bus.AddAggregatorSaga());
+        return builder;
+    }
+
+    /// <summary>The aggregator's own services, without the bus (the embedded default registers the bus once for all).</summary>
+    public static IHostApplicationBuilder AddAggregatorServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<ActiveRunsGauge>();
         return builder;
     }
 

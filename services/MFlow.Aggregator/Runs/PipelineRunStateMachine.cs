@@ -1,6 +1,7 @@
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Persistence.Runs;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Aggregator.Runs;
 
@@ -27,7 +28,7 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
                 .Then(context => RunProgress.ApplyPlan(context.Saga, context.Message))
                 .ThenAsync(Advance),
             When(TaskUpdated)
-                .Then(context => RunProgress.ApplyTaskUpdate(context.Saga, context.Message))
+                .Then(ApplyTaskUpdate)
                 .TransitionTo(AwaitingPlan),
             When(CancelRequested)
                 .Then(context => RunProgress.RequestCancel(context.Saga, context.Message))
@@ -38,14 +39,14 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
                 .Then(context => RunProgress.ApplyPlan(context.Saga, context.Message))
                 .ThenAsync(Advance),
             When(TaskUpdated)
-                .Then(context => RunProgress.ApplyTaskUpdate(context.Saga, context.Message)),
+                .Then(ApplyTaskUpdate),
             When(CancelRequested)
                 .Then(context => RunProgress.RequestCancel(context.Saga, context.Message)));
 
         During(Running, Cancelling,
             Ignore(RunStarted),
             When(TaskUpdated)
-                .Then(context => RunProgress.ApplyTaskUpdate(context.Saga, context.Message))
+                .Then(ApplyTaskUpdate)
                 .ThenAsync(Advance),
             When(CancelRequested)
                 .Then(context => RunProgress.RequestCancel(context.Saga, context.Message))
@@ -57,7 +58,7 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
             Ignore(RunStarted),
             Ignore(CancelRequested),
             When(TaskUpdated)
-                .Then(context => RunProgress.ApplyTaskUpdate(context.Saga, context.Message))
+                .Then(ApplyTaskUpdate)
                 .ThenAsync(CancelActiveTasks));
     }
 
@@ -98,12 +99,18 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
         if (!run.PlanKnown)
             return;
 
+        // First advanced by the run's own PipelineRunStarted; later messages of another trace (a
+        // cancel request) publish in the run's trace, linked to theirs.
+        run.TraceParent ??= MFlowTelemetry.CurrentTraceParent;
+        using var trace = MFlowTelemetry.ContinueTrace("run advance", run.TraceParent);
+
         if (run.CancelRequested)
         {
             await CancelActiveTasks(context);
             if (RunProgress.Outcome(run) == RunOutcome.Cancelled)
             {
                 run.CompletedAt ??= now;
+                RunMetrics.RunFinished(context, run, RunOutcome.Cancelled);
                 await context.Publish(new PipelineRunCancelled
                 {
                     RunId = run.CorrelationId,
@@ -124,6 +131,7 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
 
         foreach (var stage in RunProgress.CompleteStages(run, now))
         {
+            RunMetrics.StageCompleted(context, run, stage);
             await context.Publish(new StageCompleted
             {
                 RunId = run.CorrelationId,
@@ -139,6 +147,7 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
         {
             case RunOutcome.Succeeded:
                 run.CompletedAt ??= run.Stages.Max(s => s.CompletedAt) ?? now;
+                RunMetrics.RunFinished(context, run, RunOutcome.Succeeded);
                 await context.Publish(new PipelineRunSucceeded
                 {
                     RunId = run.CorrelationId,
@@ -151,6 +160,7 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
             case RunOutcome.Failed:
                 var (stage, failures) = RunProgress.Failure(run);
                 run.CompletedAt ??= stage.CompletedAt ?? now;
+                RunMetrics.RunFinished(context, run, RunOutcome.Failed);
                 await context.Publish(new PipelineRunFailed
                 {
                     RunId = run.CorrelationId,
@@ -166,6 +176,12 @@ public sealed class PipelineRunStateMachine : MassTransitStateMachine<PipelineRu
                 await context.TransitionToState(Running);
                 break;
         }
+    }
+
+    static void ApplyTaskUpdate(BehaviorContext<PipelineRunState, TaskUpdated> context)
+    {
+        if (RunProgress.ApplyTaskUpdate(context.Saga, context.Message))
+            RunMetrics.TaskUpdated(context, context.Saga, context.Message);
     }
 
     static async Task CancelActiveTasks(BehaviorContext<PipelineRunState> context)

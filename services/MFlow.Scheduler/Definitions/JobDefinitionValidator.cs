@@ -85,9 +85,9 @@ public static partial class JobDefinitionValidator
         if (usage == ParamUsage.Unknown)
             errors.Add($"{path}.usage", $"Unknown usage '{param.Usage}': expected env, template, runner or system.");
         if (usage == ParamUsage.System && !SystemVariables.IsSystemVariable(param.Name))
-            errors.Add($"{path}.name", "A system variable's name starts with '_'.");
+            errors.Add($"{path}.name", $"A system variable's name starts with '_' (or is {SystemVariables.TraceParent}).");
         if (usage != ParamUsage.System && SystemVariables.IsSystemVariable(param.Name))
-            errors.Add($"{path}.name", "Names starting with '_' are reserved for system variables (usage: system).");
+            errors.Add($"{path}.name", $"Names starting with '_', and {SystemVariables.TraceParent}, are reserved for system variables (usage: system).");
         if (usage == ParamUsage.System && param.Default is not null)
             errors.Add($"{path}.default", "A system variable's value is injected by the runner; it has no default.");
         if (usage == ParamUsage.Runner && !RunnerParams.Contains(param.Name))

@@ -4,11 +4,13 @@ using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
 using MFlow.Contracts;
 using MFlow.Persistence;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Scheduler.Outbox;
 
 /// <summary>
-/// MFlow's transactional outbox (MassTransit's needs EF Core, which cannot be had here): messages are
+/// MFlow's transactional outbox (MassTransit's own stores its rows through Entity Framework Core or
+/// MongoDB, and MFlow uses neither): messages are
 /// written in the same transaction as the state change that causes them, published right after
 /// commit, and deleted once the broker confirmed them. Whatever a crash leaves behind,
 /// <see cref="OutboxRelay"/> publishes later, so a committed dispatch is never lost; a message may
@@ -20,8 +22,9 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
     readonly IDataProtector _secrets = protection.CreateProtector("MFlow.Outbox.SecretValues");
 
     // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
-    // never complete (RabbitMQ.Client 7.1 does not always fail its pending confirm): it is abandoned
-    // after this long and the relay publishes the message instead.
+    // never complete (RabbitMQ.Client 7.2.2 still leaves a pending confirm hanging after a broker
+    // restart: rabbitmq-dotnet-client#1930): it is abandoned after this long and the relay
+    // publishes the message instead.
     static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
     // Messages written by one INSERT: far below either database's limit on parameters.
@@ -35,12 +38,12 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
         // One INSERT per chunk of messages rather than per message: a stage's dispatch is one round trip.
         foreach (var chunk in messages.Select(message => (MessageId: NewId.NextGuid(), Message: message)).Chunk(InsertChunk))
         {
-            var parameters = new List<(string, object?)> { ("at", now) };
+            var parameters = new List<(string, object?)> { ("at", now), ("trace", MFlowTelemetry.CurrentTraceParent) };
             var rows = new List<string>();
             for (var i = 0; i < chunk.Length; i++)
             {
                 var type = chunk[i].Message.GetType();
-                rows.Add($"(@mid{i}, @type{i}, @body{i}, @at)");
+                rows.Add($"(@mid{i}, @type{i}, @body{i}, @at, @trace)");
                 parameters.Add(($"mid{i}", chunk[i].MessageId));
                 parameters.Add(($"type{i}", type.FullName));
                 parameters.Add(($"body{i}", JsonSerializer.Serialize(WithSecretValues(chunk[i].Message, _secrets.Protect), type, StoredJson.Options)));
@@ -48,7 +51,7 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
 
             var ids = new Dictionary<Guid, long>();
             await using (var command = connection.Command(
-                $"INSERT INTO outbox (message_id, message_type, body, created_at) VALUES {string.Join(", ", rows)} RETURNING id, message_id",
+                $"INSERT INTO outbox (message_id, message_type, body, created_at, trace_parent) VALUES {string.Join(", ", rows)} RETURNING id, message_id",
                 transaction, [.. parameters]))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
@@ -56,7 +59,7 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
                     ids[reader.GetId(1)] = reader.GetInt64(0);
             }
 
-            pending.AddRange(chunk.Select(row => new PendingMessage(ids[row.MessageId], row.MessageId, row.Message)));
+            pending.AddRange(chunk.Select(row => new PendingMessage(ids[row.MessageId], row.MessageId, row.Message, MFlowTelemetry.CurrentTraceParent)));
         }
 
         return pending;
@@ -92,7 +95,7 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
         var pending = new List<PendingMessage>();
         await using (var connection = await database.OpenAsync(cancellationToken))
         await using (var command = connection.Command(
-            "SELECT id, message_id, message_type, body FROM outbox WHERE created_at < @cutoff ORDER BY id LIMIT 500", null, ("cutoff", cutoff)))
+            "SELECT id, message_id, message_type, body, trace_parent FROM outbox WHERE created_at < @cutoff ORDER BY id LIMIT 500", null, ("cutoff", cutoff)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -102,12 +105,14 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
                 var type = typeof(StartPipeline).Assembly.GetType(typeName, throwOnError: false)
                     ?? throw new InvalidOperationException($"Outbox row {reader.GetInt64(0)} holds unknown message type '{typeName}'.");
                 var message = WithSecretValues(JsonSerializer.Deserialize(reader.GetString(3), type, StoredJson.Options)!, _secrets.Unprotect);
-                pending.Add(new PendingMessage(reader.GetInt64(0), reader.GetId(1), message));
+                pending.Add(new PendingMessage(reader.GetInt64(0), reader.GetId(1), message, reader.GetNullableString(4)));
             }
         }
 
         foreach (var message in pending)
         {
+            // Published in the trace that wrote it (the run's), not in the relay's.
+            using var trace = MFlowTelemetry.ContinueTrace("outbox relay", message.TraceParent);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(PublishTimeout);
             await bus.Publish(message.Message, message.Message.GetType(), ctx => ctx.MessageId = message.MessageId, timeout.Token);
@@ -134,5 +139,5 @@ public sealed class Outbox(Database database, IBus bus, OutboxRelaySignal relayS
     }
 }
 
-/// <summary>A message written to the outbox and not yet confirmed by the broker.</summary>
-public sealed record PendingMessage(long Id, Guid MessageId, object Message);
+/// <summary>A message written to the outbox and not yet confirmed by the broker, with the trace it belongs to.</summary>
+public sealed record PendingMessage(long Id, Guid MessageId, object Message, string? TraceParent = null);

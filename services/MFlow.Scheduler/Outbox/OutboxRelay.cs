@@ -60,7 +60,7 @@ public sealed class OutboxRelay(Outbox outbox, OutboxRelaySignal signal, ILogger
             catch (Exception ex)
             {
                 failures++;
-                logger.LogWarning("Outbox relay failed (attempt {Attempt}): {Error}", failures, ex.Message);
+                logger.LogWarning(ex, "Outbox relay failed (attempt {Attempt})", failures);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures))), stoppingToken);
             }
 

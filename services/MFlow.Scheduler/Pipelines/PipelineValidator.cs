@@ -190,6 +190,8 @@ public static partial class PipelineValidator
         {
             if (!KubernetesNames.IsCIdentifier(name))
                 errors.Add($"{path}.env.{name}", $"'{name}' is not a valid environment variable name.");
+            else if (name == SystemVariables.TraceParent)
+                errors.Add($"{path}.env.{name}", $"'{name}' is set by MFlow to the task's place in its run's trace.");
             else if (name.StartsWith('_'))
                 errors.Add($"{path}.env.{name}", $"'{name}' starts with '_', which is reserved for system variables.");
         }
@@ -201,7 +203,7 @@ public static partial class PipelineValidator
         {
             if (!KubernetesNames.IsCIdentifier(name))
                 errors.Add($"{path}.{name}", $"'{name}' is not a valid param name: use letters, digits and '_', not starting with a digit.");
-            else if (name.StartsWith('_'))
+            else if (SystemVariables.IsSystemVariable(name))
                 errors.Add($"{path}.{name}", $"'{name}' is a system variable; it cannot be set.");
             if (value is null)
                 errors.Add($"{path}.{name}", "A param needs a value (use \"\" for an empty one).");

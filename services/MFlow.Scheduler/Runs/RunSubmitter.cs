@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using MFlow.Persistence;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
 using MFlow.ServiceDefaults;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Scheduler.Runs;
 
@@ -54,6 +56,9 @@ public sealed class RunSubmitter(
             await transaction.CommitAsync(cancellationToken);
         }
 
+        MFlowMetrics.RunStarted(plan.PipelineName);
+        // The request's (or StartPipeline's) span is the root of the run's trace: tagged, it is found by run id.
+        Activity.Current?.SetTag(MFlowTelemetry.RunIdTag, runId).SetTag(MFlowTelemetry.PipelineTag, plan.PipelineName);
         logger.LogInformation("Run {RunId} of pipeline {Pipeline} accepted: {Stages} stages, {Tasks} tasks",
             runId, plan.PipelineName, plan.Stages.Count, plan.Stages.Sum(s => s.Tasks.Count));
         await outbox.PublishAsync(pending, cancellationToken);

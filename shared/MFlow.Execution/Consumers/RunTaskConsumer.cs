@@ -1,6 +1,7 @@
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.ServiceDefaults;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Execution.Consumers;
 
@@ -21,6 +22,14 @@ public sealed class RunTaskConsumer<TCommand>(TaskExecutors executors) : IConsum
 
         var executor = executors.For(command.Kind)
             ?? throw new PermanentMessageException($"This worker does not run {command.Kind} tasks.");
+        // Once per command: a redelivery (after a worker died) would count its wait again.
+        if (command.DispatchedAt != default && !context.ReceiveContext.Redelivered && context.GetRetryAttempt() == 0)
+            MFlowMetrics.TaskTaken(command.Kind, DateTimeOffset.UtcNow - command.DispatchedAt);
+
+        // The span the task's Job (or process) is created in: the Job's TRACEPARENT and its reports name it.
+        using var span = MFlowTelemetry.Source.StartActivity($"task execute {command.Kind.ToString().ToLowerInvariant()}");
+        span?.SetTag(MFlowTelemetry.RunIdTag, command.RunId).SetTag(MFlowTelemetry.TaskIdTag, command.TaskId)
+            .SetTag("mflow.task.name", command.TaskName).SetTag("mflow.task.attempt", command.Attempt);
         await executor.ExecuteAsync(command, context.CancellationToken);
     }
 

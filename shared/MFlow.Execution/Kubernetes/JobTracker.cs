@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Execution.Reporting;
+using MFlow.ServiceDefaults.Telemetry;
 using MFlow.Kubernetes;
 using MFlow.Kubernetes.Errors;
 using MFlow.Kubernetes.Models;
@@ -65,7 +66,7 @@ public sealed class JobTracker(
     {
         _stopping = stoppingToken;
         _events = NewChannel();
-        _jobs.Clear();
+        ForgetJobs();
         _pods.Clear();
         _syncedNamespaces.Clear();
         Synced = false;
@@ -90,6 +91,16 @@ public sealed class JobTracker(
 
         await Task.WhenAll(watchers.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
         await Task.WhenAll(_jobs.Values.Select(t => t.Work.ContinueWith(_ => { }, TaskScheduler.Default)));
+        // A replica that stops tracking (stopping, or no longer the leader) no longer counts the Jobs as its active tasks.
+        foreach (var tracked in _jobs.Values)
+            tracked.Active?.Dispose();
+    }
+
+    void ForgetJobs()
+    {
+        foreach (var tracked in _jobs.Values)
+            tracked.Active?.Dispose();
+        _jobs.Clear();
     }
 
     static Channel<TrackerEvent> NewChannel() => Channel.CreateUnbounded<TrackerEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -191,7 +202,7 @@ public sealed class JobTracker(
         }
         catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException)
         {
-            logger.LogWarning("The aggregator did not say which finished Jobs were reported ({Error}); reporting them all", ex.Message);
+            logger.LogWarning(ex, "The aggregator did not say which finished Jobs were reported; reporting them all");
         }
 
         _events.Writer.TryWrite(new OutcomesChecked(keys, recorded));
@@ -204,7 +215,7 @@ public sealed class JobTracker(
         {
             if (TaskLabels.TaskOf(job) is not { } task)
                 return;
-            tracked = new Tracked(key, job.Metadata.Namespace!, job.Metadata.Name!, task, job);
+            tracked = new Tracked(key, job.Metadata.Namespace!, job.Metadata.Name!, task, job) { Active = MFlowMetrics.TaskActive(builder.Kind) };
             _jobs[key] = tracked;
             if (initialSync && TaskStatusMapper.Map(job, null).IsTerminal)
                 tracked.AwaitingOutcomeCheck = true;
@@ -230,6 +241,7 @@ public sealed class JobTracker(
 
         // Deleted before it finished: cancelled (by MFlow or by someone with kubectl).
         tracked.Finalized = true;
+        tracked.Active?.Dispose();
         var reason = cancellations.ReasonFor(tracked.Task.TaskId, tracked.Task.Attempt) ?? "The task's Job was deleted before it finished.";
         Chain(tracked, async () =>
         {
@@ -294,6 +306,7 @@ public sealed class JobTracker(
     void Finalize(Tracked tracked)
     {
         tracked.Finalized = true;
+        tracked.Active?.Dispose();
         tracked.Job = new Job { Metadata = new ObjectMeta { Name = tracked.Name, Namespace = tracked.Namespace } };
         _pods.Remove(tracked.Key);
     }
@@ -314,7 +327,7 @@ public sealed class JobTracker(
             }
             catch (KubernetesApiException ex)
             {
-                logger.LogInformation("No log for {Job}: {Error}", tracked.Name, ex.Message);
+                logger.LogInformation(ex, "No log for {Job}", tracked.Name);
             }
         }
 
@@ -373,6 +386,7 @@ public sealed class JobTracker(
         public bool GraceStarted { get; set; }
         public bool GraceExpired { get; set; }
         public bool AwaitingOutcomeCheck { get; set; }
+        public IDisposable? Active { get; init; }
         public Task Work { get; set; } = System.Threading.Tasks.Task.CompletedTask;
     }
 

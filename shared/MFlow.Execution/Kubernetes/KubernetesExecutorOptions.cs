@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace MFlow.Execution.Kubernetes;
 
 /// <summary>The Kubernetes executor's settings, bound from "MFlow:Kubernetes".</summary>
@@ -25,12 +27,15 @@ public sealed class KubernetesExecutorOptions
     public string? ApiUrl { get; set; }
 
     /// <summary>How long a finished Job (and its pod, Secret, ConfigMap) stays for inspection.</summary>
+    [Range(0, 31_536_000, ErrorMessage = "MFlow:Kubernetes:TtlSecondsAfterFinished must be between {1} and {2}.")]
     public int TtlSecondsAfterFinished { get; set; } = 3600;
 
     /// <summary>Client-side rate limit on API requests (queries per second; 0 disables it).</summary>
+    [Range(0, 10_000, ErrorMessage = "MFlow:Kubernetes:QueriesPerSecond must be between {1} (no limit) and {2}.")]
     public double QueriesPerSecond { get; set; } = 50;
 
     /// <summary>Burst above the rate limit.</summary>
+    [Range(1, 10_000, ErrorMessage = "MFlow:Kubernetes:Burst must be between {1} and {2}.")]
     public int Burst { get; set; } = 100;
 
     /// <summary>Electing one tracking replica per job kind (for workers with several replicas).</summary>
@@ -40,6 +45,7 @@ public sealed class KubernetesExecutorOptions
     public JobImages Images { get; set; } = new();
 
     /// <summary>How long the tracker waits for a finished Job's pod status (for its exit code and outputs) before reading it directly.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "MFlow:Kubernetes:PodStatusGrace must be between {1} and {2}.")]
     public TimeSpan PodStatusGrace { get; set; } = TimeSpan.FromSeconds(5);
 }
 

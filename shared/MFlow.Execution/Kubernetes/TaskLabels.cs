@@ -34,6 +34,12 @@ public static class TaskLabels
     /// <summary>Annotation: how the kind's builder built the Job (it reads the outputs back the same way).</summary>
     public const string BuildMode = "mflow.dev/build-mode";
 
+    /// <summary>
+    /// Annotation: the span the Job was created in (W3C traceparent, also the containers'
+    /// TRACEPARENT), so whichever replica reports the Job's progress reports it in the run's trace.
+    /// </summary>
+    public const string TraceParent = "mflow.dev/traceparent";
+
     /// <summary>Annotation a deploy task leaves on the workload it changed (mflow's task.mflow.../id).</summary>
     public const string WorkloadTaskAnnotation = "task.mflow.dev/id";
 
@@ -65,7 +71,7 @@ public static class TaskLabels
             || !labels.TryGetValue(Attempt, out var attempt) || !int.TryParse(attempt, out var attemptNumber))
             return null;
         var name = job.Metadata.Annotations?.GetValueOrDefault(TaskName) ?? job.Metadata.Name ?? "";
-        return new Reporting.TaskRef(run, task, name, jobKind, attemptNumber);
+        return new Reporting.TaskRef(run, task, name, jobKind, attemptNumber) { TraceParent = job.Metadata.Annotations?.GetValueOrDefault(TraceParent) };
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using MFlow.Contracts;
+using MFlow.ServiceDefaults.Telemetry;
 using MFlow.Kubernetes.Models;
 
 namespace MFlow.Execution.Kubernetes;
@@ -74,6 +75,8 @@ public static class TaskManifestFactory
             [TaskLabels.JobName] = command.JobName,
             [TaskLabels.BuildMode] = spec.Mode,
         };
+        if (MFlowTelemetry.CurrentTraceParent is { } traceParent)
+            annotations[TaskLabels.TraceParent] = traceParent;
         var job = new Job(
             new ObjectMeta { Name = name, Namespace = @namespace, Labels = labels, Annotations = annotations },
             new JobSpec

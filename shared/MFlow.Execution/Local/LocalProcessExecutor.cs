@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using MFlow.Contracts;
 using MFlow.Execution.Reporting;
+using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,6 +45,7 @@ public sealed class LocalProcessExecutor(
             // Stopping the worker stops its tasks at once (and reports them), rather than holding
             // the shutdown until they finish.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+            using var active = MFlowMetrics.TaskActive(command.Kind);
             await RunAsync(command, cancel.Token, stopping.Token);
         }
         finally

@@ -1,12 +1,17 @@
 using MFlow.Contracts;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Execution.Reporting;
 
 /// <summary>Which task an update is about.</summary>
 public sealed record TaskRef(Guid RunId, Guid TaskId, string TaskName, JobKind Kind, int Attempt)
 {
-    /// <summary>The task a command runs.</summary>
-    public static TaskRef Of(RunTaskCommand command) => new(command.RunId, command.TaskId, command.TaskName, command.Kind, command.Attempt);
+    /// <summary>The span the task was launched in (W3C traceparent): its reports continue that trace.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The task a command runs, launched in the current span.</summary>
+    public static TaskRef Of(RunTaskCommand command) =>
+        new(command.RunId, command.TaskId, command.TaskName, command.Kind, command.Attempt) { TraceParent = MFlowTelemetry.CurrentTraceParent };
 }
 
 /// <summary>What a worker observed about a task.</summary>

@@ -1,5 +1,6 @@
 using MassTransit;
 using MFlow.Contracts;
+using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,8 +15,10 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
     static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(10);
 
     // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
-    // never complete (RabbitMQ.Client 7.1 does not always fail its pending confirm), or fail with an
-    // OperationCanceledException of the transport's own: either way it is abandoned and tried again.
+    // never complete: RabbitMQ.Client 7.2.2 still leaves a pending confirm hanging after a broker
+    // restart (rabbitmq-dotnet-client#1930, open, reproduced with MassTransit 8.5 on 7.2.2). Or it
+    // fails with an OperationCanceledException of the transport's own. Either way it is abandoned
+    // and tried again.
     static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>This worker instance's name.</summary>
@@ -31,7 +34,7 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
         }
 
         var captured = new TaskLogCaptured { RunId = task.RunId, TaskId = task.TaskId, TaskName = task.TaskName, Attempt = task.Attempt, Log = log, Truncated = truncated };
-        return PublishWithRetryAsync(captured, $"log of task {task.TaskId}", cancellationToken);
+        return PublishWithRetryAsync(task, captured, $"log of task {task.TaskId}", cancellationToken);
     }
 
     /// <summary>Publishes one transition.</summary>
@@ -57,14 +60,18 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
             Worker = Instance,
         };
 
-        await PublishWithRetryAsync(update, $"{report.State} of task {task.TaskId}", cancellationToken);
+        await PublishWithRetryAsync(task, update, $"{report.State} of task {task.TaskId}", cancellationToken);
         logger.LogInformation("Task {Task} ({TaskId}) attempt {Attempt}: {State}{Exit}",
             task.TaskName, task.TaskId, task.Attempt, report.State, report.ExitCode is { } code ? $" (exit {code})" : "");
     }
 
-    async Task PublishWithRetryAsync<T>(T message, string what, CancellationToken cancellationToken)
+    async Task PublishWithRetryAsync<T>(TaskRef task, T message, string what, CancellationToken cancellationToken)
         where T : class
     {
+        // A tracker reports long after the command that launched the task was consumed, maybe in
+        // another replica: the report continues the trace the task was launched in.
+        using var trace = MFlowTelemetry.ContinueTrace("task report", task.TraceParent);
+        trace?.SetTag(MFlowTelemetry.RunIdTag, task.RunId).SetTag(MFlowTelemetry.TaskIdTag, task.TaskId);
         var started = DateTime.UtcNow;
         for (var attempt = 1; ; attempt++)
         {
@@ -77,7 +84,7 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DateTime.UtcNow - started < GiveUpAfter)
             {
-                logger.LogWarning("Publishing the {What} failed (attempt {Attempt}): {Error}", what, attempt, ex.Message);
+                logger.LogWarning(ex, "Publishing the {What} failed (attempt {Attempt})", what, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, attempt))), cancellationToken);
             }
         }

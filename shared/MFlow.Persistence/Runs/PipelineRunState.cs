@@ -40,6 +40,12 @@ public sealed class PipelineRunState : IStoredSaga
     /// <summary>Every task the run knows of, by task id.</summary>
     public Dictionary<Guid, TaskRecord> Tasks { get; set; } = [];
 
+    /// <summary>
+    /// The run's trace (W3C traceparent of the span that first advanced it): what the saga publishes
+    /// on account of a message from another trace (a cancel request) still belongs to the run's trace.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>Set when somebody asked to cancel the run.</summary>
     public bool CancelRequested { get; set; }
 

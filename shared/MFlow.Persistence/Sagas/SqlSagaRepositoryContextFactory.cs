@@ -28,8 +28,12 @@ public sealed class SqlSagaRepositoryContextFactory<TSaga>(
         where T : class
     {
         await using var databaseContext = await CreateContextAsync(context.CancellationToken);
+        // A fresh one per attempt: a retried attempt must not run what the failed one queued.
+        var saved = new AfterSagaSaved();
+        context.AddOrUpdatePayload(() => saved, _ => saved);
         var repositoryContext = new SqlSagaRepositoryContext<TSaga, T>(databaseContext, context, factory);
         await next.Send(repositoryContext);
+        saved.Run();
     }
 
     /// <inheritdoc />

@@ -28,7 +28,7 @@ public sealed class When_validating_job_definitions
         { "required: true }", "required: true, sensitive: true }", "template", "The template uses $(params.WHO), which is sensitive: it would show in the Job's manifest. Use it as an environment variable instead." },
         { "[echo, \"$(params.WHO)\"]", "[echo, \"$(params.WHOM)\"]", "template", "The template uses $(params.WHOM), which the job does not declare." },
         { "params:", "params:\n  - { name: _TRACE, usage: system, default: x }", "params._TRACE.default", "A system variable's value is injected by the runner; it has no default." },
-        { "params:", "params:\n  - { name: _TRACE }", "params._TRACE.name", "Names starting with '_' are reserved for system variables (usage: system)." },
+        { "params:", "params:\n  - { name: _TRACE }", "params._TRACE.name", "Names starting with '_', and TRACEPARENT, are reserved for system variables (usage: system)." },
         { "params:", "params:\n  - { name: LOCKED, readOnly: true }", "params.LOCKED.default", "A read-only param needs a default: nothing else may set it." },
         { "params:", "params:\n  - { name: REGION, usage: runner }", "params.REGION.name", "A runner param is one of CLUSTER, KUBECONFIG, NAMESPACE." },
         { "params:", "params:\n  - { name: CHANNEL, type: enum }", "params.CHANNEL.options", "An enum needs its options." },
