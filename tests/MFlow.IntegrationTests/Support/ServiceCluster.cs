@@ -45,6 +45,9 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>The database every service uses.</summary>
     public PostgresDatabase Database { get; private set; } = null!;
 
+    /// <summary>Every span the services exported since the cluster started (they export over OTLP, as to a collector).</summary>
+    public OtlpReceiver Traces { get; private set; } = null!;
+
     /// <summary>A copy of every message MFlow published since the cluster started.</summary>
     public MessageSpy Spy { get; private set; } = null!;
 
@@ -85,6 +88,7 @@ public class ServiceCluster : IAsyncLifetime
         VirtualHost = await RabbitMqVirtualHost.CreateAsync();
         Database = await PostgresDatabase.CreateAsync();
         Spy = await MessageSpy.StartAsync(VirtualHost.Url, PublishedTypes);
+        Traces = OtlpReceiver.Start();
 
         Start("MFlow.Scheduler", "scheduler");
         Start("MFlow.Aggregator", "aggregator");
@@ -105,6 +109,8 @@ public class ServiceCluster : IAsyncLifetime
         await Task.WhenAll(_services.Values.Select(service => service.DisposeAsync().AsTask()));
         if (Spy is not null)
             await Spy.DisposeAsync();
+        if (Traces is not null)
+            await Traces.DisposeAsync();
         if (VirtualHost is not null)
             await VirtualHost.DisposeAsync();
         if (Database is not null)
@@ -211,6 +217,8 @@ public class ServiceCluster : IAsyncLifetime
             ["MFlow__Worker__InstanceId"] = name,
             ["MFlow__Api__AdminKey"] = AdminKey,
         };
+        foreach (var (variable, value) in Traces.EnvironmentFor(name))
+            environment[variable] = value;
         if (_services.TryGetValue("scheduler", out var scheduler))
             environment["MFlow__Worker__ApiUrl"] = scheduler.BaseAddress.ToString();
         _services[name] = ServiceProcess.Start(project, environment, name);
