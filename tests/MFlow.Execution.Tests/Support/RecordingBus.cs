@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Reflection;
 using MFlow.Testing;
 using MassTransit;
@@ -12,6 +13,7 @@ namespace MFlow.Execution.Tests.Support;
 public class RecordingBus : DispatchProxy
 {
     readonly ConcurrentQueue<object> _published = new();
+    readonly ConcurrentDictionary<object, ActivityContext> _spans = new(ReferenceEqualityComparer.Instance);
 
     public static (IBus Bus, RecordingBus Recorder) Create()
     {
@@ -20,6 +22,9 @@ public class RecordingBus : DispatchProxy
     }
 
     public IReadOnlyList<T> Published<T>() => _published.OfType<T>().ToList();
+
+    /// <summary>The span that was current when <paramref name="message"/> was published (default: none).</summary>
+    public ActivityContext SpanOf(object message) => _spans.GetValueOrDefault(message);
 
     /// <summary>Waits until a published message matches.</summary>
     public async Task<T> WaitFor<T>(Func<T, bool> match, TimeSpan? timeout = null) =>
@@ -31,6 +36,7 @@ public class RecordingBus : DispatchProxy
     {
         if (targetMethod is { Name: "Publish", IsGenericMethod: true } && args is [{ } message, CancellationToken])
         {
+            _spans[message] = Activity.Current?.Context ?? default;
             _published.Enqueue(message);
             return Task.CompletedTask;
         }

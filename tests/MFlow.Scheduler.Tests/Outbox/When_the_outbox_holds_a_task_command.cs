@@ -1,8 +1,12 @@
+using System.Diagnostics;
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Persistence;
+using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
 namespace MFlow.Scheduler.Tests.Outbox;
 
@@ -18,6 +22,7 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
 
     readonly string _directory = Path.Combine(Path.GetTempPath(), $"mflow-outbox-{Guid.NewGuid():N}");
     readonly List<RunBuildTask> _published = [];
+    readonly List<ActivityTraceId> _consumedInTraces = [];
     Database _database = null!;
     IBusControl _bus = null!;
     Scheduler.Outbox.Outbox _outbox = null!;
@@ -30,7 +35,10 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
         _bus = Bus.Factory.CreateUsingInMemory(cfg => cfg.ReceiveEndpoint("build", endpoint => endpoint.Handler<RunBuildTask>(context =>
         {
             lock (_published)
+            {
                 _published.Add(context.Message);
+                _consumedInTraces.Add(Activity.Current?.TraceId ?? default);
+            }
             return Task.CompletedTask;
         })));
         await _bus.StartAsync();
@@ -76,6 +84,38 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
         Assert.Equal(Kubeconfig, _published[0].SecretValues[SecretKeys.Kubeconfig]);
         Assert.Null(await StoredBodyAsync());
     }
+
+    [Fact]
+    public async Task Should_relay_it_in_the_trace_it_was_written_in()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(Requests.Name, MFlowTelemetry.SourceName, "MassTransit")
+            .AddInMemoryExporter(spans)
+            .Build();
+
+        // Written while a request is handled, then the process dies before publishing.
+        ActivityContext request;
+        using (var post = Requests.StartActivity("POST /api/v1/runs", ActivityKind.Server)!)
+        {
+            request = post.Context;
+            await using var connection = await _database.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await _outbox.EnqueueAsync(connection, transaction, [new RunBuildTask { RunId = Guid.NewGuid(), TaskId = Guid.NewGuid(), TaskName = "compile", Attempt = 1 }], CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Null(Activity.Current);
+        Assert.Equal(1, await _outbox.RelayAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
+        await Testing.Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the relayed command arrives");
+
+        Assert.Equal(request.TraceId, _consumedInTraces[0]);
+        tracing.ForceFlush();
+        var relay = Assert.Single(spans, span => span.OperationName == "outbox relay" && span.TraceId == request.TraceId);
+        Assert.Equal(request.SpanId, relay.ParentSpanId);
+    }
+
+    static readonly ActivitySource Requests = new("MFlow.Scheduler.Tests.Requests");
 
     async Task<string?> StoredBodyAsync()
     {
