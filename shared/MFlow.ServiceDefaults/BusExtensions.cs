@@ -25,6 +25,10 @@ public static class BusExtensions
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // MassTransit (since 8.4) reports its configuration and host (versions, OS, cloud provider)
+            // to its maker over HTTPS unless told not to; a pipeline system inside someone's network
+            // makes no call it was not asked to. (MASSTRANSIT_USAGE_TELEMETRY=true would turn it back on.)
+            bus.DisableUsageTelemetry();
             bus.ConfigureHealthCheckOptions(health =>
             {
                 health.Name = "bus";
