@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 using MFlow.Persistence;
@@ -36,6 +37,7 @@ public static class SchedulerExtensions
         services.AddSingleton<RunDispatcher>();
         services.AddSingleton<TaskLogStore>();
         services.AddSingleton<DefinitionStore>();
+        services.AddSingleton<DefinitionSecrets>();
         services.AddSingleton<JobResolver>();
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<TaskTokenStore>();
@@ -53,6 +55,8 @@ public static class SchedulerExtensions
 
         services.AddApiAuthorization();
         services.AddProblemDetails();
+        // No route takes more; each lowers it to its own limit (RequestLimits).
+        services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
         return builder;
     }
 
@@ -68,8 +72,11 @@ public static class SchedulerExtensions
     /// <summary>Adds the API's middleware and maps every route of the scheduler's HTTP API.</summary>
     public static WebApplication MapSchedulerApi(this WebApplication app)
     {
+        // Every 4xx the framework answers without a body (401, 403, 404, 405) becomes problem details too.
+        app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestLimits();
         app.MapRunEndpoints();
         app.MapDefinitionEndpoints();
         app.MapClusterEndpoints();

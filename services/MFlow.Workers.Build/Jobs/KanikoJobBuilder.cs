@@ -142,7 +142,7 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
     public IReadOnlyDictionary<string, string> ReadOutputs(Job job, string? terminationMessage)
     {
         if (job.Metadata.Annotations?.GetValueOrDefault(TaskLabels.BuildMode) != "kaniko")
-            return ContainerDefaults.ReadNameValueLines(terminationMessage);
+            return ContainerDefaults.ReadOutputRecords(terminationMessage);
 
         var digest = terminationMessage?.Trim();
         if (digest is null || !DigestPattern().IsMatch(digest))

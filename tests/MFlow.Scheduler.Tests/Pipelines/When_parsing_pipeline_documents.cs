@@ -143,7 +143,7 @@ public sealed class When_parsing_pipeline_documents
 
         var ex = Assert.Throws<PipelineValidationException>(() => PipelineDocumentParser.ParseRunRequest(text));
 
-        Assert.Equal(["The document is longer than 1048576 characters."], ex.Errors["body"]);
+        Assert.Equal(["The document is 1048591 characters long; the limit is 1048576."], ex.Errors["body"]);
     }
 
     [Fact]
