@@ -23,6 +23,20 @@ public static class BoundedReader
         ArgumentNullException.ThrowIfNull(limits);
         if (text.Length > limits.MaxChars)
             throw TooLong(limits, $"{text.Length} characters");
+        // YAML allows no control characters but tab, line breaks and NEL in its text; YamlDotNet
+        // would stop at a NUL and silently drop what follows.
+        var control = text.AsSpan().IndexOfAnyInRange('\0', '\x1f');
+        while (control >= 0 && text[control] is '\t' or '\n' or '\r')
+        {
+            var next = text.AsSpan(control + 1).IndexOfAnyInRange('\0', '\x1f');
+            control = next < 0 ? -1 : control + 1 + next;
+        }
+
+        if (control >= 0)
+        {
+            var line = text.AsSpan(0, control).Count('\n') + 1;
+            throw new DocumentLimitException("characters", $"The {limits.Name} contains the control character U+{(int)text[control]:X4} (line {line}); escape it in a double-quoted string if it is meant.");
+        }
 
         var parser = new Parser(new Scanner(new StringReader(text), skipComments: true));
         var depth = 0;

@@ -23,7 +23,7 @@ public static class RequestBody
     public static async Task<string> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
     {
         var bytes = await ReadBytesAsync(http, cancellationToken);
-        var start = bytes.AsSpan().StartsWith(StrictUtf8.Preamble) ? StrictUtf8.Preamble.Length : 0;
+        var start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
         try
         {
             return StrictUtf8.GetString(bytes, start, bytes.Length - start);

@@ -50,20 +50,26 @@ public static class RequestLimits
         var hasBody = request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
         if (hasBody)
         {
+            // Refused unread: the connection cannot carry another request after a body nobody read.
+            void Close() => context.Response.Headers.Connection = "close";
+
             if (rules is null)
             {
+                Close();
                 await TooLarge("This route takes no request body.", 0).ExecuteAsync(context);
                 return;
             }
 
             if (request.ContentLength > maxBytes)
             {
+                Close();
                 await TooLarge($"The request body is {request.ContentLength} bytes; this route takes at most {maxBytes}.", maxBytes).ExecuteAsync(context);
                 return;
             }
 
             if (!Accepts(rules, request.ContentType))
             {
+                Close();
                 await Results.Problem(
                     statusCode: StatusCodes.Status415UnsupportedMediaType,
                     title: "The content type is not supported.",
@@ -79,6 +85,7 @@ public static class RequestLimits
         }
         catch (Exception ex) when (!context.Response.HasStarted && IsTooLarge(ex))
         {
+            context.Response.Headers.Connection = "close";
             await TooLarge($"The request body is larger than {maxBytes} bytes, the limit of this route.", maxBytes).ExecuteAsync(context);
         }
     });

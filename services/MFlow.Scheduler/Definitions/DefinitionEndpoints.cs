@@ -70,7 +70,7 @@ public static class DefinitionEndpoints
         }).RequireAuthorization(ApiRoles.Viewer);
 
         group.MapGet("/{reference}", async (string reference, DefinitionStore store, CancellationToken ct) =>
-            await FindAsync(store, type, reference, ct) is { } found ? Results.Ok(View(found)) : Problems.NotFound($"No {noun} '{reference}'."))
+            await FindAsync(store, type, reference, ct) is { } found ? Results.Ok(View(found)) : Problems.NotFound($"No {noun} '{TextRules.Shown(reference)}'."))
             .RequireAuthorization(ApiRoles.Viewer);
 
         group.MapGet("/{id:guid}/changes", async (Guid id, DefinitionStore store, CancellationToken ct) =>
