@@ -29,6 +29,9 @@ public sealed class HostileServer : IAsyncLifetime
     /// <summary>The held task's update token.</summary>
     public string TaskToken { get; private set; } = "";
 
+    /// <summary>The SQLite database the server keeps everything in (its -wal and -shm files beside it).</summary>
+    public string DatabasePath => Path.Combine(_directory, "mflow.db");
+
     /// <summary>What the corpus's placeholders stand for.</summary>
     public Dictionary<string, string> Placeholders { get; } = [];
 
@@ -45,7 +48,7 @@ public sealed class HostileServer : IAsyncLifetime
             "MFlow.Standalone",
             new Dictionary<string, string?> { ["MFlow__Api__AdminKey"] = AdminKey, ["Logging__LogLevel__Default"] = "Warning" },
             name: "standalone-serve",
-            arguments: address => ["serve", "--urls", address.ToString().TrimEnd('/'), "--database", Path.Combine(_directory, "mflow.db")]);
+            arguments: address => ["serve", "--urls", address.ToString().TrimEnd('/'), "--database", DatabasePath]);
         await Process.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
 
         Clients["none"] = new HttpClient { BaseAddress = Process.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -125,7 +128,7 @@ public sealed class HostileServer : IAsyncLifetime
 
         // Large bodies go over a plain connection, read while sending: a client library may give up
         // sending (and lose the answer) when the server refuses early, as it should.
-        if (@case.Chunked || body?.Length > 2 * 1024 * 1024)
+        if (@case.Chunked || body?.Length > 512 * 1024)
         {
             var (status, text) = await RawHttp.SendAsync(Process.BaseAddress, @case.Method, path, headers, body ?? [], @case.Chunked, TimeSpan.FromSeconds(60));
             return (status, text.TrimStart().StartsWith('{') ? "application/problem+json" : null, text);
@@ -148,11 +151,39 @@ public sealed class HostileServer : IAsyncLifetime
     }
 
     /// <summary>A run's state as GET /api/v1/runs/{id} shows it.</summary>
-    public async Task<string> RunStateAsync(Guid runId)
+    public async Task<string> RunStateAsync(Guid runId) => (await RunAsync(runId)).GetProperty("state").GetString()!;
+
+    /// <summary>A run as GET /api/v1/runs/{id} shows it.</summary>
+    public async Task<JsonElement> RunAsync(Guid runId)
     {
         using var response = await Clients["viewer"].GetAsync($"/api/v1/runs/{runId}");
         response.EnsureSuccessStatusCode();
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("state").GetString()!;
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>Waits for a run to end and returns it.</summary>
+    public async Task<JsonElement> WaitUntilFinalAsync(Guid runId) =>
+        await Eventually.UntilAsync(() => RunAsync(runId), run => run.GetProperty("state").GetString() is "Succeeded" or "Failed" or "Cancelled", TimeSpan.FromMinutes(2), $"run {runId} ends");
+
+    /// <summary>Creates and publishes a job definition as the admin.</summary>
+    public async Task PublishJobAsync(string yaml)
+    {
+        var id = await CreateDraftAsync("jobs", yaml);
+        using var published = await Clients["admin"].PostAsync($"/api/v1/jobs/{id}/publish", null);
+        Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Everything SQLite holds, as bytes: the database and its write-ahead log.</summary>
+    public byte[] DatabaseBytes()
+    {
+        using var all = new MemoryStream();
+        foreach (var file in new[] { DatabasePath, DatabasePath + "-wal" }.Where(File.Exists))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            stream.CopyTo(all);
+        }
+
+        return all.ToArray();
     }
 
     /// <summary>Starts a run of a pipeline document and returns its id.</summary>

@@ -63,6 +63,53 @@ public sealed class When_hostile_requests_hit_the_api(HostileServer server, ITes
         Assert.Equal("Succeeded", await server.RunStateAsync(runId));
     }
 
+    [Fact]
+    public async Task Should_keep_a_newline_a_param_brings_inside_the_output_a_job_echoes()
+    {
+        // greet@mflow.examples (examples/jobs/greet.yaml) writes its WHO param back as GREETED.
+        const string forged = "world\nIMAGE=evil.example.com/backdoor:1";
+        var runId = await server.StartRunAsync($$$"""
+            name: forge
+            stages:
+              - name: greet
+                tasks: [{name: greet, job: "greet@mflow.examples:v1", params: {WHO: {{{JsonSerializer.Serialize(forged)}}}}}]
+            """);
+
+        var run = await server.WaitUntilFinalAsync(runId);
+
+        Assert.Equal("Succeeded", run.GetProperty("state").GetString());
+        var outputs = run.GetProperty("stages")[0].GetProperty("tasks")[0].GetProperty("outputs");
+        Assert.Equal(new Dictionary<string, string> { ["GREETED"] = forged }, outputs.Deserialize<Dictionary<string, string>>());
+    }
+
+    [Fact]
+    public async Task Should_keep_a_sensitive_default_out_of_the_database_in_clear_and_give_it_to_the_task()
+    {
+        var marker = "sensitive-default-" + Guid.NewGuid().ToString("N");
+        var name = "sealed-" + Guid.NewGuid().ToString("N")[..8];
+        // The task proves it got the value without the definition or the output holding it.
+        await server.PublishJobAsync($$$"""
+            name: {{{name}}}
+            namespace: corpus
+            domain: ci
+            version: v1
+            kind: build
+            params:
+              - {name: API_TOKEN, sensitive: true, default: {{{marker}}}}
+            template:
+              container: {image: alpine:3.20, command: [sh, -c, 'printf "HASH=%s\0" "$(printf %s "$API_TOKEN" | sha256sum | cut -c1-64)" >> "$_OUTPUT_FILE"']}
+            """);
+        var runId = await server.StartRunAsync($"name: uses-sealed\nstages: [{{name: s, tasks: [{{name: t, job: \"{name}@corpus.ci:v1\"}}]}}]\n");
+
+        var run = await server.WaitUntilFinalAsync(runId);
+
+        Assert.Equal("Succeeded", run.GetProperty("state").GetString());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(marker))),
+            run.GetProperty("stages")[0].GetProperty("tasks")[0].GetProperty("outputs").GetProperty("HASH").GetString());
+        Assert.DoesNotContain(marker, Encoding.UTF8.GetString(server.DatabaseBytes()));
+        Assert.DoesNotContain(marker, await server.Clients["viewer"].GetStringAsync($"/api/v1/jobs/{name}@corpus.ci:v1"));
+    }
+
     [Theory]
     [InlineData("/api/v1/runs")]
     [InlineData("/api/v1/jobs")]
@@ -77,12 +124,17 @@ public sealed class When_hostile_requests_hit_the_api(HostileServer server, ITes
         var field = route == "/api/v1/clusters" ? "kubeconfig" : "body";
         var client = server.Clients[route == "/api/v1/runs" ? "operator" : "admin"];
 
-        // Warm both paths once, then time several of each: the figure is the deep one against the flat one.
-        await PostAsync(client, route, flatBody, type);
-        await PostAsync(client, route, deepBody, type);
+        // Warm both paths (the JIT compiles them in tiers), then time several of each: the figure is
+        // the deep one against the flat one, measured in the same run.
+        for (var i = 0; i < 10; i++)
+        {
+            await PostAsync(client, route, flatBody, type);
+            await PostAsync(client, route, deepBody, type);
+        }
+
         var deepTimes = new List<double>();
         var flatTimes = new List<double>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 7; i++)
         {
             var (deepStatus, deepText, deepMs) = await PostAsync(client, route, deepBody, type);
             Assert.Equal(400, deepStatus);
@@ -95,9 +147,9 @@ public sealed class When_hostile_requests_hit_the_api(HostileServer server, ITes
 
         Assert.False(server.Process.HasExited);
         var (deepMedian, flatMedian) = (Median(deepTimes), Median(flatTimes));
-        output.WriteLine($"{route}: 100,000-deep document refused 400 in {deepMedian:F1} ms (median of 5); a flat one of the same size in {flatMedian:F1} ms; ratio {deepMedian / flatMedian:F2}");
+        output.WriteLine($"{route}: 100,000-deep document refused 400 in {deepMedian:F1} ms (median of 7); a flat one of the same size in {flatMedian:F1} ms; ratio {deepMedian / flatMedian:F2}");
         // Proportional to what is read, not to the nesting: a recursive parser took 1.6 s for 10,000 levels and crashed at 100,000.
-        Assert.True(deepMedian < 3 * flatMedian + 50, $"deep {deepMedian:F1} ms against flat {flatMedian:F1} ms");
+        Assert.True(deepMedian < 5 * flatMedian + 100, $"deep {deepMedian:F1} ms against flat {flatMedian:F1} ms");
     }
 
     static async Task<(int Status, string Body, double Milliseconds)> PostAsync(HttpClient client, string route, string body, string type)
