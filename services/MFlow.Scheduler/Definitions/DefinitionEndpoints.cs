@@ -50,8 +50,10 @@ public static class DefinitionEndpoints
             foreach (var label in http.Query["label"].Where(l => l is not null))
             {
                 var separator = label!.IndexOf('=');
-                if (separator <= 0 || !KubernetesNames.IsLabelKey(label[..separator]) || !KubernetesNames.IsLabelValue(label[(separator + 1)..]))
-                    return Invalid("label", $"'{TextRules.Shown(label)}' is not a label as key=value.");
+                if (separator <= 0)
+                    return Invalid("label", $"'{TextRules.Shown(label)}' is not key=value.");
+                if (!KubernetesNames.IsLabelKey(label[..separator]) || !KubernetesNames.IsLabelValue(label[(separator + 1)..]))
+                    return Invalid("label", $"'{TextRules.Shown(label)}' is not a valid label (Kubernetes' rules for label keys and values).");
                 labels[label[..separator]] = label[(separator + 1)..];
             }
 
