@@ -1,0 +1,38 @@
+# Sourced (not run) by the scripts that install what they need on a Debian machine:
+#
+#   source "$ROOT/scripts/lib/packages.sh"
+#   install_packages "the test command" podman runc      # installs those not installed yet
+#
+# As root, the first call in a process (and the scripts it runs) runs `apt-get update`, every call `apt-get install -y` of the
+# packages dpkg does not list as installed (non-interactive, no stdin, nothing upgraded). Not root:
+# says what to install and returns 1. A package already installed costs nothing, so callers may
+# pass every package they need.
+
+PACKAGES_APT_UPDATED=${PACKAGES_APT_UPDATED:-}
+
+# Whether dpkg lists a package as installed.
+package_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
+}
+
+# install_packages <who-needs-them> <package>...
+install_packages() {
+  local who="$1" package missing=()
+  shift
+  for package in "$@"; do
+    package_installed "$package" || missing+=("$package")
+  done
+  ((${#missing[@]} > 0)) || return 0
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "$who needs: ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]})" \
+      "or run it as root, which installs them." >&2
+    return 1
+  fi
+  echo "$who: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ -z "$PACKAGES_APT_UPDATED" ]]; then
+    apt-get update </dev/null
+    export PACKAGES_APT_UPDATED=1 # for the scripts this one runs, too
+  fi
+  apt-get install -y --no-upgrade "${missing[@]}" </dev/null
+}
