@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Throwaway RabbitMQ and PostgreSQL servers for the tests.
+# Throwaway RabbitMQ and PostgreSQL processes for the benchmark (scripts/bench.sh). The tests get
+# theirs as containers (tests/MFlow.Testing, Testcontainers); the benchmark keeps processes because
+# it reports the servers' own CPU and memory from /proc and measures without an engine's port
+# forwarding in the way (docs/testing.md).
 #
-#   scripts/test-servers.sh start <state-dir>                      start both, record them in <state-dir>
-#   scripts/test-servers.sh env <state-dir>                        print `export MFLOW_TEST_...=...` lines
-#   scripts/test-servers.sh restart-rabbitmq <state-dir> [--kill]  stop and start again (same ports, same data)
-#   scripts/test-servers.sh restart-postgres <state-dir> [--kill]  the same for PostgreSQL; --kill crashes the
-#                                                                   server instead of stopping it cleanly
-#   scripts/test-servers.sh stop <state-dir>                       stop both and delete <state-dir>
+#   scripts/test-servers.sh start <state-dir>   start both, record them in <state-dir>
+#   scripts/test-servers.sh env <state-dir>     print `export MFLOW_TEST_...=...` lines
+#   scripts/test-servers.sh stop <state-dir>    stop both and delete <state-dir>
 #
 # Never touches the system services: RabbitMQ runs as a private node (own name, ports, epmd, Erlang
 # cookie, data and logs under <state-dir>), PostgreSQL as a private cluster (own data directory,
-# port and socket directory). Everything `stop` and `restart-*` need is in <state-dir>/servers.state,
-# so they work from any process. As root, the servers run as the `rabbitmq` and `postgres` users
-# (both refuse to run as root); otherwise as the calling user.
+# port and socket directory). Everything `stop` needs is in <state-dir>/servers.state, so it works
+# from any process. As root, the servers run as the `rabbitmq` and `postgres` users (both refuse to
+# run as root); otherwise as the calling user.
 set -euo pipefail
 
 SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+# shellcheck source=lib/owned-processes.sh
+source "$(dirname "$SCRIPT_PATH")/lib/owned-processes.sh"
 PG_BIN="${MFLOW_TEST_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}" # the newest installed
 RABBITMQ_BIN="${MFLOW_TEST_RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}"
 START_TIMEOUT_SECONDS="${MFLOW_TEST_SERVER_START_TIMEOUT:-90}"
@@ -28,7 +30,7 @@ die() {
 }
 
 usage() {
-  sed -n '4,9p' "$SCRIPT_PATH" | sed 's/^# \{0,1\}/  /' >&2
+  sed -n '7,9p' "$SCRIPT_PATH" | sed 's/^# \{0,1\}/  /' >&2
   exit 2
 }
 
@@ -224,15 +226,13 @@ rabbit_dump_logs() {
 }
 
 rabbit_stop() {
-  local mode="$1" pid launcher started
+  local pid launcher started
   [[ -n "$(state_get RABBITMQ_NODENAME)" ]] || return 0
   started=$(now_ms)
   pid="$(state_get RABBITMQ_PID)"
   [[ -n "$pid" ]] || pid="$(cat "$STATE_DIR/rabbitmq/rabbitmq.pid" 2>/dev/null || true)"
   launcher="$(state_get RABBITMQ_LAUNCHER_PID)"
-  if [[ "$mode" == kill ]]; then
-    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-  elif pid_alive "$pid" || pid_alive "$launcher"; then
+  if pid_alive "$pid" || pid_alive "$launcher"; then
     rabbit_command
     timeout "$STOP_TIMEOUT_SECONDS" "${RABBIT[@]}" "$RABBITMQ_BIN/rabbitmqctl" -n "$(state_get RABBITMQ_NODENAME)" \
       stop >/dev/null 2>&1 || log "rabbitmqctl stop failed; killing the node"
@@ -240,11 +240,9 @@ rabbit_stop() {
   # `rabbitmqctl stop` can return before the VM has exited: wait for it, then make sure.
   if pid_alive "$pid" && ! wait_pid_gone "$pid" "$STOP_TIMEOUT_SECONDS"; then kill -KILL "$pid" 2>/dev/null || true; fi
   if pid_alive "$launcher" && ! wait_pid_gone "$launcher" 10; then kill -KILL "$launcher" 2>/dev/null || true; fi
-  # The node started its own epmd (private port), which would outlive it. A crash keeps it,
-  # as a real crash would; the restarted node registers with it again.
-  if [[ "$mode" != kill ]]; then kill_epmd "$(state_get RABBITMQ_EPMD_PORT)"; fi
-  log "RabbitMQ node $(state_get RABBITMQ_NODENAME) $([[ "$mode" == kill ]] && echo killed || echo stopped)" \
-    "in $(($(now_ms) - started)) ms"
+  # The node started its own epmd (private port), which would outlive it.
+  kill_epmd "$(state_get RABBITMQ_EPMD_PORT)"
+  log "RabbitMQ node $(state_get RABBITMQ_NODENAME) stopped in $(($(now_ms) - started)) ms"
 }
 
 kill_epmd() {
@@ -281,12 +279,9 @@ pg_prepare() {
 pg_launch() {
   local dir="$STATE_DIR/postgres" started options
   started=$(now_ms)
-  # fsync and full_page_writes off: they only guard against the machine crashing, and a test
-  # crashes the server process, never the machine; the OS still holds every write. Not so
-  # synchronous_commit: with it off, a commit acknowledged to the client may still sit in the
-  # server's WAL buffers, and `restart-postgres --kill` would lose it - exactly what the crash tests
-  # must be able to rule out. (With fsync off it costs a write(2) per commit, nothing more.)
-  # 300 connections: test assemblies run in parallel, each with its own connection pools.
+  # fsync and full_page_writes off: they only guard against the machine crashing, and this is a
+  # throwaway cluster. synchronous_commit stays on, as in production: the benchmark
+  # measures what a commit costs. 300 connections: every service has its own pools.
   options="-p $(state_get POSTGRES_PORT) -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300"
   options+=" -c fsync=off -c synchronous_commit=on -c full_page_writes=off"
   as_user "$PG_USER"
@@ -303,39 +298,18 @@ pg_launch() {
 }
 
 pg_stop() {
-  local mode="$1" dir="$STATE_DIR/postgres" pid started shutdown_mode=fast
+  local dir="$STATE_DIR/postgres" pid started
   [[ -n "$(state_get POSTGRES_PORT)" ]] || return 0
   started=$(now_ms)
   pid="$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)"
   [[ -n "$pid" ]] || pid="$(state_get POSTGRES_PID)"
-  # "immediate" is PostgreSQL's own crash: no checkpoint, WAL recovery on the next start.
-  [[ "$mode" == kill ]] && shutdown_mode=immediate
   if pid_alive "$pid"; then
     as_user "$PG_USER"
-    "${AS_USER[@]}" "$PG_BIN/pg_ctl" -D "$dir/data" -m "$shutdown_mode" -w -t "$STOP_TIMEOUT_SECONDS" stop \
+    "${AS_USER[@]}" "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t "$STOP_TIMEOUT_SECONDS" stop \
       >/dev/null 2>&1 || log "pg_ctl stop failed; killing the postmaster"
     if pid_alive "$pid" && ! wait_pid_gone "$pid" 10; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
-  log "PostgreSQL on port $(state_get POSTGRES_PORT) $([[ "$mode" == kill ]] && echo crashed || echo stopped)" \
-    "in $(($(now_ms) - started)) ms"
-}
-
-# ---------------------------------------------------------------------------------------------
-# Service processes started by the tests carry MFLOW_TEST_OWNER=<state-dir> (MFlow.Testing's
-# ServiceProcess sets it); a crashed test host would otherwise leave them running.
-# ---------------------------------------------------------------------------------------------
-
-kill_owned_processes() {
-  local environ_file pid
-  for environ_file in /proc/[0-9]*/environ; do
-    pid="${environ_file#/proc/}"
-    pid="${pid%/environ}"
-    [[ "$pid" == "$$" ]] && continue
-    if tr '\0' '\n' 2>/dev/null <"$environ_file" | grep -qxF "MFLOW_TEST_OWNER=$STATE_DIR"; then
-      log "killing leftover test service process $pid ($(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-120))"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
+  log "PostgreSQL on port $(state_get POSTGRES_PORT) stopped in $(($(now_ms) - started)) ms"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -370,18 +344,10 @@ cmd_stop() {
   [[ -d "$STATE_DIR" ]] || return 0
   # Only ever delete a directory this script made: it holds servers.state.
   [[ -f "$STATE_FILE" ]] || die "$STATE_DIR holds no servers.state; not deleting it"
-  kill_owned_processes
-  rabbit_stop graceful || true
-  pg_stop graceful || true
+  kill_owned_processes "$STATE_DIR" test-servers
+  rabbit_stop || true
+  pg_stop || true
   rm -rf "$STATE_DIR"
-}
-
-restart_mode() {
-  case "${1:-}" in
-    "") echo graceful ;;
-    --kill) echo kill ;;
-    *) usage ;;
-  esac
 }
 
 cmd_env() {
@@ -394,7 +360,6 @@ export MFLOW_TEST_POSTGRES='Host=127.0.0.1;Port=$(state_get POSTGRES_PORT);Usern
 EOF
   # Paths are quoted for the shell that evals this, whatever characters they hold.
   printf 'export MFLOW_TEST_STATE_DIR=%q\n' "$STATE_DIR"
-  printf 'export MFLOW_TEST_SERVERS_SCRIPT=%q\n' "$SCRIPT_PATH"
 }
 
 command="${1:-}"
@@ -403,18 +368,6 @@ set_state_dir "${2:-}"
 case "$command" in
   start) cmd_start ;;
   stop) cmd_stop ;;
-  restart-rabbitmq)
-    require_state
-    mode="$(restart_mode "${3:-}")"
-    rabbit_stop "$mode"
-    rabbit_launch
-    ;;
-  restart-postgres)
-    require_state
-    mode="$(restart_mode "${3:-}")"
-    pg_stop "$mode"
-    pg_launch
-    ;;
   env) cmd_env ;;
   *) usage ;;
 esac

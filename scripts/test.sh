@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
-# The test command: builds MFlow.sln and runs every test project against a throwaway RabbitMQ and
-# PostgreSQL (scripts/test-servers.sh), then prints, as the very last line,
+# The test command: builds MFlow.sln and runs every test project (the integration tests start their
+# RabbitMQ and PostgreSQL containers through Testcontainers), then prints, as the very last line,
 #   N passed, N failed, N skipped
 # summed over all test projects. Exits non-zero if a test failed, the build or the run failed, or
 # no test results were produced.
 #
 #   scripts/test.sh [dotnet test arguments...]     e.g. scripts/test.sh --filter "FullyQualifiedName~Saga"
+#   scripts/test.sh --compose-smoke [...]           also run scripts/compose-smoke.sh after the tests (builds
+#                                                   MFlow's images, brings compose up, runs a pipeline; several
+#                                                   minutes), counted as one more test in the totals
 #
 # Environment:
 #   CONFIGURATION            build configuration (default Release)
 #   MFLOW_TEST_RESULTS_DIR   where the TRX files go (default <repo>/TestResults)
 #   MFLOW_TEST_HANG_TIMEOUT  a test running longer than this aborts its test host (default 20m)
-#   MFLOW_TEST_PG_BIN        PostgreSQL's bin directory (default: the newest /usr/lib/postgresql/*/bin)
+#   MFLOW_TEST_RABBITMQ_IMAGE, MFLOW_TEST_POSTGRES_IMAGE
+#                            the images the tests start (default: the official ones if the engine has
+#                            or can pull them, else local stand-ins: scripts/standin-images.sh)
+#   DOCKER_HOST              a container engine to use as it is (default: Docker's socket if a daemon
+#                            answers there, else podman: scripts/container-engine.sh)
 #
-# On a machine without the servers it installs them when run as root (Debian: rabbitmq-server,
-# postgresql, ansible, procps); otherwise it says what to install.
+# On a fresh machine, as root, it installs what is missing with apt-get (ansible, procps; podman, runc,
+# curl and debootstrap when there is no Docker) and builds the stand-in images once (about 2 minutes);
+# otherwise it says what to install. Containers it started are removed on every exit, Ctrl-C and
+# SIGTERM included.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONFIGURATION="${CONFIGURATION:-Release}"
 RESULTS_DIR="${MFLOW_TEST_RESULTS_DIR:-$ROOT/TestResults}"
 HANG_TIMEOUT="${MFLOW_TEST_HANG_TIMEOUT:-20m}"
-SERVERS="$ROOT/scripts/test-servers.sh"
-# The newest PostgreSQL the distribution installed (15 on Debian 12, 17 on Debian 13), unless given.
-newest_pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-PG_BIN="${MFLOW_TEST_PG_BIN:-$(newest_pg_bin)}"
+ENGINE="$ROOT/scripts/container-engine.sh"
+# shellcheck source=lib/packages.sh
+source "$ROOT/scripts/lib/packages.sh"
+# shellcheck source=lib/owned-processes.sh
+source "$ROOT/scripts/lib/owned-processes.sh"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -38,6 +48,9 @@ STATE_DIR=""
 # dotnet runs in the background and is waited for: a signal sent to this script alone (a CI job
 # being cancelled) then runs the traps at once instead of after dotnet has finished.
 CHILD=""
+# A script that cleans up after itself on SIGTERM (compose-smoke.sh) gets the signal alone and time
+# to do so; dotnet gets it with its whole process tree and 2 s.
+CHILD_CLEANS_UP=0
 run() {
   "$@" </dev/null &
   CHILD=$!
@@ -56,15 +69,22 @@ process_tree() {
   done
 }
 
-# Runs on every exit (success, failure, Ctrl-C): stop dotnet if it still runs, then the servers,
-# so that the totals line really is the last line of the output.
+# Runs on every exit (success, failure, Ctrl-C, SIGTERM): stop dotnet if it still runs, then the
+# service processes and containers it left, so that the totals line really is the last line of the output.
 finish() {
   local status=$? pids pid attempt
   trap - EXIT INT TERM
   if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
-    say "stopping dotnet (pid $CHILD)"
+    say "stopping pid $CHILD"
     # The tree is listed before signalling: once dotnet exits, its children are no longer its own.
     pids=$(process_tree "$CHILD")
+    if ((CHILD_CLEANS_UP)); then
+      kill -TERM "$CHILD" 2>/dev/null || true
+      for attempt in $(seq 1 1200); do
+        kill -0 "$CHILD" 2>/dev/null || break
+        sleep 0.1
+      done
+    fi
     for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
     for attempt in $(seq 1 20); do
       kill -0 "$CHILD" 2>/dev/null || break
@@ -72,9 +92,9 @@ finish() {
     done
     for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
   fi
-  if [[ -f "$STATE_DIR/servers.state" ]]; then
-    "$SERVERS" stop "$STATE_DIR" || say "stopping the test servers failed (state in $STATE_DIR)"
-  elif [[ -n "$STATE_DIR" ]]; then
+  if [[ -n "$STATE_DIR" ]]; then
+    kill_owned_processes "$STATE_DIR" test.sh
+    "$ENGINE" stop "$STATE_DIR" || say "stopping the container engine failed (state in $STATE_DIR)"
     rm -rf "$STATE_DIR"
   fi
   # A run that failed before or around the tests (a build error, no results) is never reported as
@@ -86,6 +106,12 @@ finish() {
   echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
   exit "$status"
 }
+COMPOSE_SMOKE=0
+DOTNET_TEST_ARGS=()
+for argument in "$@"; do
+  if [[ "$argument" == --compose-smoke ]]; then COMPOSE_SMOKE=1; else DOTNET_TEST_ARGS+=("$argument"); fi
+done
+
 trap finish EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
@@ -96,35 +122,30 @@ command -v dotnet >/dev/null 2>&1 ||
   { say "dotnet not found: install the .NET 10 SDK (https://dot.net) and put dotnet on PATH"; exit 1; }
 
 missing=()
-[[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
-[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || missing+=(postgresql)
-command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible)
-command -v ps >/dev/null 2>&1 || missing+=(procps) # ps and pgrep: stopping process trees, the private epmd
-if ((${#missing[@]} > 0)); then
-  if [[ "$(id -u)" != 0 ]]; then
-    say "missing: ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}; PostgreSQL must be" \
-      "version 15 or later, in /usr/lib/postgresql/<version>/bin) or run this script as root, which installs them."
-    exit 1
-  fi
-  say "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y --no-upgrade "${missing[@]}" </dev/null
-  PG_BIN="${MFLOW_TEST_PG_BIN:-$(newest_pg_bin)}"
-  [[ -x "$PG_BIN/initdb" ]] || { say "PostgreSQL is still missing (no initdb in ${PG_BIN:-/usr/lib/postgresql/<version>/bin})"; exit 1; }
-fi
+command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible) # the vm worker's local executor
+command -v ps >/dev/null 2>&1 || missing+=(procps)                # ps: stopping process trees
+((${#missing[@]} == 0)) || install_packages test.sh "${missing[@]}" || exit 1
 
-# --- build (before the servers: a broken build needs none) -------------------------------------
+# --- build (before the containers: a broken build needs none) ----------------------------------
 
 cd "$ROOT"
 say "building MFlow.sln ($CONFIGURATION)"
 run dotnet build MFlow.sln -c "$CONFIGURATION"
 
-# --- servers ----------------------------------------------------------------------------------
+# --- container engine and images ---------------------------------------------------------------
 
 STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mflow-test.XXXXXX")"
-"$SERVERS" start "$STATE_DIR"
-eval "$("$SERVERS" env "$STATE_DIR")"
+started=$SECONDS
+"$ENGINE" start "$STATE_DIR"
+eval "$("$ENGINE" env "$STATE_DIR")"
+if [[ -z "${MFLOW_TEST_RABBITMQ_IMAGE:-}" || -z "${MFLOW_TEST_POSTGRES_IMAGE:-}" ]]; then
+  images="$("$ROOT/scripts/standin-images.sh" ensure rabbitmq postgres)"
+  export MFLOW_TEST_RABBITMQ_IMAGE="${MFLOW_TEST_RABBITMQ_IMAGE:-$(sed -n 1p <<<"$images")}"
+  export MFLOW_TEST_POSTGRES_IMAGE="${MFLOW_TEST_POSTGRES_IMAGE:-$(sed -n 2p <<<"$images")}"
+fi
+say "containers: $CONTAINER_ENGINE, images $MFLOW_TEST_RABBITMQ_IMAGE and $MFLOW_TEST_POSTGRES_IMAGE ($((SECONDS - started)) s)"
+# Service processes the tests start carry it (MFLOW_TEST_OWNER), so that finish() finds them.
+export MFLOW_TEST_STATE_DIR="$STATE_DIR"
 
 # --- test -------------------------------------------------------------------------------------
 
@@ -141,7 +162,7 @@ test_status=0
 run dotnet test MFlow.sln -c "$CONFIGURATION" --no-build \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$RESULTS_DIR" \
   --blame-hang-timeout "$HANG_TIMEOUT" --blame-hang-dump-type none \
-  "$@" || test_status=$?
+  ${DOTNET_TEST_ARGS[@]+"${DOTNET_TEST_ARGS[@]}"} || test_status=$?
 
 # --- totals from the TRX files (no python: grep/sed/awk) ----------------------------------------
 
@@ -175,6 +196,13 @@ while IFS= read -r -d '' trx; do
   fi
   FAILED=$((FAILED + failed_here))
 done < <(find "$RESULTS_DIR" -name '*.trx' -print0)
+
+if ((COMPOSE_SMOKE)); then
+  say "running scripts/compose-smoke.sh"
+  CHILD_CLEANS_UP=1
+  if run "$ROOT/scripts/compose-smoke.sh"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
+  CHILD_CLEANS_UP=0
+fi
 
 if ((trx_count == 0)); then
   say "dotnet test produced no TRX file in $RESULTS_DIR"

@@ -45,8 +45,8 @@ public sealed class BenchmarkCluster : IAsyncDisposable
     /// <summary>Creates the virtual host, the database and the fake Kubernetes API; the services start with <see cref="StartServicesAsync"/>.</summary>
     public static async Task<BenchmarkCluster> CreateAsync()
     {
-        var virtualHost = await RabbitMqVirtualHost.CreateAsync();
-        var database = await PostgresDatabase.CreateAsync();
+        var virtualHost = await RabbitMqVirtualHost.CreateAsync(BenchmarkServers.RabbitMq);
+        var database = await PostgresDatabase.CreateAsync(BenchmarkServers.Postgres);
         var kubernetes = await FakeKubernetesServer.StartAsync(new FakeKubernetesOptions
         {
             AutoRun = _ => PodScript,

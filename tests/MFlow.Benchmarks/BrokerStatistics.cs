@@ -21,9 +21,10 @@ public sealed class BrokerStatistics : IDisposable
     public BrokerStatistics(string virtualHost)
     {
         _virtualHost = Uri.EscapeDataString(virtualHost);
-        _http = new HttpClient { BaseAddress = TestEnvironment.RabbitMqManagementUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var broker = BenchmarkServers.RabbitMq;
+        _http = new HttpClient { BaseAddress = broker.ManagementUrl, Timeout = TimeSpan.FromSeconds(30) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(TestEnvironment.RabbitMqUrl.UserInfo))));
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(broker.AmqpUrl.UserInfo))));
     }
 
     /// <summary>The counters now.</summary>

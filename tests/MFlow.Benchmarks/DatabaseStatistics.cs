@@ -17,7 +17,7 @@ public sealed class DatabaseStatistics(string databaseName)
     /// <summary>The counters now, as the statistics collector has them.</summary>
     public async Task<DatabaseCounters> ReadAsync()
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString) { Pooling = false }.ConnectionString;
+        var connectionString = new NpgsqlConnectionStringBuilder(BenchmarkServers.Postgres.ConnectionString) { Pooling = false }.ConnectionString;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(

@@ -115,7 +115,7 @@ public sealed class ProcessStatistics
 
     static Dictionary<string, string> ReadServersState()
     {
-        var path = Path.Combine(TestEnvironment.StateDirectory, "servers.state");
+        var path = Path.Combine(BenchmarkServers.StateDirectory, "servers.state");
         return File.Exists(path)
             ? File.ReadLines(path).Select(line => line.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Last()[1])
             : [];

@@ -3,15 +3,18 @@ using Npgsql;
 namespace MFlow.Testing;
 
 /// <summary>
-/// A fresh, empty database <c>t_&lt;guid&gt;</c> on the throwaway PostgreSQL, dropped on dispose; one per
+/// A fresh, empty database <c>t_&lt;guid&gt;</c> on the test run's PostgreSQL, dropped on dispose; one per
 /// test (or test class) so that tests never see each other's rows.
 /// </summary>
 public sealed class PostgresDatabase : IAsyncDisposable
 {
     private int _disposed;
 
-    private PostgresDatabase(string name, string connectionString)
+    private readonly PostgresServer _server;
+
+    private PostgresDatabase(PostgresServer server, string name, string connectionString)
     {
+        _server = server;
         Name = name;
         ConnectionString = connectionString;
     }
@@ -19,19 +22,20 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The database's name, <c>t_</c> followed by 32 hexadecimal digits.</summary>
     public string Name { get; }
 
-    /// <summary>Npgsql connection string for this database (same server, user and settings as <see cref="TestEnvironment.PostgresConnectionString"/>).</summary>
+    /// <summary>Npgsql connection string for this database (same server, user and settings as the server's).</summary>
     public string ConnectionString { get; }
 
-    /// <summary>Creates the database on the server named by <see cref="TestEnvironment.PostgresConnectionString"/>.</summary>
+    /// <summary>Creates the database.</summary>
+    /// <param name="server">The server; by default the test run's (<see cref="TestEnvironment.PostgresAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the creation.</param>
-    /// <exception cref="InvalidOperationException">The environment does not name a server.</exception>
-    public static async Task<PostgresDatabase> CreateAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The test run's server could not be started.</exception>
+    public static async Task<PostgresDatabase> CreateAsync(PostgresServer? server = null, CancellationToken cancellationToken = default)
     {
+        server ??= await TestEnvironment.PostgresAsync(cancellationToken).ConfigureAwait(false);
         var name = "t_" + Guid.NewGuid().ToString("N");
-        await ExecuteOnServerAsync($"CREATE DATABASE \"{name}\"", cancellationToken).ConfigureAwait(false);
-        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString) { Database = name }
-            .ConnectionString;
-        return new PostgresDatabase(name, connectionString);
+        await ExecuteOnServerAsync(server, $"CREATE DATABASE \"{name}\"", cancellationToken).ConfigureAwait(false);
+        var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name }.ConnectionString;
+        return new PostgresDatabase(server, name, connectionString);
     }
 
     /// <summary>Opens a connection to this database; the caller disposes it.</summary>
@@ -64,14 +68,14 @@ public sealed class PostgresDatabase : IAsyncDisposable
             NpgsqlConnection.ClearPool(connection);
         }
 
-        await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
+        await ExecuteOnServerAsync(_server, $"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
     }
 
-    private static async Task ExecuteOnServerAsync(string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteOnServerAsync(PostgresServer server, string sql, CancellationToken cancellationToken)
     {
         // No pooling for these administrative statements: a pooled connection would keep a session
         // open on the server, and would be dead after a server restart.
-        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString) { Pooling = false }
+        var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }
             .ConnectionString;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

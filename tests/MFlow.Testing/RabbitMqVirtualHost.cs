@@ -9,7 +9,7 @@ using RabbitMQ.Client.Exceptions;
 namespace MFlow.Testing;
 
 /// <summary>
-/// A fresh virtual host <c>t-&lt;guid&gt;</c> on the throwaway RabbitMQ, deleted (with its queues and
+/// A fresh virtual host <c>t-&lt;guid&gt;</c> on the test run's RabbitMQ, deleted (with its queues and
 /// exchanges) on dispose; one per test so that tests never consume each other's messages. Also reads
 /// and writes raw messages the way an outside system or an operator would.
 /// </summary>
@@ -35,22 +35,24 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
     /// <summary>The virtual host's name, <c>t-</c> followed by 32 hexadecimal digits.</summary>
     public string Name { get; }
 
-    /// <summary>AMQP URL of this virtual host, e.g. <c>amqp://guest:guest@127.0.0.1:23917/t-0123...</c>.</summary>
+    /// <summary>AMQP URL of this virtual host, e.g. <c>amqp://mflow-test:secret@127.0.0.1:23917/t-0123...</c>.</summary>
     public Uri Url { get; }
 
-    /// <summary>Creates the virtual host and gives <c>guest</c> all permissions on it.</summary>
+    /// <summary>Creates the virtual host and gives the broker's user all permissions on it.</summary>
+    /// <param name="server">The broker; by default the test run's (<see cref="TestEnvironment.RabbitMqAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the creation.</param>
-    /// <exception cref="InvalidOperationException">The environment does not name a broker.</exception>
-    public static async Task<RabbitMqVirtualHost> CreateAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The test run's broker could not be started.</exception>
+    public static async Task<RabbitMqVirtualHost> CreateAsync(RabbitMqServer? server = null, CancellationToken cancellationToken = default)
     {
-        var brokerUrl = TestEnvironment.RabbitMqUrl;
+        server ??= await TestEnvironment.RabbitMqAsync(cancellationToken).ConfigureAwait(false);
+        var brokerUrl = server.AmqpUrl;
         var userInfo = brokerUrl.UserInfo.Split(':', 2);
         var user = Uri.UnescapeDataString(userInfo[0]);
         var authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
             Uri.UnescapeDataString(brokerUrl.UserInfo))));
         var name = "t-" + Guid.NewGuid().ToString("N");
         var url = new UriBuilder(brokerUrl) { Path = "/" + Uri.EscapeDataString(name) }.Uri;
-        var virtualHost = new RabbitMqVirtualHost(name, url, TestEnvironment.RabbitMqManagementUrl, authorization);
+        var virtualHost = new RabbitMqVirtualHost(name, url, server.ManagementUrl, authorization);
 
         await virtualHost.SendAsync(HttpMethod.Put, $"api/vhosts/{virtualHost.EscapedName}", new { }, cancellationToken)
             .ConfigureAwait(false);
