@@ -15,8 +15,9 @@
 #                  (Debian's postgresql)
 #   dotnet-sdk     mcr.microsoft.com/dotnet/sdk:10.0           the same name: the .NET SDK installed on this
 #   dotnet-aspnet  mcr.microsoft.com/dotnet/aspnet:10.0        machine (or its runtimes) in a Debian root file system
-# The .NET stand-ins take the official names so that the Dockerfiles build unchanged; they carry the
-# label mflow.standin=true, and `remove` deletes them.
+# The .NET stand-ins take the official names so that the Dockerfiles build unchanged. Every stand-in
+# says what it is in its commit message (`podman history`, `.Comment`: "MFlow stand-in: ..."; not a
+# label, which images built on it would inherit), and `remove` deletes only images that say so.
 #
 # A stand-in is a Debian root file system (debootstrap --variant=minbase, of this machine's release,
 # from the mirror apt uses here) with the packages installed in a chroot and imported with the
@@ -65,7 +66,9 @@ standin_reference() {
   esac
 }
 
+STANDIN_COMMENT="MFlow stand-in"
 image_exists() { "$ENGINE" image inspect "$1" >/dev/null 2>&1; }
+is_standin() { [[ "$("$ENGINE" image inspect --format '{{.Comment}}' "$1" 2>/dev/null)" == "$STANDIN_COMMENT"* ]]; }
 
 # ---------------------------------------------------------------------------------------------
 # Root file systems
@@ -101,11 +104,17 @@ unmount_all() {
   MOUNTED=()
 }
 trap unmount_all EXIT
+trap 'exit 143' TERM # so that the EXIT trap unmounts
+trap 'exit 130' INT
 
 # new_rootfs <name>: a copy of the base to build one image in; prints its path.
 new_rootfs() {
-  local rootfs="$CACHE/$SUITE-$1"
+  local rootfs="$CACHE/$SUITE-$1" point
   unmount_all
+  # What a killed build left mounted in it (rm --one-file-system would stop there).
+  for point in $(awk -v prefix="$rootfs/" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount -l "$point" 2>/dev/null || true
+  done
   rm -rf --one-file-system "$rootfs"
   cp -a "$CACHE/$SUITE-base" "$rootfs"
   rm -f "$rootfs/.complete"
@@ -144,11 +153,9 @@ chroot_apt() {
 import_rootfs() {
   local rootfs="$1" reference="$2" instruction changes=()
   shift 2
-  for instruction in "$@" "LABEL mflow.standin=true" \
-    "LABEL org.opencontainers.image.description=Local stand-in built by MFlow's scripts/standin-images.sh from Debian $SUITE"; do
-    changes+=(--change "$instruction")
-  done
-  tar -C "$rootfs" --numeric-owner -c . | "$ENGINE" import "${changes[@]}" - "$reference" >"$CACHE/import.log" 2>&1 ||
+  for instruction in "$@"; do changes+=(--change "$instruction"); done
+  tar -C "$rootfs" --numeric-owner -c . | "$ENGINE" import "${changes[@]}" \
+    --message "$STANDIN_COMMENT: built by scripts/standin-images.sh from Debian $SUITE packages" - "$reference" >"$CACHE/import.log" 2>&1 ||
     { cat "$CACHE/import.log" >&2; die "$ENGINE import of $reference failed"; }
   rm -rf --one-file-system "$rootfs"
 }
@@ -306,10 +313,11 @@ cmd_build() {
 }
 
 cmd_remove() {
-  local reference
+  local name reference
   lock
-  for reference in $("$ENGINE" images --filter label=mflow.standin=true --format '{{.Repository}}:{{.Tag}}'); do
-    "$ENGINE" rmi "$reference" >/dev/null && say "removed $reference"
+  for name in rabbitmq postgres dotnet-sdk dotnet-aspnet; do
+    reference="$(standin_reference "$name")"
+    if is_standin "$reference"; then "$ENGINE" rmi "$reference" >/dev/null && say "removed $reference"; fi
   done
   unmount_all
   rm -rf --one-file-system "$CACHE"/"$SUITE"-*

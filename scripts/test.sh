@@ -51,6 +51,7 @@ CHILD=""
 # A script that cleans up after itself on SIGTERM (compose-smoke.sh) gets the signal alone and time
 # to do so; dotnet gets it with its whole process tree and 2 s.
 CHILD_CLEANS_UP=0
+IMAGES="" # scripts/standin-images.sh, while it runs in the background
 run() {
   "$@" </dev/null &
   CHILD=$!
@@ -71,13 +72,24 @@ process_tree() {
 
 # Runs on every exit (success, failure, Ctrl-C, SIGTERM): stop dotnet if it still runs, then the
 # service processes and containers it left, so that the totals line really is the last line of the output.
+# SIGTERM to a process and all its descendants, SIGKILL to those left after 2 s.
+stop_tree() {
+  local pids pid attempt
+  # The tree is listed before signalling: once dotnet exits, its children are no longer its own.
+  pids=$(process_tree "$1")
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+  for attempt in $(seq 1 20); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
 finish() {
-  local status=$? pids pid attempt
+  local status=$? attempt
   trap - EXIT INT TERM
   if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
     say "stopping pid $CHILD"
-    # The tree is listed before signalling: once dotnet exits, its children are no longer its own.
-    pids=$(process_tree "$CHILD")
     if ((CHILD_CLEANS_UP)); then
       kill -TERM "$CHILD" 2>/dev/null || true
       for attempt in $(seq 1 1200); do
@@ -85,13 +97,9 @@ finish() {
         sleep 0.1
       done
     fi
-    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
-    for attempt in $(seq 1 20); do
-      kill -0 "$CHILD" 2>/dev/null || break
-      sleep 0.1
-    done
-    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+    stop_tree "$CHILD"
   fi
+  if [[ -n "$IMAGES" ]] && kill -0 "$IMAGES" 2>/dev/null; then stop_tree "$IMAGES"; fi
   if [[ -n "$STATE_DIR" ]]; then
     kill_owned_processes "$STATE_DIR" test.sh
     "$ENGINE" stop "$STATE_DIR" || say "stopping the container engine failed (state in $STATE_DIR)"
@@ -126,26 +134,39 @@ command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible) # the vm worke
 command -v ps >/dev/null 2>&1 || missing+=(procps)                # ps: stopping process trees
 ((${#missing[@]} == 0)) || install_packages test.sh "${missing[@]}" || exit 1
 
-# --- build (before the containers: a broken build needs none) ----------------------------------
+# --- container engine, and the images made while the solution builds ----------------------------
 
 cd "$ROOT"
+STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mflow-test.XXXXXX")"
+"$ENGINE" start "$STATE_DIR"
+eval "$("$ENGINE" env "$STATE_DIR")"
+# Service processes the tests start carry it (MFLOW_TEST_OWNER), so that finish() finds them.
+export MFLOW_TEST_STATE_DIR="$STATE_DIR"
+IMAGES=""
+if [[ -z "${MFLOW_TEST_RABBITMQ_IMAGE:-}" || -z "${MFLOW_TEST_POSTGRES_IMAGE:-}" ]]; then
+  # In the background: on a fresh machine the stand-ins take minutes, mostly downloading and
+  # unpacking packages, which compete little with the build's compiling.
+  "$ROOT/scripts/standin-images.sh" ensure rabbitmq postgres </dev/null >"$STATE_DIR/images" 2>"$STATE_DIR/images.log" &
+  IMAGES=$!
+fi
+
 say "building MFlow.sln ($CONFIGURATION)"
 run dotnet build MFlow.sln -c "$CONFIGURATION"
 
-# --- container engine and images ---------------------------------------------------------------
-
-STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mflow-test.XXXXXX")"
-started=$SECONDS
-"$ENGINE" start "$STATE_DIR"
-eval "$("$ENGINE" env "$STATE_DIR")"
-if [[ -z "${MFLOW_TEST_RABBITMQ_IMAGE:-}" || -z "${MFLOW_TEST_POSTGRES_IMAGE:-}" ]]; then
-  images="$("$ROOT/scripts/standin-images.sh" ensure rabbitmq postgres)"
-  export MFLOW_TEST_RABBITMQ_IMAGE="${MFLOW_TEST_RABBITMQ_IMAGE:-$(sed -n 1p <<<"$images")}"
-  export MFLOW_TEST_POSTGRES_IMAGE="${MFLOW_TEST_POSTGRES_IMAGE:-$(sed -n 2p <<<"$images")}"
+if [[ -n "$IMAGES" ]]; then
+  started=$SECONDS
+  images_status=0
+  CHILD=$IMAGES
+  wait "$IMAGES" || images_status=$?
+  CHILD=""
+  IMAGES=""
+  cat "$STATE_DIR/images.log" >&2
+  ((images_status == 0)) || { say "the test images could not be made (output above)"; exit 1; }
+  export MFLOW_TEST_RABBITMQ_IMAGE="${MFLOW_TEST_RABBITMQ_IMAGE:-$(sed -n 1p "$STATE_DIR/images")}"
+  export MFLOW_TEST_POSTGRES_IMAGE="${MFLOW_TEST_POSTGRES_IMAGE:-$(sed -n 2p "$STATE_DIR/images")}"
+  say "images ready $((SECONDS - started)) s after the build"
 fi
-say "containers: $CONTAINER_ENGINE, images $MFLOW_TEST_RABBITMQ_IMAGE and $MFLOW_TEST_POSTGRES_IMAGE ($((SECONDS - started)) s)"
-# Service processes the tests start carry it (MFLOW_TEST_OWNER), so that finish() finds them.
-export MFLOW_TEST_STATE_DIR="$STATE_DIR"
+say "containers: $CONTAINER_ENGINE; $MFLOW_TEST_RABBITMQ_IMAGE, $MFLOW_TEST_POSTGRES_IMAGE"
 
 # --- test -------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ namespace MFlow.IntegrationTests.Faults;
 /// <summary>
 /// The fault tests (issue 5): one <see cref="KubernetesCluster"/> of their own (five service processes,
 /// the workers on the Kubernetes executor against the fake API server), one test after the other.
-/// They restart the throwaway RabbitMQ and PostgreSQL that every integration test shares, so xunit
+/// They restart the RabbitMQ and PostgreSQL containers that every integration test shares, so xunit
 /// runs this collection alone, after the collections that run in parallel have finished.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
