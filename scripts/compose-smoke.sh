@@ -17,7 +17,7 @@
 #
 # Exits 0 only if the run succeeded. Takes minutes (five image builds): not part of scripts/test.sh
 # unless asked for (scripts/test.sh --compose-smoke). Built images stay, so the next run reuses
-# their layers. Every port is picked free on 127.0.0.1; the admin key is random.
+# their layers. Every port is picked free on 127.0.0.1; the admin key and the key-encryption key are random.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,7 +96,9 @@ eval "$("$ENGINE" env "$STATE_DIR")"
 if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
   COMPOSE=(docker compose)
 else
-  command -v docker-compose >/dev/null 2>&1 || install_packages compose-smoke.sh docker-compose ||
+  # Without its recommended docker.io: a Docker daemon installed alongside (and started where
+  # systemd runs) would become the engine every later run picks.
+  command -v docker-compose >/dev/null 2>&1 || install_packages compose-smoke.sh --no-install-recommends docker-compose ||
     die "no compose client: install docker-compose (or the docker compose plugin)"
   COMPOSE=(docker-compose)
 fi
@@ -107,6 +109,7 @@ images="$("$ROOT/scripts/standin-images.sh" ensure dotnet-sdk dotnet-aspnet rabb
 export MFLOW_RABBITMQ_IMAGE="$(sed -n 3p <<<"$images")" MFLOW_POSTGRES_IMAGE="$(sed -n 4p <<<"$images")"
 export MFLOW_API_PORT="$(free_port)" MFLOW_RABBITMQ_PORT="$(free_port)" MFLOW_RABBITMQ_MANAGEMENT_PORT="$(free_port)"
 export MFLOW_POSTGRES_PORT="$(free_port)" MFLOW_ADMIN_KEY="smoke-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export MFLOW_KEY_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64)"
 step "engine $CONTAINER_ENGINE and base images ready: $(tr '\n' ' ' <<<"$images")"
 
 # --- build and up ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #
 #   source "$ROOT/scripts/lib/packages.sh"
 #   install_packages "the test command" podman runc      # installs those not installed yet
+#   install_packages "the smoke" --no-install-recommends docker-compose
 #
 # As root, the first call in a process (and the scripts it runs) runs `apt-get update`, every call `apt-get install -y` of the
 # packages dpkg does not list as installed (non-interactive, no stdin, nothing upgraded). Not root:
@@ -15,10 +16,14 @@ package_installed() {
   [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
 }
 
-# install_packages <who-needs-them> <package>...
+# install_packages <who-needs-them> [--no-install-recommends] <package>...
 install_packages() {
-  local who="$1" package missing=()
+  local who="$1" package missing=() options=()
   shift
+  if [[ "${1:-}" == --no-install-recommends ]]; then
+    options+=("$1")
+    shift
+  fi
   for package in "$@"; do
     package_installed "$package" || missing+=("$package")
   done
@@ -34,5 +39,5 @@ install_packages() {
     apt-get update </dev/null
     export PACKAGES_APT_UPDATED=1 # for the scripts this one runs, too
   fi
-  apt-get install -y --no-upgrade "${missing[@]}" </dev/null
+  apt-get install -y --no-upgrade ${options[@]+"${options[@]}"} "${missing[@]}" </dev/null
 }
