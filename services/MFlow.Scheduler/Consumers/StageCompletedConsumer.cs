@@ -1,6 +1,7 @@
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Persistence;
+using MFlow.Persistence.Outbox;
 using MFlow.Scheduler.Runs;
 
 namespace MFlow.Scheduler.Consumers;
@@ -20,7 +21,7 @@ public sealed class StageCompletedConsumer(Database database, RunStore store, Ru
             return; // the run failed: nothing more is dispatched
 
         var cancellationToken = context.CancellationToken;
-        IReadOnlyList<Outbox.PendingMessage> pending;
+        IReadOnlyList<PendingMessage> pending;
         await using (var connection = await database.OpenAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
@@ -32,7 +33,8 @@ public sealed class StageCompletedConsumer(Database database, RunStore store, Ru
                 return;
             }
 
-            var outputs = await dispatcher.OutputsAsync(connection, transaction, completed.RunId, plan, completed, cancellationToken);
+            await store.SaveStageOutputsAsync(connection, transaction, completed, cancellationToken);
+            var outputs = await dispatcher.OutputsAsync(connection, transaction, completed.RunId, plan, cancellationToken);
             var messages = await dispatcher.StageMessagesAsync(connection, transaction, completed.RunId, plan, next, outputs, cancellationToken);
             pending = await outbox.EnqueueAsync(connection, transaction, messages, cancellationToken);
             await transaction.CommitAsync(cancellationToken);

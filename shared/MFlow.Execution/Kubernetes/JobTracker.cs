@@ -32,7 +32,7 @@ public sealed class JobTracker(
     /// <summary>How many of a task's last log lines go into its terminal TaskUpdated (MFlow:Worker:LogTailLines).</summary>
     public int LogTailLines { get; init; } = 20;
 
-    /// <summary>How many lines of a finished task's log are kept (at most <see cref="TaskLogCaptured.MaxLength"/> characters).</summary>
+    /// <summary>How many lines of a finished task's log are kept (at most <see cref="TaskUpdated.MaxLogLength"/> characters).</summary>
     public const int MaxLogLines = 10_000;
 
     Channel<TrackerEvent> _events = NewChannel();
@@ -322,19 +322,13 @@ public sealed class JobTracker(
                 {
                     Container = job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name,
                     TailLines = MaxLogLines,
-                    LimitBytes = TaskLogCaptured.MaxLength,
+                    LimitBytes = TaskUpdated.MaxLogLength,
                 }, _stopping);
             }
             catch (KubernetesApiException ex)
             {
                 logger.LogInformation(ex, "No log for {Job}", tracked.Name);
             }
-        }
-
-        if (log is not null)
-        {
-            var truncated = log.Length >= TaskLogCaptured.MaxLength || log.Count(c => c == '\n') >= MaxLogLines;
-            await reporter.PublishLogAsync(tracked.Task, log, truncated, _stopping);
         }
 
         var outputs = builder.ReadOutputs(job, observed.TerminationMessage);
@@ -346,6 +340,8 @@ public sealed class JobTracker(
             Reason = observed.Reason,
             Message = observed.Message,
             LogTail = log is null ? null : Reporting.LogTail.Of(log, LogTailLines),
+            Log = log,
+            LogTruncated = log is not null && (log.Length >= TaskUpdated.MaxLogLength || log.Count(c => c == '\n') >= MaxLogLines),
             Outputs = outputs,
         }, _stopping);
         cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);

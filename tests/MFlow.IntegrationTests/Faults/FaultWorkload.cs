@@ -34,7 +34,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     /// <summary>Every queue MFlow's services consume from (each has an <c>_error</c> twin).</summary>
     public static readonly IReadOnlyList<string> Queues =
     [
-        "mflow-scheduler", "mflow-scheduler-logs", "mflow-aggregator",
+        "mflow-scheduler", "mflow-aggregator",
         "mflow-build-worker", "mflow-deploy-worker", "mflow-vm-worker",
         "mflow-build-worker-cancel", "mflow-deploy-worker-cancel", "mflow-vm-worker-cancel",
     ];
@@ -45,7 +45,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     private static readonly Type[] _spiedTypes =
     [
         typeof(TaskUpdated), typeof(PipelineRunSucceeded), typeof(PipelineRunFailed), typeof(PipelineRunCancelled),
-        typeof(StageCompleted), typeof(TaskLogCaptured), typeof(RunBuildTask), typeof(RunDeployTask), typeof(RunVmTask),
+        typeof(StageCompleted), typeof(RunBuildTask), typeof(RunDeployTask), typeof(RunVmTask),
     ];
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
@@ -375,7 +375,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     {
         foreach (var (pipeline, run) in Pipelines.Zip(views))
         {
-            var row = await SagaRows.ReadAsync(_cluster.Database, run.Id);
+            var row = await StoredRuns.ReadAsync(_cluster.Database, run.Id);
             if (row is null)
             {
                 violations.Add($"run {pipeline.Name} has no stored state");
@@ -384,7 +384,7 @@ public sealed class FaultWorkload : IAsyncDisposable
 
             if (row.CurrentState != pipeline.ExpectedState)
                 violations.Add($"run {pipeline.Name} is stored as {row.CurrentState}, expected {pipeline.ExpectedState}");
-            var state = row.State();
+            var state = row.State;
             foreach (var task in pipeline.Tasks)
             {
                 var record = state.Tasks.GetValueOrDefault(run.Task(task.Name).Id);

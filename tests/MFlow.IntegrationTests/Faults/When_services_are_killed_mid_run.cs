@@ -108,7 +108,7 @@ public sealed class When_services_are_killed_mid_run(KubernetesCluster cluster, 
         Assert.All(terminal, u => Assert.Equal(("once", TaskSequence.Of(1, TaskState.Succeeded)), (u.Outputs["RESULT"], u.Sequence)));
         Assert.True(run.State == "Succeeded", Runs.Summary(run));
         Assert.Equal("once", run.Task(name).Outputs["RESULT"]);
-        var stored = (await SagaRows.ReadAsync(cluster.Database, runId))!.State().Tasks[taskId];
+        var stored = (await StoredRuns.ReadAsync(cluster.Database, runId))!.State.Tasks[taskId];
         Assert.Equal((TaskState.Succeeded, 1, TaskSequence.Of(1, TaskState.Succeeded)), (stored.State, stored.Attempt, stored.Sequence));
         Assert.Single(await spy.MessagesAsync<PipelineRunSucceeded>(), e => e.RunId == runId);
         Assert.DoesNotContain(await spy.MessagesAsync<PipelineRunFailed>(), e => e.RunId == runId);

@@ -5,10 +5,11 @@ using MFlow.Testing;
 namespace MFlow.IntegrationTests.Persistence;
 
 /// <summary>
-/// A saga repository test's own throwaway virtual host and database, and a bus to publish to the
-/// aggregator's queue with; each test starts the aggregator it needs (<see cref="InProcessAggregator"/>).
+/// An aggregator storage test's own throwaway virtual host and database, and a bus to publish to the
+/// aggregator's queue with; each test starts the aggregators it needs (<see cref="InProcessAggregator"/>
+/// or processes).
 /// </summary>
-public abstract class SagaRepositoryTest : IAsyncLifetime
+public abstract class AggregatorTest : IAsyncLifetime
 {
     /// <summary>This test's RabbitMQ virtual host.</summary>
     protected RabbitMqVirtualHost VirtualHost { get; private set; } = null!;

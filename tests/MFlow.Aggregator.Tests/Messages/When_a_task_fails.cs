@@ -1,9 +1,10 @@
+using MFlow.Aggregator.Runs;
 using MFlow.Aggregator.Tests.Support;
 using MFlow.Contracts;
 
-namespace MFlow.Aggregator.Tests.Sagas;
+namespace MFlow.Aggregator.Tests.Messages;
 
-public sealed class When_a_task_fails : RunSagaSpec
+public sealed class When_a_task_fails : RunSpec
 {
     [Fact]
     public async Task Should_fail_its_stage_and_the_run_naming_the_task_and_exit_code()
@@ -24,7 +25,7 @@ public sealed class When_a_task_fails : RunSagaSpec
         Assert.Equal("lint", failure.TaskName);
         Assert.Equal(3, failure.ExitCode);
         Assert.Equal("Container 'main' exited with code 3.", failure.Message);
-        await WaitForState(m => m.Failed);
+        await WaitForState(RunStates.Failed);
 
         // Nothing after the failed stage: no further stage completes, the run does not end twice.
         await PublishAndWait(Run.Failed("lint", exitCode: 3), Run.Running("lint"), Run.Succeeded("unit-tests"));
@@ -32,7 +33,7 @@ public sealed class When_a_task_fails : RunSagaSpec
         Assert.Single(Published<PipelineRunFailed>());
         Assert.Empty(Published<PipelineRunSucceeded>());
         Assert.Empty(Published<CancelTask>());
-        Assert.Equal(TaskState.Failed, Instance!.Tasks[Run.TaskId("lint")].State);
+        Assert.Equal(TaskState.Failed, (await StateAsync())!.Tasks[Run.TaskId("lint")].State);
     }
 
     [Fact]
@@ -48,6 +49,6 @@ public sealed class When_a_task_fails : RunSagaSpec
 
         var failed = await WaitForPublished<PipelineRunFailed>();
         Assert.Equal(["lint"], failed.FailedTasks.Select(f => f.TaskName));
-        await WaitForState(m => m.Failed);
+        await WaitForState(RunStates.Failed);
     }
 }

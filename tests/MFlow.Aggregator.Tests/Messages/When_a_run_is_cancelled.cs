@@ -1,9 +1,10 @@
+using MFlow.Aggregator.Runs;
 using MFlow.Aggregator.Tests.Support;
 using MFlow.Contracts;
 
-namespace MFlow.Aggregator.Tests.Sagas;
+namespace MFlow.Aggregator.Tests.Messages;
 
-public sealed class When_a_run_is_cancelled : RunSagaSpec
+public sealed class When_a_run_is_cancelled : RunSpec
 {
     [Fact]
     public async Task Should_cancel_the_running_task_then_end_cancelled_when_it_stopped()
@@ -18,7 +19,7 @@ public sealed class When_a_run_is_cancelled : RunSagaSpec
         Assert.Equal(1, cancel.Attempt);
         Assert.Equal("ci", cancel.Target.Namespace);
         Assert.Equal("wrong branch", cancel.Reason);
-        await WaitForState(m => m.Cancelling);
+        await WaitForState(RunStates.Cancelling);
         Assert.Empty(Published<PipelineRunCancelled>());
 
         // Asking again does not cancel the task again.
@@ -31,7 +32,7 @@ public sealed class When_a_run_is_cancelled : RunSagaSpec
         Assert.Equal("hello", cancelled.PipelineName);
         Assert.Equal("wrong branch", cancelled.Reason);
         Assert.Equal("alice", cancelled.RequestedBy);
-        await WaitForState(m => m.Cancelled);
+        await WaitForState(RunStates.Cancelled);
         Assert.Empty(Published<StageCompleted>());
         Assert.Empty(Published<PipelineRunFailed>());
         Assert.Empty(Published<PipelineRunSucceeded>());
@@ -46,7 +47,7 @@ public sealed class When_a_run_is_cancelled : RunSagaSpec
         // Between stages nothing runs, so the run ends at once...
         await Publish(new CancelPipelineRun { RunId = Run.RunId, Reason = "release withdrawn" });
         await WaitForPublished<PipelineRunCancelled>();
-        await WaitForState(m => m.Cancelled);
+        await WaitForState(RunStates.Cancelled);
         Assert.Empty(Published<CancelTask>());
 
         // ...but the next stage's dispatch crossed the cancellation: its task starts, and is stopped.
@@ -60,24 +61,24 @@ public sealed class When_a_run_is_cancelled : RunSagaSpec
         Assert.Single(Published<CancelTask>());
         Assert.Single(Published<PipelineRunCancelled>());
         Assert.Equal([0], Published<StageCompleted>().Select(s => s.StageIndex));
-        await WaitForState(m => m.Cancelled);
+        await WaitForState(RunStates.Cancelled);
     }
 
     [Fact]
     public async Task Should_end_cancelled_when_cancelled_before_the_plan_arrived()
     {
         await PublishAndWait(new CancelPipelineRun { RunId = Run.RunId, Reason = "never mind" }, Run.Running("compile"));
-        await WaitForState(m => m.AwaitingPlan);
+        await WaitForState(RunStates.AwaitingPlan);
 
         await Publish(Run.Started);
 
         var cancel = await WaitForPublished<CancelTask>();
         Assert.Equal(Run.TaskId("compile"), cancel.TaskId);
-        await WaitForState(m => m.Cancelling);
+        await WaitForState(RunStates.Cancelling);
 
         await Publish(Run.Cancelled("compile"));
 
         await WaitForPublished<PipelineRunCancelled>(c => c.Reason == "never mind");
-        await WaitForState(m => m.Cancelled);
+        await WaitForState(RunStates.Cancelled);
     }
 }

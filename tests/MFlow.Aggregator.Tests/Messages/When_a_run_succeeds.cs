@@ -1,15 +1,16 @@
+using MFlow.Aggregator.Runs;
 using MFlow.Aggregator.Tests.Support;
 using MFlow.Contracts;
 
-namespace MFlow.Aggregator.Tests.Sagas;
+namespace MFlow.Aggregator.Tests.Messages;
 
-public sealed class When_a_run_succeeds : RunSagaSpec
+public sealed class When_a_run_succeeds : RunSpec
 {
     [Fact]
     public async Task Should_complete_each_stage_in_order_and_the_run_once()
     {
         await Publish(Run.Started);
-        await WaitForState(m => m.Running);
+        await WaitForState(RunStates.Running);
 
         // Stage by stage, as the scheduler dispatches them: the next starts once the previous completed.
         foreach (var stage in Run.Stages)
@@ -27,7 +28,7 @@ public sealed class When_a_run_succeeds : RunSagaSpec
                 Assert.Equal($"{task.Name}-ok", completed.Outputs[task.Name]["RESULT"]);
         }
 
-        await WaitForState(m => m.Succeeded);
+        await WaitForState(RunStates.Succeeded);
         Assert.Equal([0, 1, 2], Published<StageCompleted>().Select(s => s.StageIndex));
         var succeeded = Assert.Single(Published<PipelineRunSucceeded>());
         Assert.Equal("hello", succeeded.PipelineName);
@@ -36,7 +37,7 @@ public sealed class When_a_run_succeeds : RunSagaSpec
         Assert.Empty(Published<PipelineRunFailed>());
         Assert.Empty(Published<CancelTask>());
 
-        var state = Instance!;
+        var state = (await StateAsync())!;
         Assert.All(state.Stages, s => Assert.True(s.Completed && s.Succeeded));
         Assert.All(state.Tasks.Values, t => Assert.Equal(TaskState.Succeeded, t.State));
         Assert.Equal(succeeded.CompletedAt, state.CompletedAt);
@@ -51,6 +52,6 @@ public sealed class When_a_run_succeeds : RunSagaSpec
         await PublishAndWait(Run.Running("unit-tests"), Run.Running("lint"), Run.Succeeded("unit-tests"));
 
         Assert.Equal([0], Published<StageCompleted>().Select(s => s.StageIndex));
-        await WaitForState(m => m.Running);
+        await WaitForState(RunStates.Running);
     }
 }
