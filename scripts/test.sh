@@ -22,9 +22,6 @@ CONFIGURATION="${CONFIGURATION:-Release}"
 RESULTS_DIR="${MFLOW_TEST_RESULTS_DIR:-$ROOT/TestResults}"
 HANG_TIMEOUT="${MFLOW_TEST_HANG_TIMEOUT:-20m}"
 SERVERS="$ROOT/scripts/test-servers.sh"
-# The newest PostgreSQL the distribution installed (15 on Debian 12, 17 on Debian 13), unless given.
-newest_pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-PG_BIN="${MFLOW_TEST_PG_BIN:-$(newest_pg_bin)}"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -92,27 +89,9 @@ trap 'say "terminated"; exit 143' TERM
 
 # --- prerequisites ----------------------------------------------------------------------------
 
-command -v dotnet >/dev/null 2>&1 ||
-  { say "dotnet not found: install the .NET 10 SDK (https://dot.net) and put dotnet on PATH"; exit 1; }
-
-missing=()
-[[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
-[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || missing+=(postgresql)
-command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible)
-command -v ps >/dev/null 2>&1 || missing+=(procps) # ps and pgrep: stopping process trees, the private epmd
-if ((${#missing[@]} > 0)); then
-  if [[ "$(id -u)" != 0 ]]; then
-    say "missing: ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}; PostgreSQL must be" \
-      "version 15 or later, in /usr/lib/postgresql/<version>/bin) or run this script as root, which installs them."
-    exit 1
-  fi
-  say "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y --no-upgrade "${missing[@]}" </dev/null
-  PG_BIN="${MFLOW_TEST_PG_BIN:-$(newest_pg_bin)}"
-  [[ -x "$PG_BIN/initdb" ]] || { say "PostgreSQL is still missing (no initdb in ${PG_BIN:-/usr/lib/postgresql/<version>/bin})"; exit 1; }
-fi
+# shellcheck source=scripts/prerequisites.sh
+source "$ROOT/scripts/prerequisites.sh"
+ensure_prerequisites test.sh rabbitmq-server postgresql ansible procps
 
 # --- build (before the servers: a broken build needs none) -------------------------------------
 

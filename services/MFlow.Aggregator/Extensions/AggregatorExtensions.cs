@@ -28,6 +28,7 @@ public static class AggregatorExtensions
         builder.Services.AddSingleton<AggregatorOutbox>();
         builder.Services.AddHostedService<OutboxRelay<AggregatorOutbox>>();
         builder.Services.AddSingleton<RunTracker>();
+        builder.Services.AddHostedService<LegacyRunStateImport>();
         return builder;
     }
 

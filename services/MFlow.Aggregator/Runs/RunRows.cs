@@ -256,6 +256,58 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         }
     }
 
+    /// <summary>
+    /// Writes a run kept by an earlier version as one JSON document (pipeline_run_state) as rows: the
+    /// run, its stages with their counters, its planned tasks and each task's latest attempt. Does
+    /// nothing when the run already has its row (another replica imported it).
+    /// </summary>
+    public async Task<bool> ImportAsync(PipelineRunState run, CancellationToken cancellationToken)
+    {
+        if (await LockRunAsync(run.CorrelationId, cancellationToken) is not null)
+            return false;
+
+        var now = DateTimeOffset.UtcNow;
+        await connection.ExecuteAsync(
+            $"""
+            INSERT INTO {RunStatusReader.RunTable} ({RunColumns}, updated_at)
+            VALUES (@run, @state, @planKnown, @name, @mode, @stages, @started, @completed, @cancel, @reason, @by, @now)
+            """,
+            transaction, cancellationToken,
+            ("run", run.CorrelationId), ("state", run.CurrentState is "" or "Initial" ? RunStates.AwaitingPlan : run.CurrentState),
+            ("planKnown", run.PlanKnown), ("name", run.PipelineName), ("mode", run.Mode.ToString()), ("stages", run.Stages.Count),
+            ("started", run.StartedAt), ("completed", run.CompletedAt), ("cancel", run.CancelRequested), ("reason", run.CancelReason),
+            ("by", run.CancelRequestedBy), ("now", now));
+        foreach (var stage in run.Stages)
+        {
+            var tasks = stage.TaskIds.Select(id => run.Tasks[id]).ToList();
+            await connection.ExecuteAsync(
+                $"""
+                INSERT INTO {RunStatusReader.StageTable} (run_id, stage_index, name, task_count, tasks_ended, tasks_failed, completed, succeeded, completed_at)
+                VALUES (@run, @index, @name, @count, @ended, @failed, @completed, @succeeded, @at)
+                """,
+                transaction, cancellationToken,
+                ("run", run.CorrelationId), ("index", stage.Index), ("name", stage.Name), ("count", tasks.Count),
+                ("ended", tasks.Count(t => t.IsTerminal)), ("failed", tasks.Count(t => t.IsTerminal && t.State != TaskState.Succeeded)),
+                ("completed", stage.Completed), ("succeeded", stage.Succeeded), ("at", stage.CompletedAt));
+            for (var position = 0; position < tasks.Count; position++)
+            {
+                var task = tasks[position];
+                await connection.ExecuteAsync(
+                    $"""
+                    INSERT INTO {RunStatusReader.TaskTable} (task_id, run_id, stage_index, position, name, kind, target)
+                    VALUES (@task, @run, @stage, @position, @name, @kind, @target) ON CONFLICT (task_id) DO NOTHING
+                    """,
+                    transaction, cancellationToken,
+                    ("task", task.TaskId), ("run", run.CorrelationId), ("stage", stage.Index), ("position", position), ("name", task.Name),
+                    ("kind", task.Kind.ToString()), ("target", JsonSerializer.Serialize(task.Target, StoredJson.Options)));
+            }
+        }
+
+        foreach (var task in run.Tasks.Values.Where(t => t.State is not null))
+            await InsertAttemptAsync(run.CorrelationId, task, cancellationToken);
+        return true;
+    }
+
     /// <summary>The attempts reported for <paramref name="tasks"/>: task, attempt, and whether it ended.</summary>
     public static async Task<IReadOnlyList<(Guid TaskId, int Attempt, bool Ended)>> AttemptsOfAsync(
         DbConnection connection, IReadOnlyCollection<Guid> tasks, CancellationToken cancellationToken)

@@ -144,6 +144,10 @@ public sealed class JobTracker(
                 if (RememberPod(pod) is { } jobKey && _jobs.TryGetValue(jobKey, out var owner))
                     Evaluate(owner);
                 break;
+            case ProgressDue due when _jobs.TryGetValue(due.Key, out var progressing) && !progressing.Finalized
+                && Rank(progressing.Reported) == Rank(due.Report.State) && progressing.ReportedReason == due.Report.Reason:
+                Chain(progressing, () => reporter.ReportAsync(progressing.Task, due.Report, _stopping));
+                break;
             case GraceExpired expired when _jobs.TryGetValue(expired.Key, out var late):
                 late.GraceExpired = true;
                 Evaluate(late);
@@ -289,14 +293,11 @@ public sealed class JobTracker(
             tracked.Reported = observed.State;
             tracked.ReportedReason = observed.Reason;
             var report = new TaskReport(observed.State) { StartedAt = observed.StartedAt, Reason = observed.Reason, Message = observed.Message };
-            var rank = Rank(observed.State);
-            // A report whose turn comes after a later state was decided is superseded: the later one
-            // (queued behind it) says everything it would, and the aggregator would only drop it.
-            // On a real cluster states are seconds apart and every one goes out; in a burst of
-            // instant pods this spares the aggregator two updates per task.
-            Chain(tracked, () => tracked.Finalized || Rank(tracked.Reported) > rank
-                ? Task.CompletedTask
-                : reporter.ReportAsync(tracked.Task, report, _stopping));
+            // Held for a moment (ProgressDue): a report a later state supersedes meanwhile never goes
+            // out, since the later one says everything it would. On a real cluster states are seconds
+            // apart and every one goes out, a moment late; a task that ends at once reports only its end.
+            _ = Task.Delay(options.ProgressReportDelay, _stopping).ContinueWith(
+                t => _events.Writer.TryWrite(new ProgressDue(tracked.Key, report)), TaskContinuationOptions.OnlyOnRanToCompletion);
         }
     }
 
@@ -415,6 +416,8 @@ public sealed class JobTracker(
     sealed record PodEvent(string Namespace, ListWatchEvent<Pod> Change) : TrackerEvent;
 
     sealed record GraceExpired(string Key) : TrackerEvent;
+
+    sealed record ProgressDue(string Key, TaskReport Report) : TrackerEvent;
 
     sealed record OutcomesChecked(IReadOnlyList<string> Keys, IReadOnlySet<string> Recorded) : TrackerEvent;
 }

@@ -47,6 +47,13 @@ public sealed class KubernetesExecutorOptions
     /// <summary>How long the tracker waits for a finished Job's pod status (for its exit code and outputs) before reading it directly.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "MFlow:Kubernetes:PodStatusGrace must be between {1} and {2}.")]
     public TimeSpan PodStatusGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the tracker holds a Pending or Running report before publishing it: a later state
+    /// decided meanwhile supersedes it, so a task shorter than this reports only its outcome (one
+    /// message instead of three). Terminal reports are never held.
+    /// </summary>
+    public TimeSpan ProgressReportDelay { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>The images of the built-in job kinds; pin them by digest in production.</summary>

@@ -23,11 +23,13 @@ public abstract class RunSpec : IAsyncLifetime
     readonly MessageRecorder _recorder = new();
     readonly string _directory = Path.Combine(Path.GetTempPath(), $"mflow-aggregator-{Guid.NewGuid():N}");
     ServiceProvider? _provider;
-    Database _database = null!;
 
     protected TestRun Run { get; } = new();
 
     protected ITestHarness Harness { get; private set; } = null!;
+
+    /// <summary>The aggregator's database.</summary>
+    protected Database Database { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -46,8 +48,8 @@ public abstract class RunSpec : IAsyncLifetime
             x.AddAggregatorConsumers();
         });
         _provider = builder.Services.BuildServiceProvider(true);
-        _database = _provider.GetRequiredService<Database>();
-        await new SchemaMigrator(_database, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        Database = _provider.GetRequiredService<Database>();
+        await new SchemaMigrator(Database, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         Harness = _provider.GetRequiredService<ITestHarness>();
         await Harness.Start();
         Harness.Bus.ConnectPublishObserver(_recorder);
@@ -81,9 +83,19 @@ public abstract class RunSpec : IAsyncLifetime
         Assert.Empty(_recorder.Faults);
     }
 
-    /// <summary>Waits until the run is stored in a state (<see cref="Runs.RunStates"/>).</summary>
+    /// <summary>
+    /// Waits until the run is stored in a state (<see cref="Runs.RunStates"/>) and the events of that
+    /// change are published: they leave the outbox after the commit, and its row once the broker has them.
+    /// </summary>
     protected Task WaitForState(string state) =>
-        WaitUntil(async () => (await StateAsync())?.CurrentState == state, $"the run to be {state}");
+        WaitUntil(async () => (await StateAsync())?.CurrentState == state && await OutboxEmptyAsync(), $"the run to be {state} and its events published");
+
+    async Task<bool> OutboxEmptyAsync()
+    {
+        await using var connection = await Database.OpenAsync();
+        await using var command = connection.Command("SELECT count(*) FROM aggregator_outbox");
+        return Convert.ToInt64(await command.ExecuteScalarAsync()) == 0;
+    }
 
     /// <summary>Waits for a published message matching the filter and returns it.</summary>
     protected async Task<T> WaitForPublished<T>(Func<T, bool>? filter = null)
@@ -101,14 +113,14 @@ public abstract class RunSpec : IAsyncLifetime
     /// <summary>The run as the API reads it, or null while nothing of it is stored.</summary>
     protected async Task<PipelineRunState?> StateAsync()
     {
-        await using var connection = await _database.OpenAsync();
+        await using var connection = await Database.OpenAsync();
         return await RunStatusReader.ReadAsync(connection, null, Run.RunId, CancellationToken.None);
     }
 
     /// <summary>Every stored row of the run, as text.</summary>
     protected async Task<string> SnapshotAsync()
     {
-        await using var connection = await _database.OpenAsync();
+        await using var connection = await Database.OpenAsync();
         return await StoredRunRows.SnapshotAsync(connection, Run.RunId);
     }
 
