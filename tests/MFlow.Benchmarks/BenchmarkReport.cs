@@ -106,6 +106,9 @@ public sealed record LevelResult
     /// <summary>Of the dead time: StageCompleted heard → the next stage's first Job create request (ms).</summary>
     public required Distribution StageCompletedToNextCreate { get; init; }
 
+    /// <summary>A Job's create request → marked Complete (ms): how long the fake's "instant" pods take on this machine.</summary>
+    public required Distribution JobDuration { get; init; }
+
     /// <summary>StartPipeline published → first Job create request, per run (ms).</summary>
     public required Distribution DispatchLatency { get; init; }
 

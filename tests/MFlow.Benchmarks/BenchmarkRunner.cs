@@ -159,6 +159,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             TrackerReaction = Distribution.Of(timeline.TrackerReactionTimes()),
             CompleteToStageCompleted = Distribution.Of(toStageCompleted),
             StageCompletedToNextCreate = Distribution.Of(toNextCreate),
+            JobDuration = Distribution.Of(timeline.JobDurations()),
             DispatchLatency = Distribution.Of(firstCreates.Select(e => (e.Value - submittedByRun[e.Key]).TotalMilliseconds)),
             RequestsPerTaskByVerb = PerTask(requests.GroupBy(r => r.Verb), tasks),
             RequestsPerTaskByResource = PerTask(requests.GroupBy(r => $"{r.Verb} {r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)}"), tasks),

@@ -133,6 +133,7 @@ public static class ReportJson
         ["complete_to_stage_completed_ms"] = Distribution(level.CompleteToStageCompleted, withP95: true),
         ["stage_completed_to_next_create_ms"] = Distribution(level.StageCompletedToNextCreate, withP95: true),
         ["dispatch_latency_ms"] = Distribution(level.DispatchLatency, withP95: false),
+        ["job_duration_ms"] = Distribution(level.JobDuration, withP95: false),
         ["k8s_requests_per_task"] = Number(level.RequestsPerTask),
         ["k8s_requests_per_task_by_verb"] = Map(level.RequestsPerTaskByVerb),
         ["k8s_requests_per_task_by_resource"] = Map(level.RequestsPerTaskByResource),

@@ -40,6 +40,8 @@ public static class ReportTable
         Row("  boundaries measured", l => l.InterStageDeadTime.Samples.ToString(CultureInfo.InvariantCulture));
         Row("dispatch latency p50, ms (StartPipeline → 1st Job)", l => F(l.DispatchLatency.P50, 1));
         Row("dispatch latency p99, ms", l => F(l.DispatchLatency.P99, 1));
+        Row("Job create → Complete p50 / p99, ms", l => $"{F(l.JobDuration.P50, 0)} / {F(l.JobDuration.P99, 0)}",
+            "the fake's instant pod; Pending/Running are reported once it lasts > 1 s");
         Section("Kubernetes API cost");
         Row("requests per task, all verbs", l => F(l.RequestsPerTask, 3), "target ≤ 3");
         // The six verbs always, and any other a level used (a leader election's lease updates).

@@ -81,51 +81,72 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             """,
             transaction, cancellationToken, [("run", runId), .. AttemptParameters(attempt)]) == 1;
 
-    /// <summary>Writes an attempt's row (locked by <see cref="BeginTaskUpdateAsync"/>).</summary>
-    public Task UpdateAttemptAsync(TaskRecord attempt, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(
-            $"""
-            UPDATE {RunStatusReader.AttemptTable} SET name = @name, kind = @kind, state = @state, sequence = @sequence, started_at = @started,
-                finished_at = @finished, updated_at = @updated, exit_code = @exit, reason = @reason, message = @message, log_tail = @tail,
-                outputs = @outputs, worker = @worker, cancel_sent = @cancelSent
-            WHERE task_id = @task AND attempt = @attempt
-            """,
-            transaction, cancellationToken, AttemptParameters(attempt));
+    /// <summary>
+    /// Writes what a task update changed, in one round trip: the attempt's row (a new one, or the one
+    /// <see cref="BeginTaskUpdateAsync"/> locked), the finished attempt's log if the update carries
+    /// one, and, when <paramref name="endsInStage"/> is given, the task's end in its stage's counter row
+    /// (row-locked until commit). Returns the stage's counters after it, or null when the stage is not
+    /// counted (unknown, or already complete). A new attempt's row inserted meanwhile by another
+    /// transaction is a unique violation (<see cref="Database.IsUniqueViolation"/>): the caller starts over.
+    /// </summary>
+    public async Task<StageCount?> WriteTaskUpdateAsync(
+        Guid runId, TaskRecord attempt, bool isNew, TaskUpdated update, (int Stage, bool Failed)? endsInStage, CancellationToken cancellationToken)
+    {
+        var sql = new List<string>
+        {
+            isNew
+                ? $"""
+                  INSERT INTO {RunStatusReader.AttemptTable} ({RunStatusReader.AttemptColumns})
+                  VALUES (@task, @attempt, @run, @name, @kind, @state, @sequence, @started, @finished, @updated, @exit, @reason, @message, @tail, @outputs, @worker, @cancelSent)
+                  """
+                : $"""
+                  UPDATE {RunStatusReader.AttemptTable} SET name = @name, kind = @kind, state = @state, sequence = @sequence, started_at = @started,
+                      finished_at = @finished, updated_at = @updated, exit_code = @exit, reason = @reason, message = @message, log_tail = @tail,
+                      outputs = @outputs, worker = @worker, cancel_sent = @cancelSent
+                  WHERE task_id = @task AND attempt = @attempt
+                  """,
+        };
+        var parameters = new List<(string, object?)>(AttemptParameters(attempt)) { ("run", runId) };
+        if (attempt.IsTerminal && update.Log is not null)
+        {
+            // The finished attempt's log, which its terminal update carried, so the API can serve it after the pod is gone.
+            sql.Add("""
+                INSERT INTO task_logs (task_id, attempt, run_id, task_name, log, truncated, captured_at)
+                VALUES (@task, @attempt, @run, @name, @log, @truncated, @capturedAt)
+                ON CONFLICT (task_id, attempt) DO UPDATE SET log = excluded.log, truncated = excluded.truncated, captured_at = excluded.captured_at
+                """);
+            parameters.AddRange([("log", update.Log), ("truncated", update.LogTruncated), ("capturedAt", update.FinishedAt ?? update.Timestamp)]);
+        }
+
+        if (endsInStage is { } end)
+        {
+            sql.Add($"""
+                UPDATE {RunStatusReader.StageTable} SET tasks_ended = tasks_ended + 1, tasks_failed = tasks_failed + @failedOne
+                WHERE run_id = @run AND stage_index = @stage AND completed = @no
+                RETURNING tasks_ended, task_count, tasks_failed
+                """);
+            parameters.AddRange([("failedOne", end.Failed ? 1 : 0), ("stage", end.Stage), ("no", false)]);
+        }
+
+        await using var command = connection.Command(string.Join(";\n", sql), transaction, [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (endsInStage is null)
+            return null;
+        // The counter's result is the last: skip the statements before it, which return no rows.
+        do
+        {
+            if (reader.FieldCount == 3 && await reader.ReadAsync(cancellationToken))
+                return new StageCount(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+        return null;
+    }
 
     /// <summary>Marks that a CancelTask went out for an attempt.</summary>
     public Task MarkCancelSentAsync(Guid taskId, int attempt, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(
             $"UPDATE {RunStatusReader.AttemptTable} SET cancel_sent = @sent WHERE task_id = @task AND attempt = @attempt",
             transaction, cancellationToken, ("sent", true), ("task", taskId), ("attempt", attempt));
-
-    /// <summary>Keeps a finished attempt's log, which its terminal update carried, so the API can serve it after the pod is gone.</summary>
-    public Task SaveLogAsync(TaskUpdated update, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(
-            """
-            INSERT INTO task_logs (task_id, attempt, run_id, task_name, log, truncated, captured_at)
-            VALUES (@task, @attempt, @run, @name, @log, @truncated, @at)
-            ON CONFLICT (task_id, attempt) DO UPDATE SET log = excluded.log, truncated = excluded.truncated, captured_at = excluded.captured_at
-            """,
-            transaction, cancellationToken,
-            ("task", update.TaskId), ("attempt", update.Attempt), ("run", update.RunId), ("name", update.TaskName),
-            ("log", update.Log), ("truncated", update.LogTruncated), ("at", update.FinishedAt ?? update.Timestamp));
-
-    /// <summary>
-    /// Counts a task of a stage as ended (and failed, unless it succeeded); returns the stage's counters
-    /// after this, or null when the stage is unknown or already complete. Row-locks the counter until commit.
-    /// </summary>
-    public async Task<StageCount?> CountTaskEndedAsync(Guid runId, int stageIndex, bool failed, CancellationToken cancellationToken)
-    {
-        await using var command = connection.Command(
-            $"""
-            UPDATE {RunStatusReader.StageTable} SET tasks_ended = tasks_ended + 1, tasks_failed = tasks_failed + @failed
-            WHERE run_id = @run AND stage_index = @stage AND completed = @no
-            RETURNING tasks_ended, task_count, tasks_failed
-            """,
-            transaction, ("failed", failed ? 1 : 0), ("run", runId), ("stage", stageIndex), ("no", false));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new StageCount(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2)) : null;
-    }
 
     /// <summary>A stage's tasks with their latest attempts (plan facts filled in), in plan order, and the stage's name.</summary>
     public async Task<(string Name, IReadOnlyList<TaskRecord> Tasks)> StageTasksAsync(Guid runId, int stageIndex, CancellationToken cancellationToken)

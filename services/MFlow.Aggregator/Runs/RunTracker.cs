@@ -1,3 +1,4 @@
+using System.Data.Common;
 using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.Persistence.Outbox;
@@ -39,30 +40,28 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
             if (applied is null)
                 return [];
 
-            if (view.Attempt is null)
+            // An attempt reaches a terminal state once (see RunProgress), so each task is counted once;
+            // an older attempt's late end does not count for a task that has moved on, and a run being
+            // cancelled completes no stage.
+            var counts = applied.IsTerminal && view.Run is { PlanKnown: true, CancelRequested: false } && view.StageIndex is { } stage
+                && update.Attempt >= view.LatestAttempt
+                ? (stage, applied.State != TaskState.Succeeded)
+                : ((int, bool)?)null;
+            StageCount? count;
+            try
             {
-                if (!await rows.InsertAttemptAsync(update.RunId, applied, cancellationToken))
-                    throw new StartOver(); // another delivery of this attempt's first update got there first
+                count = await rows.WriteTaskUpdateAsync(update.RunId, applied, isNew: view.Attempt is null, update, counts, cancellationToken);
             }
-            else
+            catch (DbException ex) when (view.Attempt is null && Database.IsUniqueViolation(ex))
             {
-                await rows.UpdateAttemptAsync(applied, cancellationToken);
+                throw new StartOver(); // another delivery of this attempt's first update got there first
             }
-
-            if (applied.IsTerminal && update.Log is not null)
-                await rows.SaveLogAsync(update, cancellationToken);
 
             if (view.Run is not { PlanKnown: true } run)
                 return []; // the plan counts what ended before it
             if (run.CancelRequested)
                 return await CancelActiveTasksAsync(rows, run.RunId, cancellationToken);
-
-            // An attempt reaches a terminal state once (see RunProgress), so each task is counted once;
-            // an older attempt's late end does not count for a task that has moved on.
-            if (!applied.IsTerminal || view.StageIndex is not { } stage || update.Attempt < view.LatestAttempt)
-                return [];
-            var count = await rows.CountTaskEndedAsync(run.RunId, stage, failed: applied.State != TaskState.Succeeded, cancellationToken);
-            return count is { Complete: true } ? await CompleteStageAsync(rows, run, stage, succeeded: count.Failed == 0, cancellationToken) : [];
+            return count is { Complete: true } ? await CompleteStageAsync(rows, run, counts!.Value.Item1, succeeded: count.Failed == 0, cancellationToken) : [];
         }, cancellationToken);
     }
 

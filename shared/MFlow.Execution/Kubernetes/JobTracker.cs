@@ -188,7 +188,7 @@ public sealed class JobTracker(
 
     // Jobs that had finished before this process saw them: ask the aggregator whether their outcome
     // is recorded already (reported by this worker's previous life). If it does not answer, report
-    // anyway: a duplicate is harmless to the saga, silence is not.
+    // anyway: a duplicate is harmless to the aggregator, silence is not.
     async Task CheckOutcomesAsync(IReadOnlyList<Tracked> unknown)
     {
         var keys = unknown.Select(t => t.Key).ToList();

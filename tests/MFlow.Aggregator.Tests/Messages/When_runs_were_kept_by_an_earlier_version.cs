@@ -14,7 +14,7 @@ public sealed class When_runs_were_kept_by_an_earlier_version : RunSpec
     [Fact]
     public async Task Should_import_a_run_in_flight_and_carry_it_to_its_end()
     {
-        // As the saga stored it: stage 0 done, stage 1 half done (lint still running), stage 2 waiting.
+        // As the earlier version's saga stored it: stage 0 done, stage 1 half done (lint still running), stage 2 waiting.
         var document = new PipelineRunState
         {
             CorrelationId = Run.RunId,

@@ -116,6 +116,6 @@ public sealed class When_task_updates_are_replayed(ServiceCluster cluster)
         }
     }
 
-    // The run as GET /api/v1/runs/{id} shows it, and its saga row with version and write time.
+    // The run as GET /api/v1/runs/{id} shows it, and every row the aggregator keeps of it.
     private sealed record RunSnapshot(string View, string Rows);
 }
