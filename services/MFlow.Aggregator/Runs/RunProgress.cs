@@ -55,10 +55,6 @@ public static class RunProgress
         Outputs = tasks.ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t.Outputs)),
     };
 
-    /// <summary>When a stage ended: when its last task did.</summary>
-    public static DateTimeOffset StageCompletedAt(IReadOnlyList<TaskRecord> tasks, DateTimeOffset now) =>
-        tasks.Max(t => t.FinishedAt ?? t.UpdatedAt) ?? now;
-
     /// <summary>The stage's tasks that did not succeed, for <see cref="PipelineRunFailed"/>.</summary>
     public static IReadOnlyList<TaskFailure> Failures(IEnumerable<TaskRecord> stageTasks) =>
         stageTasks

@@ -148,19 +148,28 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             $"UPDATE {RunStatusReader.AttemptTable} SET cancel_sent = @sent WHERE task_id = @task AND attempt = @attempt",
             transaction, cancellationToken, ("sent", true), ("task", taskId), ("attempt", attempt));
 
-    /// <summary>A stage's tasks with their latest attempts (plan facts filled in), in plan order, and the stage's name.</summary>
-    public async Task<(string Name, IReadOnlyList<TaskRecord> Tasks)> StageTasksAsync(Guid runId, int stageIndex, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks a stage complete and reads it back, in one round trip: its name, when it ended (when its
+    /// last task did) and its tasks with their latest attempts (plan facts filled in), in plan order.
+    /// </summary>
+    public async Task<(string Name, DateTimeOffset CompletedAt, IReadOnlyList<TaskRecord> Tasks)> CompleteStageAsync(
+        Guid runId, int stageIndex, bool succeeded, CancellationToken cancellationToken)
     {
+        const string StageTasks = $"SELECT task_id FROM {RunStatusReader.TaskTable} WHERE run_id = @run AND stage_index = @stage";
         await using var command = connection.Command(
             $"""
-            SELECT name FROM {RunStatusReader.StageTable} WHERE run_id = @run AND stage_index = @stage;
+            UPDATE {RunStatusReader.StageTable} SET completed = @yes, succeeded = @succeeded,
+                completed_at = (SELECT max(COALESCE(finished_at, updated_at)) FROM {RunStatusReader.AttemptTable} WHERE task_id IN ({StageTasks}))
+            WHERE run_id = @run AND stage_index = @stage
+            RETURNING name, completed_at;
             SELECT task_id, name, kind, target FROM {RunStatusReader.TaskTable} WHERE run_id = @run AND stage_index = @stage ORDER BY position;
-            SELECT {RunStatusReader.AttemptColumns} FROM {RunStatusReader.AttemptTable}
-            WHERE task_id IN (SELECT task_id FROM {RunStatusReader.TaskTable} WHERE run_id = @run AND stage_index = @stage) ORDER BY attempt;
+            SELECT {RunStatusReader.AttemptColumns} FROM {RunStatusReader.AttemptTable} WHERE task_id IN ({StageTasks}) ORDER BY attempt;
             """,
-            transaction, ("run", runId), ("stage", stageIndex));
+            transaction, ("yes", true), ("succeeded", succeeded), ("run", runId), ("stage", stageIndex));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var name = await reader.ReadAsync(cancellationToken) ? reader.GetString(0) : "";
+        var (name, completedAt) = await reader.ReadAsync(cancellationToken)
+            ? (reader.GetString(0), RunStatusReader.NullableTimestamp(reader, 1) ?? DateTimeOffset.UtcNow)
+            : ("", DateTimeOffset.UtcNow);
         await reader.NextResultAsync(cancellationToken);
         var tasks = new List<TaskRecord>();
         while (await reader.ReadAsync(cancellationToken))
@@ -187,14 +196,8 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             tasks[index[attempt.TaskId]] = attempt; // ordered by attempt: the latest stays
         }
 
-        return (name, tasks);
+        return (name, completedAt, tasks);
     }
-
-    /// <summary>Marks a stage complete.</summary>
-    public Task CompleteStageAsync(Guid runId, int stageIndex, bool succeeded, DateTimeOffset completedAt, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(
-            $"UPDATE {RunStatusReader.StageTable} SET completed = @yes, succeeded = @succeeded, completed_at = @at WHERE run_id = @run AND stage_index = @stage",
-            transaction, cancellationToken, ("yes", true), ("succeeded", succeeded), ("at", completedAt), ("run", runId), ("stage", stageIndex));
 
     /// <summary>Moves the run to a state; the first completion time stands.</summary>
     public Task SetRunStateAsync(Guid runId, string state, DateTimeOffset? completedAt, CancellationToken cancellationToken) =>

@@ -146,9 +146,7 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
     // The stage's last task ended: the stage is complete, and a failed stage or the last one ends the run.
     async Task<IReadOnlyList<object>> CompleteStageAsync(RunRows rows, RunRow run, int stageIndex, bool succeeded, CancellationToken cancellationToken)
     {
-        var (name, tasks) = await rows.StageTasksAsync(run.RunId, stageIndex, cancellationToken);
-        var completedAt = RunProgress.StageCompletedAt(tasks, DateTimeOffset.UtcNow);
-        await rows.CompleteStageAsync(run.RunId, stageIndex, succeeded, completedAt, cancellationToken);
+        var (name, completedAt, tasks) = await rows.CompleteStageAsync(run.RunId, stageIndex, succeeded, cancellationToken);
         var stage = new StageRecord { Index = stageIndex, Name = name, Completed = true, Succeeded = succeeded, CompletedAt = completedAt };
         var events = new List<object> { RunProgress.StageCompleted(run.RunId, stage, tasks) };
         if (RunStates.IsFinal(run.State))

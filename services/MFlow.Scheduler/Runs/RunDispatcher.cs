@@ -14,7 +14,7 @@ namespace MFlow.Scheduler.Runs;
 /// a registered cluster's kubeconfig. A task that cannot be dispatched (an output it needs is
 /// missing) gets a Failed TaskUpdated instead of a command, so the run fails visibly.
 /// </summary>
-public sealed class RunDispatcher(RunStore store, TaskTokenStore tokens, TaskOutputStore outputs, ClusterStore clusters, IDataProtectionProvider protection)
+public sealed class RunDispatcher(TaskTokenStore tokens, TaskOutputStore outputs, ClusterStore clusters, IDataProtectionProvider protection)
 {
     /// <summary>The purpose sensitive values in run plans are encrypted for.</summary>
     public const string SecretParamsPurpose = "MFlow.Runs.SecretParams";
@@ -62,24 +62,24 @@ public sealed class RunDispatcher(RunStore store, TaskTokenStore tokens, TaskOut
     }
 
     /// <summary>
-    /// The outputs of the run's tasks so far, by task name: what finished stages' tasks reported (kept
-    /// from each StageCompleted in the scheduler's own table) and what tasks wrote back with their tokens.
+    /// The outputs of the run's tasks so far, by task name: what finished stages' tasks reported
+    /// (<paramref name="reported"/>, kept from each StageCompleted in the scheduler's own table) and
+    /// what tasks wrote back with their tokens.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> OutputsAsync(
-        DbConnection connection, DbTransaction transaction, Guid runId, RunPlan plan, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, Guid runId, RunPlan plan, Dictionary<string, Dictionary<string, string>> reported, CancellationToken cancellationToken)
     {
-        var byTask = await store.StageOutputsAsync(connection, transaction, runId, cancellationToken);
         var names = plan.Stages.SelectMany(s => s.Tasks).ToDictionary(t => t.TaskId, t => t.Name);
         foreach (var (taskId, written) in await outputs.ForRunAsync(connection, transaction, runId, cancellationToken))
         {
             if (!names.TryGetValue(taskId, out var task))
                 continue;
-            if (!byTask.TryGetValue(task, out var values))
-                byTask[task] = values = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (!reported.TryGetValue(task, out var values))
+                reported[task] = values = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (name, value) in written.Values)
                 values[name] = value;
         }
 
-        return byTask.ToDictionary(e => e.Key, e => (IReadOnlyDictionary<string, string>)e.Value);
+        return reported.ToDictionary(e => e.Key, e => (IReadOnlyDictionary<string, string>)e.Value);
     }
 }

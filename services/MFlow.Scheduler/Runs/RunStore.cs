@@ -25,39 +25,41 @@ public sealed class RunStore(Database database)
     }
 
     /// <summary>
-    /// Moves the dispatch cursor from <paramref name="completedStage"/> to the next stage and returns
-    /// the plan, or null when that already happened (a duplicate StageCompleted) or the run is unknown.
+    /// Moves the dispatch cursor past the stage <paramref name="completed"/> reports and returns the
+    /// plan, or null when that already happened (a duplicate StageCompleted) or the run is unknown;
+    /// keeps the stage's outputs and returns what every finished stage reported, by task name then
+    /// output name (a later stage's report wins). One round trip.
     /// </summary>
-    public async Task<RunPlan?> TryAdvanceAsync(DbConnection connection, DbTransaction transaction, Guid runId, int completedStage, CancellationToken cancellationToken)
+    public async Task<(RunPlan Plan, Dictionary<string, Dictionary<string, string>> StageOutputs)?> TryAdvanceAsync(
+        DbConnection connection, DbTransaction transaction, StageCompleted completed, CancellationToken cancellationToken)
     {
+        // Keeping a duplicate's outputs changes nothing (the first copy's are kept), so the three
+        // statements go together whatever the cursor says.
         await using var command = connection.Command(
-            "UPDATE runs SET dispatched_stage = @next WHERE id = @id AND dispatched_stage = @completed RETURNING plan",
-            transaction, ("next", completedStage + 1), ("id", runId), ("completed", completedStage));
-        var plan = await command.ExecuteScalarAsync(cancellationToken) as string;
-        return plan is null ? null : JsonSerializer.Deserialize<RunPlan>(plan, StoredJson.Options);
-    }
-
-    /// <summary>Keeps what a finished stage's tasks reported (StageCompleted), for the params of later stages.</summary>
-    public async Task SaveStageOutputsAsync(DbConnection connection, DbTransaction transaction, StageCompleted completed, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(
-            "INSERT INTO run_stage_outputs (run_id, stage_index, outputs) VALUES (@run, @stage, @outputs) ON CONFLICT (run_id, stage_index) DO NOTHING",
-            transaction, cancellationToken,
-            ("run", completed.RunId), ("stage", completed.StageIndex), ("outputs", JsonSerializer.Serialize(completed.Outputs, StoredJson.Options)));
-
-    /// <summary>What the run's finished stages reported, by task name then output name (a later stage's report wins).</summary>
-    public async Task<Dictionary<string, Dictionary<string, string>>> StageOutputsAsync(DbConnection connection, DbTransaction transaction, Guid runId, CancellationToken cancellationToken)
-    {
-        var byTask = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        await using var command = connection.Command(
-            "SELECT outputs FROM run_stage_outputs WHERE run_id = @run ORDER BY stage_index", transaction, ("run", runId));
+            """
+            UPDATE runs SET dispatched_stage = @next WHERE id = @run AND dispatched_stage = @completed RETURNING plan;
+            INSERT INTO run_stage_outputs (run_id, stage_index, outputs) VALUES (@run, @completed, @outputs) ON CONFLICT (run_id, stage_index) DO NOTHING;
+            SELECT outputs FROM run_stage_outputs WHERE run_id = @run ORDER BY stage_index
+            """,
+            transaction,
+            ("next", completed.StageIndex + 1), ("run", completed.RunId), ("completed", completed.StageIndex),
+            ("outputs", JsonSerializer.Serialize(completed.Outputs, StoredJson.Options)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var plan = await reader.ReadAsync(cancellationToken) ? JsonSerializer.Deserialize<RunPlan>(reader.GetString(0), StoredJson.Options) : null;
+        if (plan is null)
+            return null;
+
+        var byTask = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        while (await reader.NextResultAsync(cancellationToken))
         {
-            foreach (var (task, values) in JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(reader.GetString(0), StoredJson.Options) ?? [])
-                byTask[task] = new Dictionary<string, string>(values, StringComparer.Ordinal);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                foreach (var (task, values) in JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(reader.GetString(0), StoredJson.Options) ?? [])
+                    byTask[task] = new Dictionary<string, string>(values, StringComparer.Ordinal);
+            }
         }
 
-        return byTask;
+        return (plan, byTask);
     }
 
     /// <summary>
