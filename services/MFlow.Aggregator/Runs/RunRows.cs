@@ -3,6 +3,7 @@ using System.Text.Json;
 using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.Persistence.Runs;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Aggregator.Runs;
 
@@ -18,12 +19,33 @@ namespace MFlow.Aggregator.Runs;
 public sealed class RunRows(Database database, DbConnection connection, DbTransaction transaction)
 {
     const string RunColumns =
-        "run_id, state, plan_known, pipeline_name, mode, stage_count, started_at, completed_at, cancel_requested, cancel_reason, cancel_requested_by";
+        "run_id, state, plan_known, pipeline_name, mode, stage_count, started_at, completed_at, cancel_requested, cancel_reason, cancel_requested_by, trace_parent";
 
     // Plan rows written by one INSERT: far below either database's limit on parameters.
     const int InsertChunk = 100;
 
+    readonly List<Action> _afterCommit = [];
+
     bool Postgres => database.Provider == DatabaseProvider.Postgres;
+
+    /// <summary>
+    /// The run's trace (the W3C traceparent its plan arrived in), as read or stored in this transaction:
+    /// what a message of another trace (a cancel request) causes is published in the run's trace.
+    /// </summary>
+    public string? TraceParent { get; private set; }
+
+    /// <summary>
+    /// Does <paramref name="action"/> (a metric) once this transaction committed, and never for a try
+    /// that lost a race and starts over: a run's outcome and a task's duration are counted once.
+    /// </summary>
+    public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    /// <summary>Runs what <see cref="AfterCommit"/> queued; the caller calls it once the commit succeeded.</summary>
+    public void Committed()
+    {
+        foreach (var action in _afterCommit)
+            action();
+    }
 
     /// <summary>What a task update needs, read (and its attempt's row locked) in one round trip.</summary>
     public async Task<TaskUpdateView> BeginTaskUpdateAsync(TaskUpdated update, bool exclusive, CancellationToken cancellationToken)
@@ -150,9 +172,10 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
 
     /// <summary>
     /// Marks a stage complete and reads it back, in one round trip: its name, when it ended (when its
-    /// last task did) and its tasks with their latest attempts (plan facts filled in), in plan order.
+    /// last task did), its tasks with their latest attempts (plan facts filled in) in plan order, and
+    /// when the stage before it ended.
     /// </summary>
-    public async Task<(string Name, DateTimeOffset CompletedAt, IReadOnlyList<TaskRecord> Tasks)> CompleteStageAsync(
+    public async Task<(string Name, DateTimeOffset CompletedAt, IReadOnlyList<TaskRecord> Tasks, DateTimeOffset? PreviousCompletedAt)> CompleteStageAsync(
         Guid runId, int stageIndex, bool succeeded, CancellationToken cancellationToken)
     {
         const string StageTasks = $"SELECT task_id FROM {RunStatusReader.TaskTable} WHERE run_id = @run AND stage_index = @stage";
@@ -164,8 +187,9 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             RETURNING name, completed_at;
             SELECT task_id, name, kind, target FROM {RunStatusReader.TaskTable} WHERE run_id = @run AND stage_index = @stage ORDER BY position;
             SELECT {RunStatusReader.AttemptColumns} FROM {RunStatusReader.AttemptTable} WHERE task_id IN ({StageTasks}) ORDER BY attempt;
+            SELECT completed_at FROM {RunStatusReader.StageTable} WHERE run_id = @run AND stage_index = @previous;
             """,
-            transaction, ("yes", true), ("succeeded", succeeded), ("run", runId), ("stage", stageIndex));
+            transaction, ("yes", true), ("succeeded", succeeded), ("run", runId), ("stage", stageIndex), ("previous", stageIndex - 1));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var (name, completedAt) = await reader.ReadAsync(cancellationToken)
             ? (reader.GetString(0), RunStatusReader.NullableTimestamp(reader, 1) ?? DateTimeOffset.UtcNow)
@@ -196,7 +220,9 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             tasks[index[attempt.TaskId]] = attempt; // ordered by attempt: the latest stays
         }
 
-        return (name, completedAt, tasks);
+        await reader.NextResultAsync(cancellationToken);
+        var previousCompletedAt = await reader.ReadAsync(cancellationToken) ? RunStatusReader.NullableTimestamp(reader, 0) : null;
+        return (name, completedAt, tasks, previousCompletedAt);
     }
 
     /// <summary>Moves the run to a state; the first completion time stands.</summary>
@@ -211,7 +237,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             run is null
                 ? $"""
                   INSERT INTO {RunStatusReader.RunTable} ({RunColumns}, updated_at)
-                  VALUES (@run, @state, @no, '', @mode, 0, NULL, NULL, @yes, @reason, @by, @now)
+                  VALUES (@run, @state, @no, '', @mode, 0, NULL, NULL, @yes, @reason, @by, NULL, @now)
                   """
                 : $"UPDATE {RunStatusReader.RunTable} SET cancel_requested = @yes, cancel_reason = @reason, cancel_requested_by = @by, updated_at = @now WHERE run_id = @run",
             transaction, cancellationToken,
@@ -228,17 +254,19 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         (string, object?)[] runParameters =
         [
             ("run", started.RunId), ("state", RunStates.Running), ("yes", true), ("name", started.PipelineName), ("mode", started.Mode.ToString()),
-            ("stages", started.Stages.Count), ("started", started.StartedAt), ("no", false), ("now", now),
+            ("stages", started.Stages.Count), ("started", started.StartedAt), ("no", false), ("now", now), ("trace", TraceParent ?? MFlowTelemetry.CurrentTraceParent),
         ];
+        // The run's trace is the one its plan arrived in (the request that started it).
+        TraceParent = TraceParent ?? MFlowTelemetry.CurrentTraceParent;
         await connection.ExecuteAsync(
             run is null
                 ? $"""
                   INSERT INTO {RunStatusReader.RunTable} ({RunColumns}, updated_at)
-                  VALUES (@run, @state, @yes, @name, @mode, @stages, @started, NULL, @no, NULL, NULL, @now)
+                  VALUES (@run, @state, @yes, @name, @mode, @stages, @started, NULL, @no, NULL, NULL, @trace, @now)
                   """
                 : $"""
                   UPDATE {RunStatusReader.RunTable} SET state = @state, plan_known = @yes, pipeline_name = @name, mode = @mode, stage_count = @stages,
-                      started_at = @started, updated_at = @now
+                      started_at = @started, trace_parent = @trace, updated_at = @now
                   WHERE run_id = @run
                   """,
             transaction, cancellationToken, runParameters);
@@ -294,13 +322,13 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         await connection.ExecuteAsync(
             $"""
             INSERT INTO {RunStatusReader.RunTable} ({RunColumns}, updated_at)
-            VALUES (@run, @state, @planKnown, @name, @mode, @stages, @started, @completed, @cancel, @reason, @by, @now)
+            VALUES (@run, @state, @planKnown, @name, @mode, @stages, @started, @completed, @cancel, @reason, @by, @trace, @now)
             """,
             transaction, cancellationToken,
             ("run", run.CorrelationId), ("state", run.CurrentState is "" or "Initial" ? RunStates.AwaitingPlan : run.CurrentState),
             ("planKnown", run.PlanKnown), ("name", run.PipelineName), ("mode", run.Mode.ToString()), ("stages", run.Stages.Count),
             ("started", run.StartedAt), ("completed", run.CompletedAt), ("cancel", run.CancelRequested), ("reason", run.CancelReason),
-            ("by", run.CancelRequestedBy), ("now", now));
+            ("by", run.CancelRequestedBy), ("trace", run.TraceParent), ("now", now));
         foreach (var stage in run.Stages)
         {
             var tasks = stage.TaskIds.Select(id => run.Tasks[id]).ToList();
@@ -363,18 +391,23 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         return BitConverter.ToInt64(bytes[..8]) ^ BitConverter.ToInt64(bytes[8..]);
     }
 
-    static RunRow ReadRun(DbDataReader reader) => new(
-        reader.GetId(0),
-        reader.GetString(1),
-        reader.GetBoolean(2),
-        reader.GetString(3),
-        Enum.Parse<RunMode>(reader.GetString(4)),
-        reader.GetInt32(5),
-        RunStatusReader.NullableTimestamp(reader, 6),
-        RunStatusReader.NullableTimestamp(reader, 7),
-        reader.GetBoolean(8),
-        reader.GetNullableString(9),
-        reader.GetNullableString(10));
+    // Reads a run's row (RunColumns) and remembers its trace.
+    RunRow ReadRun(DbDataReader reader)
+    {
+        TraceParent = reader.GetNullableString(11);
+        return new RunRow(
+            reader.GetId(0),
+            reader.GetString(1),
+            reader.GetBoolean(2),
+            reader.GetString(3),
+            Enum.Parse<RunMode>(reader.GetString(4)),
+            reader.GetInt32(5),
+            RunStatusReader.NullableTimestamp(reader, 6),
+            RunStatusReader.NullableTimestamp(reader, 7),
+            reader.GetBoolean(8),
+            reader.GetNullableString(9),
+            reader.GetNullableString(10));
+    }
 
     static (string, object?)[] AttemptParameters(TaskRecord attempt) =>
     [

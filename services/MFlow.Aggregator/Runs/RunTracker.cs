@@ -1,8 +1,10 @@
 using System.Data.Common;
+using System.Diagnostics;
 using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.Persistence.Outbox;
 using MFlow.Persistence.Runs;
+using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Aggregator.Runs;
 
@@ -56,6 +58,10 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
             {
                 throw new StartOver(); // another delivery of this attempt's first update got there first
             }
+
+            // The attempt's first terminal state is its only outcome (see RunProgress): its duration counts once.
+            if (applied is { IsTerminal: true, State: { } outcome, StartedAt: { } started, FinishedAt: { } finished } && view.Attempt is not { IsTerminal: true })
+                rows.AfterCommit(() => MFlowMetrics.TaskFinished(applied.Kind, outcome, finished - started));
 
             if (view.Run is not { PlanKnown: true } run)
                 return []; // the plan counts what ended before it
@@ -132,6 +138,7 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
 
         var completedAt = DateTimeOffset.UtcNow;
         await rows.SetRunStateAsync(runId, RunStates.Cancelled, completedAt, cancellationToken);
+        rows.AfterCommit(() => MFlowMetrics.RunFinished(run.PipelineName, "cancelled", (run.CompletedAt ?? completedAt) - run.StartedAt));
         events.Add(new PipelineRunCancelled
         {
             RunId = runId,
@@ -146,7 +153,10 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
     // The stage's last task ended: the stage is complete, and a failed stage or the last one ends the run.
     async Task<IReadOnlyList<object>> CompleteStageAsync(RunRows rows, RunRow run, int stageIndex, bool succeeded, CancellationToken cancellationToken)
     {
-        var (name, completedAt, tasks) = await rows.CompleteStageAsync(run.RunId, stageIndex, succeeded, cancellationToken);
+        var (name, completedAt, tasks, previousCompletedAt) = await rows.CompleteStageAsync(run.RunId, stageIndex, succeeded, cancellationToken);
+        // The idle time before the stage: from the previous stage's end to this one's first task's start.
+        if (previousCompletedAt is { } previousEnd && tasks.Min(t => t.StartedAt) is { } firstStart)
+            rows.AfterCommit(() => MFlowMetrics.StageDeadTimeObserved(run.PipelineName, firstStart - previousEnd));
         var stage = new StageRecord { Index = stageIndex, Name = name, Completed = true, Succeeded = succeeded, CompletedAt = completedAt };
         var events = new List<object> { RunProgress.StageCompleted(run.RunId, stage, tasks) };
         if (RunStates.IsFinal(run.State))
@@ -163,6 +173,7 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
     {
         await rows.SetRunStateAsync(run.RunId, state, completedAt, cancellationToken);
         var startedAt = run.StartedAt ?? completedAt;
+        rows.AfterCommit(() => MFlowMetrics.RunFinished(run.PipelineName, state.ToLowerInvariant(), completedAt - startedAt));
         return
         [
             failure is { } failed
@@ -179,19 +190,32 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
         ];
     }
 
-    // One transaction per message, its events in the outbox within it and published after the commit.
+    // One transaction per message, its events in the outbox within it and published after the commit,
+    // in the run's trace; what the committed try measured is recorded then, and only then.
     async Task InTransactionAsync(Func<RunRows, Task<IReadOnlyList<object>>> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            IReadOnlyList<PendingMessage> pending;
+            Activity? trace = null;
             try
             {
-                await using var connection = await database.OpenAsync(cancellationToken);
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                var events = await work(new RunRows(database, connection, transaction));
-                pending = events.Count == 0 ? [] : await outbox.EnqueueAsync(connection, transaction, events, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                IReadOnlyList<PendingMessage> pending;
+                RunRows rows;
+                await using (var connection = await database.OpenAsync(cancellationToken))
+                await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+                {
+                    rows = new RunRows(database, connection, transaction);
+                    var events = await work(rows);
+                    // A message of another trace (a cancel request) still publishes in the run's trace, linked to its own.
+                    if (events.Count > 0)
+                        trace = MFlowTelemetry.ContinueTrace("run advance", rows.TraceParent);
+                    pending = events.Count == 0 ? [] : await outbox.EnqueueAsync(connection, transaction, events, cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+
+                rows.Committed();
+                await outbox.PublishAsync(pending, cancellationToken);
+                return;
             }
             catch (Exception ex) when (ex is StartOver || Database.IsConcurrencyConflict(ex))
             {
@@ -201,11 +225,11 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
                     logger.LogDebug("Run transaction lost a race (try {Attempt}): {Error}", attempt, ex.Message);
                 if (attempt > 3)
                     await Task.Delay(Random.Shared.Next(1, Math.Min(100, attempt * 5)), cancellationToken);
-                continue;
             }
-
-            await outbox.PublishAsync(pending, cancellationToken);
-            return;
+            finally
+            {
+                trace?.Dispose();
+            }
         }
     }
 

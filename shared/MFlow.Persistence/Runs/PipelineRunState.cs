@@ -37,8 +37,8 @@ public sealed class PipelineRunState
     public Dictionary<Guid, TaskRecord> Tasks { get; set; } = [];
 
     /// <summary>
-    /// The run's trace (W3C traceparent of the span that first advanced it): what the saga publishes
-    /// on account of a message from another trace (a cancel request) still belongs to the run's trace.
+    /// The run's trace (W3C traceparent of the span its plan arrived in), as the earlier version's
+    /// JSON document kept it: the aggregator imports it with the run (see run_status.trace_parent).
     /// </summary>
     public string? TraceParent { get; set; }
 

@@ -23,6 +23,9 @@ public sealed class When_task_updates_race_on_one_run(ITestOutputHelper output) 
     {
         const int taskCount = 120;
         var run = new RunMessages(taskCount);
+        // Only this collection runs aggregators in the test process, one test at a time.
+        using var taskDurations = new RecordedMeasurements("mflow.task.duration");
+        using var runsFinished = new RecordedMeasurements("mflow.runs.finished");
         await using var spy = await MessageSpy.StartAsync(VirtualHost.Url, [typeof(StageCompleted), typeof(PipelineRunSucceeded)]);
         await using var first = await InProcessAggregator.StartAsync(VirtualHost, Database, prefetch: 16);
         await using var second = await InProcessAggregator.StartAsync(VirtualHost, Database, prefetch: 16);
@@ -40,6 +43,8 @@ public sealed class When_task_updates_race_on_one_run(ITestOutputHelper output) 
         await AssertNoUpdateLostAsync(run, spy);
         Assert.Empty(first.Faults.Concat(second.Faults)); // not even a retried one: a lost race waits, it does not fail
         Assert.Equal(published, first.Consumed + second.Consumed);
+        // Measured once per task and once for the run: what a try that lost a race counted was dropped with it.
+        Assert.Equal((taskCount, 1), (taskDurations.Count, runsFinished.Count));
         output.WriteLine($"{published} messages: {first.Consumed} consumed by the first aggregator, {second.Consumed} by the second");
     }
 
