@@ -1,4 +1,4 @@
-using MFlow.Kubernetes.Configuration;
+using MFlow.Kubernetes;
 using MFlow.Kubernetes.Naming;
 using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Security;
@@ -48,17 +48,10 @@ public static partial class ClusterEndpoints
         {
             errors["kubeconfig"] = ["The cluster's kubeconfig is required."];
         }
-        else
+        else if (KubeconfigValidator.Problems(request.Kubeconfig) is { Count: > 0 } problems)
         {
-            try
-            {
-                // Only the parser's verdict is reported: its messages never quote credentials.
-                KubernetesConnection.FromKubeconfigContent(request.Kubeconfig);
-            }
-            catch (Exception ex) when (ex is KubernetesConfigurationException or FormatException or YamlDotNet.Core.YamlException)
-            {
-                errors["kubeconfig"] = [$"Not a usable kubeconfig: {ex.Message}"];
-            }
+            // Checked by structure only: an exec plugin it names is never run here. The problems never quote credentials.
+            errors["kubeconfig"] = [.. problems.Select(problem => $"Not a usable kubeconfig: {problem}")];
         }
 
         return errors.Count == 0 ? null : Results.ValidationProblem(errors, title: "The cluster is not valid.");

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
+using k8s.Models;
 using MFlow.Kubernetes.Naming;
 using MFlow.Workers.Tests.Support;
 
