@@ -1,7 +1,7 @@
 using System.Text;
-using MFlow.Execution.Kubernetes;
 using k8s;
 using k8s.Models;
+using MFlow.Execution.Kubernetes;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Runs;

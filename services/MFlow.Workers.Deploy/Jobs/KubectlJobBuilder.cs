@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using k8s.Models;
 
 namespace MFlow.Workers.Deploy.Jobs;
 

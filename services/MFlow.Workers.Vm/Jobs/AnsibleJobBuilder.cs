@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using System.Text;
+using System.Text.RegularExpressions;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using k8s.Models;
 using MFlow.Kubernetes.Naming;
 
 namespace MFlow.Workers.Vm.Jobs;

@@ -1,9 +1,9 @@
 using System.Threading.Channels;
+using k8s.Autorest;
+using k8s.Models;
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Execution.Reporting;
-using k8s.Autorest;
-using k8s.Models;
 using MFlow.Kubernetes;
 using MFlow.Kubernetes.Watching;
 using MFlow.ServiceDefaults.Telemetry;

@@ -1,6 +1,5 @@
-using MFlow.Contracts;
-using k8s;
 using k8s.Models;
+using MFlow.Contracts;
 using MFlow.Kubernetes.Naming;
 
 namespace MFlow.Execution.Kubernetes;

@@ -1,5 +1,5 @@
-using MFlow.Contracts;
 using k8s.Models;
+using MFlow.Contracts;
 
 namespace MFlow.Execution.Kubernetes;
 

@@ -1,6 +1,6 @@
-using MFlow.Execution.Kubernetes;
 using k8s;
 using k8s.Models;
+using MFlow.Execution.Kubernetes;
 using MFlow.Kubernetes;
 using MFlow.Kubernetes.Fake;
 using MFlow.Testing;

@@ -1,6 +1,6 @@
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using k8s.Models;
 using MFlow.Workers.Tests.Support;
 
 namespace MFlow.Workers.Tests.Status;

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using k8s;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using k8s.Models;
 using MFlow.Workers.Build.Jobs;
 using MFlow.Workers.Deploy.Jobs;
 using MFlow.Workers.Vm.Jobs;
