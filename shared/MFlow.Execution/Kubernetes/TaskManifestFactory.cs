@@ -25,12 +25,8 @@ public static class TaskManifestFactory
     /// <param name="builder">Its kind's builder.</param>
     /// <param name="namespace">Where its objects go.</param>
     /// <param name="options">The executor's settings.</param>
-    /// <param name="environment">
-    /// Variables every container of the Job gets besides the task's (e.g. <c>TRACEPARENT</c>, so that
-    /// a task's tooling joins the run's trace); they never override a system variable or the task's own.
-    /// </param>
     /// <exception cref="TaskParamException">A param is missing or invalid.</exception>
-    public static TaskManifests Build(RunTaskCommand command, IJobBuilder builder, string @namespace, KubernetesExecutorOptions options, IReadOnlyDictionary<string, string>? environment = null)
+    public static TaskManifests Build(RunTaskCommand command, IJobBuilder builder, string @namespace, KubernetesExecutorOptions options)
     {
         var name = TaskLabels.JobNameFor(command);
         var context = new JobBuildContext(@namespace, name, options.Images);
@@ -50,11 +46,6 @@ public static class TaskManifestFactory
             sharedEnv.Add(Env(param, value));
         foreach (var (variable, value) in SystemVariableValues.For(command, ContainerDefaults.OutputFile, options.ApiUrl))
             sharedEnv.Add(Env(variable, value));
-        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
-        {
-            if (!SystemVariables.IsSystemVariable(variable) && !command.Params.ContainsKey(variable))
-                sharedEnv.Add(Env(variable, value));
-        }
 
         foreach (var (key, value) in command.SecretValues)
         {

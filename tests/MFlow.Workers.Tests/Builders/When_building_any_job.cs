@@ -13,27 +13,6 @@ public partial class When_building_any_job
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Should_give_every_container_the_extra_environment_without_overriding_the_tasks_own(string kind)
-    {
-        // How a run's trace context (TRACEPARENT) reaches a task's tooling.
-        var command = Commands.ByName(kind);
-        command = command with { Params = new Dictionary<string, string>(command.Params) { ["APP"] = "shop" } };
-        var traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        var environment = new Dictionary<string, string> { ["TRACEPARENT"] = traceparent, [SystemVariables.JobTaskId] = "forged", ["APP"] = "forged" };
-
-        var job = TaskManifestFactory.Build(command, Manifests.BuilderFor(command.Kind), Manifests.Namespace, Manifests.Options, environment).Job;
-
-        Assert.All(job.AllContainers(), container =>
-        {
-            Assert.Equal(traceparent, container.Env("TRACEPARENT"));
-            Assert.Equal(command.TaskId.ToString(), container.Env(SystemVariables.JobTaskId));
-            Assert.Single(container.Env!, e => e.Name == "TRACEPARENT");
-        });
-        Assert.Equal("shop", job.MainContainer().Env("APP"));
-    }
-
-    [Theory]
-    [MemberData(nameof(Kinds))]
     public void Should_name_it_deterministically_from_kind_task_and_attempt(string kind)
     {
         var command = Commands.ByName(kind);
