@@ -40,7 +40,7 @@ public sealed class LeaderElection(
             RenewDeadline = options.RenewDeadline,
             RetryPeriod = options.RetryPeriod,
         });
-        elector.OnError += ex => logger.LogWarning("Leader election on {Lease}: {Error}", leaseName, ex.Message);
+        elector.OnError += ex => logger.LogWarning(ex, "Leader election on {Lease} failed", leaseName);
         while (!stopping.IsCancellationRequested)
         {
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -102,7 +102,7 @@ public sealed class LeaderElection(
         }
         catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or OperationCanceledException or TimeoutException)
         {
-            logger.LogInformation("Could not release {Lease} ({Error}); it expires on its own", leaseName, ex.Message);
+            logger.LogInformation(ex, "Could not release {Lease}; it expires on its own", leaseName);
         }
     }
 
@@ -150,4 +150,21 @@ public sealed class LeaderElectionOptions
 
     /// <summary>How often the leader renews, and a standing-by replica looks at the Lease.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Timings under which a leader could not keep its Lease (client-go's rules: a renewal must fit
+    /// into the deadline with its jitter, and the deadline end before another replica may take over).
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        const string section = "MFlow:Kubernetes:LeaderElection";
+        if (!Enabled)
+            yield break;
+        if (RetryPeriod <= TimeSpan.Zero)
+            yield return $"{section}:RetryPeriod must be positive.";
+        else if (RenewDeadline <= RetryPeriod * 1.2)
+            yield return $"{section}:RenewDeadline must be longer than 1.2 times RetryPeriod ({RetryPeriod}).";
+        if (LeaseDuration <= RenewDeadline)
+            yield return $"{section}:LeaseDuration must be longer than RenewDeadline ({RenewDeadline}).";
+    }
 }

@@ -51,7 +51,7 @@ public sealed partial class ListWatcher<T>(
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     var delay = Backoff(++failures);
-                    LogListFailed(_logger, typeof(T).Name, ex.Message, delay);
+                    LogListFailed(_logger, ex, typeof(T).Name, delay);
                     await Task.Delay(delay, _options.TimeProvider, cancellationToken);
                     continue;
                 }
@@ -131,8 +131,8 @@ public sealed partial class ListWatcher<T>(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing {Kind} failed: {Error}; retrying in {Delay}")]
-    private static partial void LogListFailed(ILogger logger, string kind, string error, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing {Kind} failed; retrying in {Delay}")]
+    private static partial void LogListFailed(ILogger logger, Exception exception, string kind, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Kind}: {Error}; resuming in {Delay}")]
     private static partial void LogReconnecting(ILogger logger, string kind, string error, TimeSpan delay);
