@@ -101,7 +101,7 @@ jq -r '
             (if ($c.securityContext.capabilities.drop // [] | index("ALL")) == null then "\($c.name): capabilities not dropped" else empty end),
             (if ($c.volumeMounts // [] | map(.mountPath) | index("/tmp")) == null then "\($c.name): no writable /tmp" else empty end),
             ($c.env // [] | .[] | select(.valueFrom.secretKeyRef != null) | .valueFrom.secretKeyRef
-              | select(.name != "mflow-secrets" or (.key | IN("rabbitmq-url", "postgres-connection-string", "admin-key") | not))
+              | select(.name != "mflow-secrets" or (.key | IN("rabbitmq-url", "postgres-connection-string", "admin-key", "key-encryption-key") | not))
               | "\($c.name): secretKeyRef \(.name)/\(.key) is not a documented key of mflow-secrets"),
             (if $worker then
                ($c.env | map({(.name): .value}) | add) as $env

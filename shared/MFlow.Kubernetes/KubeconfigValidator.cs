@@ -1,6 +1,7 @@
 using System.Text;
 using k8s;
 using k8s.KubeConfigModels;
+using MFlow.Documents;
 using YamlDotNet.Core;
 
 namespace MFlow.Kubernetes;
@@ -27,8 +28,15 @@ public static class KubeconfigValidator
         FileFields? files;
         try
         {
+            // Bounded before the client's parser builds anything: it recurses, and a deeply nested
+            // document would overflow the stack, which no catch survives.
+            BoundedReader.CheckYaml(content, DocumentLimits.Kubeconfig);
             config = KubernetesYaml.Deserialize<K8SConfiguration>(content, strict: false);
             files = KubernetesYaml.Deserialize<FileFields>(content, strict: false);
+        }
+        catch (DocumentLimitException ex)
+        {
+            return [ex.Message];
         }
         catch (YamlException ex)
         {

@@ -16,7 +16,7 @@ public sealed class BenchmarkCluster : IAsyncDisposable
     public const string Namespace = "bench";
 
     /// <summary>What each pod prints and leaves as its termination message (one output line).</summary>
-    public static readonly PodScript PodScript = new(ExitCode: 0, Log: "done\n", TerminationMessage: "RESULT=ok\n");
+    public static readonly PodScript PodScript = new(ExitCode: 0, Log: "done\n", TerminationMessage: "RESULT=ok\0");
 
     static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 

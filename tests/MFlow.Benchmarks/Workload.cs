@@ -49,7 +49,7 @@ public sealed class Workload(int stages, int tasksPerStage, JobKind? kind)
             {
                 name = $"s{s}-t{t}",
                 kind = KindOf(t).ToString().ToLowerInvariant(),
-                container = new { image = "busybox:1.36", command = new[] { "sh", "-c", "echo done; echo RESULT=ok > \"$_OUTPUT_FILE\"" } },
+                container = new { image = "busybox:1.36", command = new[] { "sh", "-c", "echo done; printf 'RESULT=ok\\0' > \"$_OUTPUT_FILE\"" } },
             }),
         }),
     });

@@ -84,12 +84,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// </param>
     /// <param name="name">A name for messages and output; defaults to <paramref name="projectName"/>.</param>
     /// <param name="testOutput">If given, every output line is also written there, prefixed with the name.</param>
+    /// <param name="arguments">Command-line arguments, given the address the service is to listen on (e.g. <c>serve --urls</c> for the standalone).</param>
     /// <exception cref="FileNotFoundException">The service has not been built.</exception>
     public static ServiceProcess Start(
         string projectName,
         IReadOnlyDictionary<string, string?> environment,
         string? name = null,
-        ITestOutputHelper? testOutput = null)
+        ITestOutputHelper? testOutput = null,
+        Func<Uri, IEnumerable<string>>? arguments = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var assembly = RepositoryPaths.ServiceAssembly(projectName);
@@ -104,6 +106,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         startInfo.ArgumentList.Add(assembly);
+        foreach (var argument in arguments?.Invoke(new Uri($"http://127.0.0.1:{port}/")) ?? [])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         // A failed readiness probe is logged at every poll; the lines would push out of the output

@@ -49,12 +49,37 @@ public sealed record RunView(
     }
 
     /// <summary>The run's state as users read it: Queued, Running, Cancelling, Succeeded, Failed or Cancelled.</summary>
-    public static string RunStateName(StoredRun run) => run.State switch
+    public static string RunStateName(StoredRun run) => RunStateName(run.State);
+
+    /// <summary>The state as users read it, from the saga's state name.</summary>
+    public static string RunStateName(string? state) => state switch
     {
         null => "Queued",
         "Initial" or "AwaitingPlan" or "Running" => "Running",
         var name => name,
     };
+}
+
+/// <summary>
+/// A run as GET /api/v1/runs lists it: what it is and where it stands, without its stages (GET
+/// /api/v1/runs/{id} has them). <see cref="UpdatedAt"/> is when its state last changed.
+/// </summary>
+public sealed record RunSummaryView(
+    Guid Id,
+    string Pipeline,
+    string Mode,
+    string State,
+    string? TriggeredBy,
+    string? Trigger,
+    string? IdempotencyKey,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    string Location)
+{
+    /// <summary>Builds the view.</summary>
+    public static RunSummaryView From(RunSummary run) => new(
+        run.Id, run.PipelineName, run.Mode.ToLowerInvariant(), RunView.RunStateName(run.State), run.TriggeredBy, run.Trigger,
+        run.IdempotencyKey, run.CreatedAt, run.UpdatedAt, $"/api/v1/runs/{run.Id}");
 }
 
 /// <summary>A stage of a run.</summary>

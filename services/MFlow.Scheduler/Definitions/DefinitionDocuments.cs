@@ -10,15 +10,15 @@ public static class DefinitionDocuments
     public static void CheckIdentity(ValidationErrors errors, string? name, string? @namespace, string? domain, string? version)
     {
         if (!DefinitionName.IsValidPart(name))
-            errors.Add("name", $"'{name}' is not a valid name: lowercase letters, digits and '-' (a DNS-1123 label).");
+            errors.Add("name", $"'{TextRules.Shown(name)}' is not a valid name: lowercase letters, digits and '-' (a DNS-1123 label).");
         if (!DefinitionName.IsValidPart(@namespace))
-            errors.Add("namespace", $"'{@namespace}' is not a valid namespace: lowercase letters, digits and '-'.");
+            errors.Add("namespace", $"'{TextRules.Shown(@namespace)}' is not a valid namespace: lowercase letters, digits and '-'.");
         if (!DefinitionName.IsValidPart(domain))
-            errors.Add("domain", $"'{domain}' is not a valid domain: lowercase letters, digits and '-'.");
+            errors.Add("domain", $"'{TextRules.Shown(domain)}' is not a valid domain: lowercase letters, digits and '-'.");
         if (!DefinitionName.IsValidVersion(version))
-            errors.Add("version", version == DefinitionName.Latest
-                ? "'latest' names the newest published version in a reference; a definition needs a version of its own."
-                : $"'{version}' is not a valid version: letters, digits, '.', '_' and '-'.");
+            errors.Add("version", string.Equals(version, DefinitionName.Latest, StringComparison.OrdinalIgnoreCase)
+                ? $"'{version}' is reserved: 'latest' names the newest published version in a reference (in any case); a definition needs a version of its own."
+                : $"'{TextRules.Shown(version)}' is not a valid version: letters, digits, '.', '_' and '-'.");
     }
 
     /// <summary>Labels follow Kubernetes' rules, so they read the same everywhere.</summary>
@@ -27,7 +27,7 @@ public static class DefinitionDocuments
         foreach (var (key, value) in labels ?? new Dictionary<string, string>())
         {
             if (!KubernetesNames.IsLabelKey(key) || !KubernetesNames.IsLabelValue(value))
-                errors.Add($"labels.{key}", $"'{key}={value}' is not a valid label.");
+                errors.Add($"labels.{key}", $"'{TextRules.Shown(key)}={TextRules.Shown(value)}' is not a valid label.");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MFlow.Kubernetes.Naming;
 using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Security;
@@ -25,6 +26,8 @@ public static class DefinitionEndpoints
         var group = app.MapGroup(prefix);
         group.MapPost("/", async (HttpRequest http, string? reason, DefinitionStore store, CancellationToken ct) =>
         {
+            if (InvalidReason(reason) is { } invalidReason)
+                return invalidReason;
             ParsedDefinition parsed;
             try
             {
@@ -39,7 +42,7 @@ public static class DefinitionEndpoints
             return created is null
                 ? Problems.Conflict($"A {noun} named {parsed.Name} exists.", $"Versions are immutable once published; give the new one another version than '{parsed.Name.Version}'.")
                 : Results.Created($"{prefix}/{created.Id}", View(created));
-        }).RequireAuthorization(ApiRoles.Admin);
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxDocumentBytes, BodyRules.Documents);
 
         group.MapGet("/", async (HttpRequest http, string? name, string? @namespace, string? domain, string? stage, DefinitionStore store, CancellationToken ct) =>
         {
@@ -48,16 +51,28 @@ public static class DefinitionEndpoints
             {
                 var separator = label!.IndexOf('=');
                 if (separator <= 0)
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["label"] = [$"'{label}' is not key=value."] });
+                    return Invalid("label", $"'{TextRules.Shown(label)}' is not key=value.");
+                if (!KubernetesNames.IsLabelKey(label[..separator]) || !KubernetesNames.IsLabelValue(label[(separator + 1)..]))
+                    return Invalid("label", $"'{TextRules.Shown(label)}' is not a valid label (Kubernetes' rules for label keys and values).");
                 labels[label[..separator]] = label[(separator + 1)..];
             }
+
+            // Filters go to the database as they are: each is held to what it can match.
+            foreach (var (field, value) in new[] { ("name", name), ("namespace", @namespace), ("domain", domain) })
+            {
+                if (value is not null && !DefinitionName.IsValidPart(value))
+                    return Invalid(field, $"'{TextRules.Shown(value)}' is not a valid {field}: lowercase letters, digits and '-'.");
+            }
+
+            if (stage is not null && stage is not (DefinitionStages.Draft or DefinitionStages.Published or DefinitionStages.Deprecated))
+                return Invalid("stage", $"'{TextRules.Shown(stage)}' is not a stage: expected {DefinitionStages.Draft}, {DefinitionStages.Published} or {DefinitionStages.Deprecated}.");
 
             var found = await store.ListAsync(type, new DefinitionFilter(name, @namespace, domain, stage, labels), ct);
             return Results.Ok(found.Select(View));
         }).RequireAuthorization(ApiRoles.Viewer);
 
         group.MapGet("/{reference}", async (string reference, DefinitionStore store, CancellationToken ct) =>
-            await FindAsync(store, type, reference, ct) is { } found ? Results.Ok(View(found)) : Problems.NotFound($"No {noun} '{reference}'."))
+            await FindAsync(store, type, reference, ct) is { } found ? Results.Ok(View(found)) : Problems.NotFound($"No {noun} '{TextRules.Shown(reference)}'."))
             .RequireAuthorization(ApiRoles.Viewer);
 
         group.MapGet("/{id:guid}/changes", async (Guid id, DefinitionStore store, CancellationToken ct) =>
@@ -66,6 +81,8 @@ public static class DefinitionEndpoints
 
         group.MapPut("/{id:guid}", async (Guid id, HttpRequest http, string? reason, DefinitionStore store, CancellationToken ct) =>
         {
+            if (InvalidReason(reason) is { } invalidReason)
+                return invalidReason;
             var existing = await store.GetAsync(type, id, ct);
             if (existing is null)
                 return Problems.NotFound($"No {noun} {id}.");
@@ -93,20 +110,39 @@ public static class DefinitionEndpoints
                 _ => Problems.Conflict($"{existing.Name} is {existing.Stage} and cannot be changed.",
                     $"Only a draft can be edited; a published {noun} is immutable. Create a new version instead."),
             };
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxDocumentBytes, BodyRules.Documents);
+
+        group.MapPost("/{id:guid}/publish", async (Guid id, string? reason, HttpContext http, DefinitionStore store, JobResolver jobs, CancellationToken ct) =>
+        {
+            if (InvalidReason(reason) is { } invalidReason)
+                return invalidReason;
+            // A pipeline is published only when every job it names can run: a run of it must not
+            // be the first to learn that a job does not exist.
+            if (type == DefinitionTypes.Pipeline && await store.GetAsync(type, id, ct) is { Stage: DefinitionStages.Draft } draft)
+            {
+                try
+                {
+                    await jobs.ResolveAsync(DefinitionParsers.Pipeline(draft), ct);
+                }
+                catch (PipelineValidationException ex)
+                {
+                    return Problems.Invalid(ex, $"{draft.Name} names jobs that cannot run; publish them first.");
+                }
+            }
+
+            return await TransitionAsync(store, type, noun, id, "published", "Only a draft can be published.",
+                s => s.PublishAsync(type, id, http.User.Actor(), reason, ct), ct);
         }).RequireAuthorization(ApiRoles.Admin);
 
-        group.MapPost("/{id:guid}/publish", (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
-            TransitionAsync(store, type, noun, id, "published", "Only a draft can be published.",
-                s => s.PublishAsync(type, id, http.User.Actor(), reason, ct), ct))
-            .RequireAuthorization(ApiRoles.Admin);
-
-        group.MapPost("/{id:guid}/deprecate", (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
-            TransitionAsync(store, type, noun, id, "deprecated", "Only a published definition can be deprecated.",
+        group.MapPost("/{id:guid}/deprecate", async (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
+            InvalidReason(reason) ?? await TransitionAsync(store, type, noun, id, "deprecated", "Only a published definition can be deprecated.",
                 s => s.DeprecateAsync(type, id, http.User.Actor(), reason, ct), ct))
             .RequireAuthorization(ApiRoles.Admin);
 
         group.MapDelete("/{id:guid}", async (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
         {
+            if (InvalidReason(reason) is { } invalidReason)
+                return invalidReason;
             var existing = await store.GetAsync(type, id, ct);
             return await store.DeleteDraftAsync(type, id, http.User.Actor(), reason, ct) switch
             {
@@ -116,6 +152,15 @@ public static class DefinitionEndpoints
             };
         }).RequireAuthorization(ApiRoles.Admin);
     }
+
+    /// <summary>The largest definition document, in bytes.</summary>
+    public const int MaxDocumentBytes = 1024 * 1024;
+
+    static IResult? InvalidReason(string? reason) =>
+        TextRules.CheckLine(reason) is { } problem ? Invalid("reason", $"The reason {problem}") : null;
+
+    static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid.", type: "https://mflow.dev/problems/invalid");
 
     /// <summary>A definition by id or by unique name (a missing version meaning latest).</summary>
     public static async Task<StoredDefinition?> FindAsync(DefinitionStore store, string type, string reference, CancellationToken cancellationToken) =>

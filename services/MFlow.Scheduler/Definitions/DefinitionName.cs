@@ -6,7 +6,8 @@ namespace MFlow.Scheduler.Definitions;
 
 /// <summary>
 /// A definition's unique name, as mflow writes it: <c>&lt;name&gt;@&lt;namespace&gt;.&lt;domain&gt;:&lt;version&gt;</c>,
-/// where version may be <c>latest</c> (the newest published version) in a reference.
+/// where version may be <c>latest</c> (the newest published version) in a reference. Every part is
+/// compared exactly: versions are case-sensitive, and "latest" in another case is refused everywhere.
 /// </summary>
 public sealed partial record DefinitionName(string Name, string Namespace, string Domain, string Version)
 {
@@ -28,6 +29,9 @@ public sealed partial record DefinitionName(string Name, string Namespace, strin
         name = null;
         if (text is null || Pattern().Match(text) is not { Success: true } match)
             return false;
+        // Versions are compared exactly; "LATEST" would otherwise name a fixed version that looks like the newest one.
+        if (match.Groups["version"].Success && IsLatestInAnotherCase(match.Groups["version"].Value))
+            return false;
         name = new DefinitionName(match.Groups["name"].Value, match.Groups["ns"].Value, match.Groups["domain"].Value,
             match.Groups["version"].Success ? match.Groups["version"].Value : Latest);
         return true;
@@ -37,7 +41,12 @@ public sealed partial record DefinitionName(string Name, string Namespace, strin
     public static bool IsValidPart(string? part) => KubernetesNames.IsDns1123Label(part);
 
     /// <summary>True for a valid version (not "latest", which only a reference may use).</summary>
-    public static bool IsValidVersion(string? version) => version is not null && version != Latest && VersionPattern().IsMatch(version);
+    public static bool IsValidVersion(string? version) =>
+        version is not null && !string.Equals(version, Latest, StringComparison.OrdinalIgnoreCase) && VersionPattern().IsMatch(version);
+
+    /// <summary>True for "Latest", "LATEST"...: the reserved word in another case, which is neither a version nor a reference to the newest one.</summary>
+    public static bool IsLatestInAnotherCase(string? version) =>
+        version != Latest && string.Equals(version, Latest, StringComparison.OrdinalIgnoreCase);
 
     [GeneratedRegex("^(?<name>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)@(?<ns>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\\.(?<domain>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(:(?<version>[A-Za-z0-9][A-Za-z0-9._-]{0,62}))?\\z")]
     private static partial Regex Pattern();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MFlow.Documents;
 using MFlow.Persistence;
 using MFlow.Scheduler.Params;
 using MFlow.Scheduler.Pipelines;
@@ -22,7 +23,7 @@ public static class DefinitionParsers
             new DefinitionName(job.Name!, job.Namespace!, job.Domain!, job.Version!),
             kind.ToString().ToLowerInvariant(),
             job.Labels ?? [],
-            JsonSerializer.Serialize(job, StoredJson.Options));
+            WithinBudget(JsonSerializer.Serialize(job, StoredJson.Options)));
     }
 
     /// <summary>Parses and validates a pipeline definition (YAML or JSON).</summary>
@@ -50,8 +51,16 @@ public static class DefinitionParsers
             new DefinitionName(pipeline.Name!, pipeline.Namespace!, pipeline.Domain!, pipeline.Version!),
             null,
             pipeline.Labels ?? [],
-            JsonSerializer.Serialize(pipeline, StoredJson.Options));
+            WithinBudget(JsonSerializer.Serialize(pipeline, StoredJson.Options)));
     }
+
+    /// <summary>The most a stored definition may hold, in characters.</summary>
+    public static int MaxStoredChars => DocumentLimits.Definition.MaxChars;
+
+    // What is stored can be larger than what was sent: YAML aliases are expanded into JSON.
+    static string WithinBudget(string document) =>
+        document.Length <= MaxStoredChars ? document
+        : throw PipelineValidationException.For("definition", $"The definition would be stored as {document.Length} characters (YAML aliases expanded); the limit is {MaxStoredChars}.");
 
     /// <summary>A stored job's document.</summary>
     public static JobDefinitionDocument Job(StoredDefinition stored) =>
@@ -67,12 +76,23 @@ public static class DefinitionParsers
         if (stored.Type != DefinitionTypes.Job)
             return JsonNode.Parse(stored.Document);
         var job = Job(stored);
-        foreach (var param in (job.Params ?? []).Where(p => p.Sensitive && p.Default is not null))
+        foreach (var param in (job.Params ?? []).Where(p => p.Sensitive && (p.Default ?? p.ProtectedDefault) is not null))
+        {
             param.Default = ParamValues.Mask;
+            param.ProtectedDefault = null;
+        }
+
         // A rollback value of a sensitive param is as secret as its default.
         var sensitive = (job.Params ?? []).Where(p => p.Sensitive && p.Name is not null).Select(p => p.Name!).ToHashSet();
         foreach (var name in job.Rollback?.Params?.Keys.Where(sensitive.Contains).ToList() ?? [])
             job.Rollback!.Params![name] = ParamValues.Mask;
+        if (job.Rollback?.ProtectedParams is { } protectedParams)
+        {
+            job.Rollback.Params ??= [];
+            foreach (var name in protectedParams.Keys)
+                job.Rollback.Params[name] = ParamValues.Mask;
+            job.Rollback.ProtectedParams = null;
+        }
         return JsonSerializer.SerializeToNode(job, StoredJson.Options);
     }
 }

@@ -9,7 +9,7 @@ namespace MFlow.Scheduler.Definitions;
 /// admins publishing and editing the same draft at once cannot both win; every change is recorded
 /// with who made it, when and why.
 /// </summary>
-public sealed class DefinitionStore(Database database)
+public sealed class DefinitionStore(Database database, DefinitionSecrets secrets)
 {
     const string Columns = "id, type, name, namespace, domain, version, kind, stage, labels, document, created_at, created_by, updated_at, updated_by, published_at, deprecated_at";
 
@@ -29,7 +29,7 @@ public sealed class DefinitionStore(Database database)
             transaction, cancellationToken,
             ("id", id), ("type", type), ("name", name.Name), ("ns", name.Namespace), ("domain", name.Domain), ("version", name.Version),
             ("unique", name.ToString()), ("kind", kind), ("stage", DefinitionStages.Draft), ("labels", JsonSerializer.Serialize(labels)),
-            ("document", document), ("at", now), ("actor", actor));
+            ("document", secrets.Seal(type, document)), ("at", now), ("actor", actor));
         if (rows == 0)
             return null;
         await RecordAsync(connection, transaction, id, "create", actor, reason, cancellationToken);
@@ -84,7 +84,7 @@ public sealed class DefinitionStore(Database database)
     public async Task<ChangeOutcome> UpdateDraftAsync(string type, Guid id, string? kind, IReadOnlyDictionary<string, string> labels, string document, string actor, string? reason, CancellationToken cancellationToken) =>
         await ChangeAsync(type, id, "update", actor, reason, cancellationToken,
             "UPDATE definitions SET document = @document, labels = @labels, kind = @kind, updated_at = @at, updated_by = @actor WHERE type = @type AND id = @id AND stage = @draft",
-            ("document", document), ("labels", JsonSerializer.Serialize(labels)), ("kind", kind), ("draft", DefinitionStages.Draft));
+            ("document", secrets.Seal(type, document)), ("labels", JsonSerializer.Serialize(labels)), ("kind", kind), ("draft", DefinitionStages.Draft));
 
     /// <summary>Publishes a draft: from now on it is immutable and usable by runs.</summary>
     public Task<ChangeOutcome> PublishAsync(string type, Guid id, string actor, string? reason, CancellationToken cancellationToken) =>

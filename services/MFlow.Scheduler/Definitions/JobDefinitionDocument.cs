@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using YamlDotNet.Serialization;
 using MFlow.Scheduler.Params;
 using MFlow.Scheduler.Pipelines;
 
@@ -68,4 +70,9 @@ public sealed class RollbackSpec
 
     /// <summary>Required params a rollback run does without (a deploy's IMAGE: it undoes instead).</summary>
     public List<string>? Optional { get; set; }
+
+    /// <summary>Rollback values of sensitive params as stored: encrypted, and absent from <see cref="Params"/>. Never read from a document a user sends.</summary>
+    [YamlIgnore]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? ProtectedParams { get; set; }
 }

@@ -21,6 +21,8 @@ public static partial class JobDefinitionValidator
         else if (!PipelineValidator.TryParseKind(job.Kind, out _))
             errors.Add("kind", $"Unknown job kind '{job.Kind}': expected build, deploy or vm.");
         DefinitionDocuments.CheckLabels(errors, job.Labels);
+        if (TextRules.CheckText(job.Description) is { } descriptionProblem)
+            errors.Add("description", $"The description {descriptionProblem}");
 
         var declared = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (job.Params?.Count ?? 0); i++)
@@ -54,13 +56,16 @@ public static partial class JobDefinitionValidator
         foreach (var name in job.Rollback?.Optional ?? [])
         {
             if (!declared.Contains(name))
-                errors.Add("rollback.optional", $"'{name}' is not one of the job's params.");
+                errors.Add("rollback.optional", $"'{TextRules.Shown(name)}' is not one of the job's params.");
         }
 
-        foreach (var (name, _) in job.Rollback?.Params ?? [])
+        var specs = (job.Params ?? []).Where(p => p?.Name is not null).GroupBy(p => p!.Name!).ToDictionary(g => g.Key, g => g.First()!);
+        foreach (var (name, value) in job.Rollback?.Params ?? [])
         {
             if (!declared.Contains(name))
-                errors.Add($"rollback.params.{name}", $"'{name}' is not one of the job's params.");
+                errors.Add($"rollback.params.{name}", $"'{TextRules.Shown(name)}' is not one of the job's params.");
+            else if (value is null || ParamValues.Check(specs[name], value) is not null)
+                errors.Add($"rollback.params.{name}", value is null ? "A rollback value cannot be empty (null)." : $"The rollback value {ParamValues.Check(specs[name], value)}");
         }
 
         errors.ThrowIfAny();
@@ -74,9 +79,9 @@ public static partial class JobDefinitionValidator
             return;
         }
 
-        if (string.IsNullOrWhiteSpace(param.Name) || !KubernetesNames.IsCIdentifier(param.Name))
+        if (string.IsNullOrWhiteSpace(param.Name) || !TextRules.IsParamName(param.Name))
         {
-            errors.Add($"{path}.name", $"'{param.Name}' is not a valid param name: letters, digits and '_', not starting with a digit.");
+            errors.Add($"{path}.name", $"'{TextRules.Shown(param.Name)}' is not a valid param name: letters, digits and '_', not starting with a digit, at most {TextRules.MaxParamNameLength} characters.");
             return;
         }
 
@@ -111,6 +116,15 @@ public static partial class JobDefinitionValidator
 
         if (param.Default is { } value && ParamValues.Check(param, value) is { } problem)
             errors.Add($"{path}.default", problem);
+        if (TextRules.CheckText(param.Description) is { } descriptionProblem)
+            errors.Add($"{path}.description", $"The description {descriptionProblem}");
+        if (TextRules.CheckLine(param.OptionsUrl, 2000) is { } urlProblem)
+            errors.Add($"{path}.optionsUrl", $"The URL {urlProblem}");
+        for (var i = 0; i < (param.Options?.Count ?? 0); i++)
+        {
+            if (param.Options![i] is not { } option || TextRules.CheckLine(option, ParamValues.MaxValueLength) is not null)
+                errors.Add($"{path}.options[{i}]", "An option is a one-line value without control characters.");
+        }
         if (param.ReadOnly && param.Default is null && usage != ParamUsage.System)
             errors.Add($"{path}.default", "A read-only param needs a default: nothing else may set it.");
     }

@@ -7,7 +7,7 @@ namespace MFlow.Scheduler.Definitions;
 /// Resolves the stored jobs a pipeline names to exact published versions ("latest" to the newest
 /// one), refusing drafts and deprecated versions with the reason, before anything is stored.
 /// </summary>
-public sealed class JobResolver(DefinitionStore store)
+public sealed class JobResolver(DefinitionStore store, DefinitionSecrets secrets)
 {
     /// <summary>Every job reference of the pipeline, resolved.</summary>
     /// <exception cref="PipelineValidationException">A reference names no usable job.</exception>
@@ -39,7 +39,7 @@ public sealed class JobResolver(DefinitionStore store)
             }
 
             PipelineValidator.TryParseKind(stored.Kind, out var kind);
-            resolved[reference] = new ResolvedJob(stored.Id, stored.Name, kind, DefinitionParsers.Job(stored));
+            resolved[reference] = new ResolvedJob(stored.Id, stored.Name, kind, secrets.Open(DefinitionParsers.Job(stored)));
         }
 
         errors.ThrowIfAny();

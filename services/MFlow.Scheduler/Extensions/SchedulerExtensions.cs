@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using MFlow.Persistence;
 using MFlow.Scheduler.Api;
@@ -36,6 +38,7 @@ public static class SchedulerExtensions
         services.AddSingleton<RunDispatcher>();
         services.AddSingleton<TaskLogStore>();
         services.AddSingleton<DefinitionStore>();
+        services.AddSingleton<DefinitionSecrets>();
         services.AddSingleton<JobResolver>();
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<TaskTokenStore>();
@@ -47,13 +50,33 @@ public static class SchedulerExtensions
         services.AddHostedService<ApiKeyBootstrap>();
 
         // One key ring for every replica, in the database: what one encrypts, any can decrypt.
-        services.AddDataProtection().SetApplicationName("MFlow");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
-            new ConfigureOptions<KeyManagementOptions>(options => options.XmlRepository = new DatabaseXmlRepository(provider.GetRequiredService<Database>())));
+        services.AddKeyRing(builder.Configuration, provider => new DatabaseXmlRepository(provider.GetRequiredService<Database>()));
 
         services.AddApiAuthorization();
         services.AddProblemDetails();
+        // No route takes more; each lowers it to its own limit (RequestLimits).
+        services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
         return builder;
+    }
+
+    /// <summary>
+    /// Data Protection for MFlow's secrets at rest, its key ring kept in <paramref name="repository"/>;
+    /// each key is encrypted with the key-encryption key when one is configured (<see cref="KeyEncryptionKeys"/>).
+    /// </summary>
+    public static IServiceCollection AddKeyRing(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, IXmlRepository> repository)
+    {
+        services.AddDataProtection().SetApplicationName("MFlow");
+        var keyEncryptionKeys = KeyEncryptionKeys.From(configuration);
+        if (keyEncryptionKeys is not null)
+            services.AddSingleton(keyEncryptionKeys);
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
+            new ConfigureOptions<KeyManagementOptions>(options =>
+            {
+                options.XmlRepository = repository(provider);
+                if (keyEncryptionKeys is not null)
+                    options.XmlEncryptor = new KeyEncryptionKeyXmlEncryptor(keyEncryptionKeys);
+            }));
+        return services;
     }
 
     /// <summary>Registers the scheduler's consumers.</summary>
@@ -68,8 +91,11 @@ public static class SchedulerExtensions
     /// <summary>Adds the API's middleware and maps every route of the scheduler's HTTP API.</summary>
     public static WebApplication MapSchedulerApi(this WebApplication app)
     {
+        // Every 4xx the framework answers without a body (401, 403, 404, 405) becomes problem details too.
+        app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestLimits();
         app.MapRunEndpoints();
         app.MapDefinitionEndpoints();
         app.MapClusterEndpoints();

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using MFlow.Documents;
 using System.Text.RegularExpressions;
 using MFlow.Scheduler.Api;
+using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Runs;
 using MFlow.Scheduler.Security;
 
@@ -16,10 +18,16 @@ public static partial class OutputEndpoints
     /// <summary>The largest request body accepted (the per-task limit plus room for JSON).</summary>
     public const int MaxBodyBytes = TaskOutputStore.MaxTaskBytes * 2;
 
+    /// <summary>The most outputs one request may write.</summary>
+    public const int MaxValues = 1000;
+
+    // {"values": {"NAME": "value", ...}, "summary": "..."}: two levels, a value per output.
+    static readonly DocumentLimits BodyLimits = new("outputs request", MaxBodyBytes, 4, MaxValues + 8, 0, MaxBodyBytes);
+
     /// <summary>Maps the route.</summary>
     public static IEndpointRouteBuilder MapOutputEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/tasks/{id:guid}/outputs", WriteAsync).AllowAnonymous();
+        app.MapPost("/api/v1/tasks/{id:guid}/outputs", WriteAsync).AllowAnonymous().AcceptsBody(MaxBodyBytes, BodyRules.Json);
         return app;
     }
 
@@ -37,21 +45,15 @@ public static partial class OutputEndpoints
         if (record is not null && (record.Attempt > issued.Attempt || (record.Attempt == issued.Attempt && record.IsTerminal)))
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The task has ended.", detail: "An update token is valid only while its task attempt runs.");
 
-        if (http.ContentLength > MaxBodyBytes)
-            return TooLarge($"The request is {http.ContentLength} bytes; a task may write at most {TaskOutputStore.MaxTaskBytes} bytes of outputs.");
-
         OutputsRequest? body;
         try
         {
-            using var limited = new MemoryStream();
-            await http.Body.CopyToAsync(limited, ct);
-            if (limited.Length > MaxBodyBytes)
-                return TooLarge($"The request is larger than {MaxBodyBytes} bytes; a task may write at most {TaskOutputStore.MaxTaskBytes} bytes of outputs.");
-            body = JsonSerializer.Deserialize<OutputsRequest>(limited.ToArray(), JsonSerializerOptions.Web);
+            // Read within the route's limit (a longer body is answered 413 as soon as it is over it).
+            body = BoundedReader.ReadJson<OutputsRequest>(await RequestBody.ReadBytesAsync(http, ct), BodyLimits, JsonSerializerOptions.Web);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or DocumentLimitException { TooLarge: false })
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"Not JSON: {ex.Message}"] }, title: "The outputs are not valid.");
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"Not outputs as JSON: {TextRules.Shown(ex.Message, 300)}"] }, title: "The outputs are not valid.");
         }
 
         var values = body?.Values ?? [];
@@ -59,11 +61,17 @@ public static partial class OutputEndpoints
         foreach (var (name, value) in values)
         {
             if (!NamePattern().IsMatch(name))
-                errors[$"values.{name}"] = [$"'{name}' is not a valid output name: letters, digits and '_', starting with a letter."];
+                errors[$"values.{TextRules.Shown(name)}"] = [$"'{TextRules.Shown(name)}' is not a valid output name: letters, digits and '_', starting with a letter, at most 128 characters."];
             else if (value is null)
                 errors[$"values.{name}"] = ["An output needs a value."];
+            else if (value.Any(TextRules.IsForbiddenInText))
+                errors[$"values.{name}"] = ["An output value may not contain control characters other than tab and line breaks."];
+            if (errors.Count >= 100)
+                break;
         }
 
+        if (body?.Summary is { } summary && summary.Any(TextRules.IsForbiddenInText))
+            errors["summary"] = ["The summary may not contain control characters other than tab and line breaks."];
         if (errors.Count > 0)
             return Results.ValidationProblem(errors, title: "The outputs are not valid.");
         foreach (var (name, value) in values)

@@ -9,7 +9,9 @@ namespace MFlow.Scheduler.Params;
 /// Merges a task's param values and checks them against its job's declarations, before anything is
 /// stored or dispatched. Precedence, lowest first: system variables (injected later, never
 /// overridable), job defaults, the job's rollback values (rollback runs), pipeline, stage, task,
-/// run-time values.
+/// run-time values. Only declared params reach the job: an undeclared one is refused at task
+/// level, and set for a whole stage, pipeline or run it is dropped, unless its name controls how a
+/// process runs (<see cref="ProcessControllingNames"/>), which is refused at any level.
 /// </summary>
 public static class ParamResolver
 {
@@ -48,9 +50,20 @@ public static class ParamResolver
                         continue;
                     }
                 }
+                else if (ProcessControllingNames.Contains(name))
+                {
+                    errors.Add(path, $"{ProcessControllingNames.Why(name)}; job {job.Name} does not declare it, so it cannot be set.");
+                    continue;
+                }
                 else if (layer.TaskLevel)
                 {
-                    errors.Add(path, $"Task '{taskName}': job {job.Name} has no param {name} (declare it in the job, or set it for the whole stage or pipeline).");
+                    errors.Add(path, $"Task '{taskName}': job {job.Name} has no param {name} (declare it in the job; a value set for the whole stage, pipeline or run reaches only the jobs that declare it).");
+                    continue;
+                }
+                else
+                {
+                    // Set for the whole stage, pipeline or run: it is for the tasks whose jobs declare
+                    // it, and never reaches this job's environment.
                     continue;
                 }
 

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using YamlDotNet.Serialization;
+
 namespace MFlow.Scheduler.Params;
 
 /// <summary>
@@ -20,6 +23,14 @@ public sealed class ParamSpec
 
     /// <summary>The value when nothing else gives one.</summary>
     public string? Default { get; set; }
+
+    /// <summary>
+    /// A sensitive param's default as stored: encrypted (<see cref="Definitions.DefinitionSecrets"/>),
+    /// with <see cref="Default"/> left empty. Never read from a document a user sends.
+    /// </summary>
+    [YamlIgnore]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ProtectedDefault { get; set; }
 
     /// <summary>The allowed values of an enum.</summary>
     public List<string>? Options { get; set; }

@@ -13,6 +13,8 @@ public static class ParamValues
     {
         if (value.Length > MaxValueLength)
             return $"is longer than {MaxValueLength / 1024} KB.";
+        if (value.Any(Pipelines.TextRules.IsForbiddenInText))
+            return "contains a control character other than tab or a line break (a NUL, escape...), which is not allowed.";
         // A reference to an earlier task's output is checked when it is resolved.
         if (OutputReferences.In([value]).Any())
             return null;

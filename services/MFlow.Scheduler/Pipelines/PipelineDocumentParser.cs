@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MFlow.Documents;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
@@ -7,13 +8,16 @@ using YamlDotNet.Serialization.NamingConventions;
 namespace MFlow.Scheduler.Pipelines;
 
 /// <summary>
-/// Reads pipeline documents and run requests. JSON is read as YAML (of which it is a subset), so one
-/// parser serves both and reports the line and column of a syntax error either way.
+/// Reads pipeline documents, run requests and definitions. JSON is read as YAML (of which it is a
+/// subset), so one parser serves both and reports the line and column of a syntax error either way.
+/// Every text first passes <see cref="BoundedReader"/> with <see cref="DocumentLimits.Definition"/>:
+/// YamlDotNet's node model and deserializer are recursive, and must never see a document nested
+/// deeper than the limit.
 /// </summary>
 public static partial class PipelineDocumentParser
 {
-    /// <summary>The largest document accepted.</summary>
-    public const int MaxDocumentLength = 1024 * 1024;
+    /// <summary>The largest document accepted, in characters.</summary>
+    public static int MaxDocumentLength => DocumentLimits.Definition.MaxChars;
 
     static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
@@ -42,7 +46,7 @@ public static partial class PipelineDocumentParser
 
     static YamlMappingNode LoadRoot(string text, string field)
     {
-        CheckLength(text, field);
+        CheckBounds(text, field);
         try
         {
             var stream = new YamlStream();
@@ -60,7 +64,7 @@ public static partial class PipelineDocumentParser
     /// <summary>Reads a document of any of MFlow's document types.</summary>
     public static T Deserialize<T>(string text, string field)
     {
-        CheckLength(text, field);
+        CheckBounds(text, field);
         try
         {
             return Deserializer.Deserialize<T>(text)
@@ -72,12 +76,22 @@ public static partial class PipelineDocumentParser
         }
     }
 
-    static void CheckLength(string text, string field)
+    static void CheckBounds(string text, string field)
     {
         if (string.IsNullOrWhiteSpace(text))
             throw PipelineValidationException.For(field, "The document is empty.");
-        if (text.Length > MaxDocumentLength)
-            throw PipelineValidationException.For(field, $"The document is longer than {MaxDocumentLength} characters.");
+        try
+        {
+            BoundedReader.CheckYaml(text, DocumentLimits.Definition);
+        }
+        catch (DocumentLimitException ex)
+        {
+            throw PipelineValidationException.For(field, ex.Message);
+        }
+        catch (YamlException ex)
+        {
+            throw PipelineValidationException.For(field, Describe(ex));
+        }
     }
 
     // YamlDotNet wraps the interesting error (an unknown property, a type mismatch) in an outer one

@@ -13,7 +13,7 @@ public sealed class PipelineValidationException(IReadOnlyDictionary<string, stri
 
     /// <summary>One error on one field.</summary>
     public static PipelineValidationException For(string field, string message) =>
-        new(new Dictionary<string, string[]> { [field] = [message] });
+        new(new Dictionary<string, string[]> { [TextRules.Shown(field, 200)] = [TextRules.Shown(message, 1000)] });
 
     static string Describe(IReadOnlyDictionary<string, string[]> errors) =>
         "Invalid pipeline: " + string.Join("; ", errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")));

@@ -17,14 +17,21 @@ public static partial class PipelineValidator
     /// <summary>Longest task name: it becomes part of a Kubernetes Job name, which must fit in 63 characters.</summary>
     public const int MaxTaskNameLength = 40;
 
+    /// <summary>Longest image reference.</summary>
+    public const int MaxImageLength = 512;
+
     /// <summary>Validates; throws <see cref="PipelineValidationException"/> listing every problem.</summary>
     public static void Validate(PipelineDocument pipeline, string prefix = "")
     {
         var errors = new ValidationErrors(prefix);
         if (string.IsNullOrWhiteSpace(pipeline.Name))
             errors.Add("name", "A pipeline needs a name.");
-        else if (pipeline.Name.Length > 100)
-            errors.Add("name", "A pipeline name is at most 100 characters.");
+        else if (pipeline.Name.Length > TextRules.MaxNameLength)
+            errors.Add("name", $"A pipeline name is at most {TextRules.MaxNameLength} characters.");
+        else if (TextRules.CheckLine(pipeline.Name) is { } nameProblem)
+            errors.Add("name", $"The pipeline name {nameProblem}");
+        if (TextRules.CheckText(pipeline.Description) is { } descriptionProblem)
+            errors.Add("description", $"The description {descriptionProblem}");
 
         CheckParams(errors, "params", pipeline.Params);
 
@@ -62,6 +69,20 @@ public static partial class PipelineValidator
         errors.ThrowIfAny();
     }
 
+    /// <summary>Validates a run's own values: its params, who and what triggered it, its idempotency key.</summary>
+    public static void ValidateRunValues(IReadOnlyDictionary<string, string>? values, string? triggeredBy, string? trigger, string? idempotencyKey)
+    {
+        var errors = new ValidationErrors("");
+        CheckParams(errors, "params", values);
+        foreach (var (field, value) in new[] { ("triggeredBy", triggeredBy), ("trigger", trigger), ("idempotencyKey", idempotencyKey) })
+        {
+            if (TextRules.CheckLine(value, TextRules.MaxNameLength * 2) is { } problem)
+                errors.Add(field, $"The {field} {problem}");
+        }
+
+        errors.ThrowIfAny();
+    }
+
     /// <summary>Parses a job kind name (build, deploy, vm; any case).</summary>
     public static bool TryParseKind(string? value, out JobKind kind)
     {
@@ -89,6 +110,8 @@ public static partial class PipelineValidator
 
         if (string.IsNullOrWhiteSpace(stage.Name))
             errors.Add($"{path}.name", "A stage needs a name.");
+        else if (TextRules.CheckLine(stage.Name, TextRules.MaxNameLength) is { } problem)
+            errors.Add($"{path}.name", $"The stage name {problem}");
         else if (!stageNames.Add(stage.Name))
             errors.Add($"{path}.name", $"Another stage is already named '{stage.Name}'.");
 
@@ -116,14 +139,14 @@ public static partial class PipelineValidator
         if (string.IsNullOrWhiteSpace(task.Name))
             errors.Add($"{path}.name", "A task needs a name.");
         else if (task.Name.Length > MaxTaskNameLength || !TaskNamePattern().IsMatch(task.Name))
-            errors.Add($"{path}.name", $"'{task.Name}' is not a valid task name: use at most {MaxTaskNameLength} lowercase letters, digits and '-', starting with a letter and ending with a letter or digit.");
+            errors.Add($"{path}.name", $"'{TextRules.Shown(task.Name)}' is not a valid task name: use at most {MaxTaskNameLength} lowercase letters, digits and '-', starting with a letter and ending with a letter or digit.");
         else if (!taskNames.Add(task.Name))
             errors.Add($"{path}.name", $"Another task is already named '{task.Name}'.");
 
         if (task.Job is not null)
         {
             if (!Definitions.DefinitionName.TryParse(task.Job, out _))
-                errors.Add($"{path}.job", $"'{task.Job}' is not a job's unique name: <name>@<namespace>.<domain>[:<version>|:latest].");
+                errors.Add($"{path}.job", $"'{TextRules.Shown(task.Job)}' is not a job's unique name: <name>@<namespace>.<domain>[:<version>|:latest] (versions are case-sensitive; 'latest' is written in lowercase).");
             if (task.Container is not null || task.InitContainers is not null)
                 errors.Add($"{path}.container", "A task that runs a stored job gets its containers from the job; remove 'container' and 'initContainers'.");
             if (task.Kind is not null && !TryParseKind(task.Kind, out _))
@@ -144,9 +167,9 @@ public static partial class PipelineValidator
         if (task.TimeoutSeconds is < 1 or > 7 * 24 * 3600)
             errors.Add($"{path}.timeoutSeconds", "The timeout must be between 1 second and 7 days.");
         if (task.Namespace is not null && !KubernetesNames.IsDns1123Label(task.Namespace))
-            errors.Add($"{path}.namespace", $"'{task.Namespace}' is not a valid Kubernetes namespace name.");
+            errors.Add($"{path}.namespace", $"'{TextRules.Shown(task.Namespace)}' is not a valid Kubernetes namespace name.");
         if (task.Cluster is not null && !KubernetesNames.IsDns1123Label(task.Cluster))
-            errors.Add($"{path}.cluster", $"'{task.Cluster}' is not a valid cluster id.");
+            errors.Add($"{path}.cluster", $"'{TextRules.Shown(task.Cluster)}' is not a valid cluster id.");
 
         if (PodTemplates.From(task.PodTemplate) is { } pod)
             PodTemplates.Check(errors, $"{path}.podTemplate", pod);
@@ -183,20 +206,44 @@ public static partial class PipelineValidator
 
         if (string.IsNullOrWhiteSpace(container.Image))
             errors.Add($"{path}.image", "A container needs an image.");
-        else if (container.Image.Any(char.IsWhiteSpace))
-            errors.Add($"{path}.image", "An image reference cannot contain whitespace.");
+        else if (container.Image.Any(char.IsWhiteSpace) || container.Image.Any(char.IsControl))
+            errors.Add($"{path}.image", "An image reference cannot contain whitespace or control characters.");
+        else if (container.Image.Length > MaxImageLength)
+            errors.Add($"{path}.image", $"An image reference is at most {MaxImageLength} characters.");
         if ((container.Command?.Count ?? 0) == 0 && (container.Args?.Count ?? 0) == 0)
             errors.Add($"{path}.command", "A container needs a command (or args).");
-        if (container.Name is not null && !KubernetesNames.IsDns1123Label(container.Name))
-            errors.Add($"{path}.name", $"'{container.Name}' is not a valid container name (a DNS-1123 label).");
-        foreach (var (name, _) in container.Env ?? [])
+        foreach (var (field, list) in new[] { ("command", container.Command), ("args", container.Args) })
         {
-            if (!KubernetesNames.IsCIdentifier(name))
-                errors.Add($"{path}.env.{name}", $"'{name}' is not a valid environment variable name.");
+            for (var i = 0; i < (list?.Count ?? 0); i++)
+            {
+                // An argv element is handed to exec(), which ends it at a NUL.
+                if (list![i] is null)
+                    errors.Add($"{path}.{field}[{i}]", "An argument cannot be empty (null); use \"\".");
+                else if (TextRules.CheckText(list[i], ParamValues.MaxValueLength) is { } problem)
+                    errors.Add($"{path}.{field}[{i}]", $"The argument {problem}");
+            }
+        }
+
+        if (container.Name is not null && !KubernetesNames.IsDns1123Label(container.Name))
+            errors.Add($"{path}.name", $"'{TextRules.Shown(container.Name)}' is not a valid container name (a DNS-1123 label).");
+        if (container.WorkingDir is { } workingDir)
+        {
+            if (TextRules.CheckLine(workingDir, 1000) is { } problem)
+                errors.Add($"{path}.workingDir", $"The working directory {problem}");
+            else if (workingDir.Replace('\\', '/').Split('/').Contains(".."))
+                errors.Add($"{path}.workingDir", "The working directory cannot contain '..': it is a folder inside the task's workspace (or, in a container, an absolute path).");
+        }
+
+        foreach (var (name, value) in container.Env ?? [])
+        {
+            if (!TextRules.IsParamName(name))
+                errors.Add($"{path}.env.{name}", $"'{TextRules.Shown(name)}' is not a valid environment variable name: letters, digits and '_', not starting with a digit, at most {TextRules.MaxParamNameLength} characters.");
             else if (name == SystemVariables.TraceParent)
                 errors.Add($"{path}.env.{name}", $"'{name}' is set by MFlow to the task's place in its run's trace.");
             else if (name.StartsWith('_'))
                 errors.Add($"{path}.env.{name}", $"'{name}' starts with '_', which is reserved for system variables.");
+            if (value is not null && TextRules.CheckText(value, ParamValues.MaxValueLength) is { } problem)
+                errors.Add($"{path}.env.{name}", $"The value {problem}");
         }
     }
 
@@ -204,12 +251,14 @@ public static partial class PipelineValidator
     {
         foreach (var (name, value) in values ?? new Dictionary<string, string>())
         {
-            if (!KubernetesNames.IsCIdentifier(name))
-                errors.Add($"{path}.{name}", $"'{name}' is not a valid param name: use letters, digits and '_', not starting with a digit.");
+            if (!TextRules.IsParamName(name))
+                errors.Add($"{path}.{name}", $"'{TextRules.Shown(name)}' is not a valid param name: letters, digits and '_', not starting with a digit, at most {TextRules.MaxParamNameLength} characters.");
             else if (SystemVariables.IsSystemVariable(name))
                 errors.Add($"{path}.{name}", $"'{name}' is a system variable; it cannot be set.");
             if (value is null)
                 errors.Add($"{path}.{name}", "A param needs a value (use \"\" for an empty one).");
+            else if (TextRules.CheckText(value, ParamValues.MaxValueLength) is { } problem)
+                errors.Add($"{path}.{name}", $"The value of {TextRules.Shown(name)} {problem}");
         }
     }
 

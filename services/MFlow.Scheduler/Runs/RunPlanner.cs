@@ -22,16 +22,31 @@ public static class RunPlanner
     /// Builds the plan. The pipeline must have passed <see cref="PipelineValidator"/>; every job it
     /// names must be in <paramref name="jobs"/>. <paramref name="protect"/> encrypts sensitive values.
     /// </summary>
-    /// <exception cref="PipelineValidationException">A param is missing, invalid, read-only, or names an unregistered cluster.</exception>
-    public static RunPlan Plan(Guid runId, RunRequest request, IReadOnlyDictionary<string, ResolvedJob> jobs, IReadOnlySet<string> clusters, Func<string, string> protect)
+    /// <exception cref="PipelineValidationException">A param is missing, invalid, read-only, or names an unregistered cluster; or the plan is over its <see cref="PlanBudget"/>.</exception>
+    public static RunPlan Plan(Guid runId, RunRequest request, IReadOnlyDictionary<string, ResolvedJob> jobs, IReadOnlySet<string> clusters, Func<string, string> protect, long? budgetChars = null)
     {
         var pipeline = request.Pipeline;
         var errors = new ValidationErrors();
         var stages = new List<PlanStage>();
+        var budget = new PlanBudget(budgetChars ?? PlanBudget.DefaultLimitChars);
+        var tasksTotal = pipeline.Stages!.Sum(s => s?.Tasks?.Count ?? 0);
+        var tasksPlanned = 0;
         for (var s = 0; s < pipeline.Stages!.Count; s++)
         {
             var stage = pipeline.Stages[s]!;
-            var tasks = stage.Tasks!.Select((task, t) => PlanTask(runId, request, s, stage, t, task!, jobs, clusters, protect, errors)).ToList();
+            var tasks = new List<PlanTask>();
+            for (var t = 0; t < stage.Tasks!.Count; t++)
+            {
+                tasks.Add(PlanTask(runId, request, s, stage, t, stage.Tasks[t]!, jobs, clusters, protect, errors, budget));
+                tasksPlanned++;
+                if (budget.Exceeded)
+                {
+                    // Stop here: planning the rest would only cost more time and memory.
+                    errors.Add("plan", budget.Describe(tasksPlanned, tasksTotal));
+                    errors.ThrowIfAny();
+                }
+            }
+
             // A sequential stage runs as consecutive stages of one task each.
             if (stage.Parallel == false && tasks.Count > 1)
             {
@@ -53,7 +68,7 @@ public static class RunPlanner
 
     static PlanTask PlanTask(
         Guid runId, RunRequest request, int stageIndex, StageDocument stage, int taskIndex, TaskDocument task,
-        IReadOnlyDictionary<string, ResolvedJob> jobs, IReadOnlySet<string> clusters, Func<string, string> protect, ValidationErrors errors)
+        IReadOnlyDictionary<string, ResolvedJob> jobs, IReadOnlySet<string> clusters, Func<string, string> protect, ValidationErrors errors, PlanBudget budget)
     {
         var pipeline = request.Pipeline;
         var taskPath = $"stages[{stageIndex}].tasks[{taskIndex}]";
@@ -71,6 +86,9 @@ public static class RunPlanner
             };
             var resolved = ParamResolver.Resolve(job, task.Name!, request.Mode, layers, clusters, errors, taskPath);
             var template = job.Document.Template;
+            // Counted before anything is encrypted: encryption would be the costly part of an oversized plan.
+            if (!budget.Add(resolved.Env.Concat(resolved.Template).Concat(resolved.Secret), PlanBudget.Size(template) + (resolved.Kubeconfig?.Length ?? 0)))
+                return new PlanTask { Name = task.Name! };
             return new PlanTask
             {
                 TaskId = TaskId(runId, task.Name!),
@@ -92,11 +110,29 @@ public static class RunPlanner
 
         PipelineValidator.TryParseKind(task.Kind, out var kind);
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var source in new[] { pipeline.Params, stage.Params, task.Params, request.Params })
+        var builtinParams = task.Container is null ? ProcessControllingNames.BuiltinKindParams.GetValueOrDefault(kind) : null;
+        foreach (var (source, path) in new[] { (pipeline.Params, "params"), (stage.Params, $"stages[{stageIndex}].params"), (task.Params, $"{taskPath}.params"), (request.Params, "params") })
         {
             foreach (var (name, value) in source ?? new Dictionary<string, string>())
+            {
+                // A task without a container runs its kind's built-in Job, which reads its own inputs
+                // (GIT_URL...); anything else that would steer a process is refused, as for a stored job.
+                if (ProcessControllingNames.Contains(name) && builtinParams?.Contains(name) != true)
+                {
+                    errors.Add($"{path}.{name}", task.Container is null
+                        ? $"{ProcessControllingNames.Why(name)}; the built-in {kind.ToString().ToLowerInvariant()} Job does not take it, so it cannot be set."
+                        : $"{ProcessControllingNames.Why(name)}, so it cannot be set as a param; a task's own container may set it in its 'env'.");
+                    continue;
+                }
+
                 merged[name] = value;
+            }
         }
+
+        var container = task.Container is null ? null : ToSpec(task.Container, "main");
+        var initContainers = (task.InitContainers ?? []).Select((c, i) => ToSpec(c!, $"init-{i + 1}")).ToList();
+        if (!budget.Add(merged, PlanBudget.Size(container) + initContainers.Sum(PlanBudget.Size)))
+            return new PlanTask { Name = task.Name! };
 
         if (task.Cluster is not null && !clusters.Contains(task.Cluster))
             errors.Add($"{taskPath}.cluster", $"Task '{task.Name}': cluster '{task.Cluster}' is not registered (see /api/v1/clusters).");
@@ -108,8 +144,8 @@ public static class RunPlanner
             Kind = kind,
             JobName = kind.ToString().ToLowerInvariant(),
             Params = merged,
-            Container = task.Container is null ? null : ToSpec(task.Container, "main"),
-            InitContainers = (task.InitContainers ?? []).Select((c, i) => ToSpec(c!, $"init-{i + 1}")).ToList(),
+            Container = container,
+            InitContainers = initContainers,
             BackoffLimit = task.Retries ?? 0,
             TimeoutSeconds = task.TimeoutSeconds ?? DefaultTimeoutSeconds,
             Target = new KubernetesTarget { Namespace = task.Namespace, ClusterId = task.Cluster },

@@ -51,21 +51,29 @@ public sealed class RunStore(Database database)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>The most recent runs, newest first.</summary>
-    public async Task<IReadOnlyList<StoredRun>> ListAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The most recent runs, newest first, as summaries: neither plans nor run states are read, so
+    /// a list costs the same however large its runs are.
+    /// </summary>
+    public async Task<IReadOnlyList<RunSummary>> ListSummariesAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
             """
-            SELECT r.id, r.idempotency_key, r.pipeline_name, r.mode, r.triggered_by, r.trigger, r.plan, r.created_at, s.current_state, s.data, r.dispatched_stage
+            SELECT r.id, r.idempotency_key, r.pipeline_name, r.mode, r.triggered_by, r.trigger, r.created_at, s.current_state, s.updated_at
             FROM runs r LEFT JOIN pipeline_run_state s ON s.correlation_id = r.id
             ORDER BY r.created_at DESC LIMIT @limit
             """,
             null, ("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var runs = new List<StoredRun>();
+        var runs = new List<RunSummary>();
         while (await reader.ReadAsync(cancellationToken))
-            runs.Add(Read(reader));
+        {
+            runs.Add(new RunSummary(
+                reader.GetId(0), reader.GetNullableString(1), reader.GetString(2), reader.GetString(3), reader.GetNullableString(4),
+                reader.GetNullableString(5), reader.GetTimestamp(6), reader.GetNullableString(7), reader.IsDBNull(8) ? null : reader.GetTimestamp(8)));
+        }
+
         return runs;
     }
 
@@ -96,3 +104,15 @@ public sealed record StoredRun(
     string? State,
     PipelineRunState? RunState,
     int DispatchedStage);
+
+/// <summary>A run as the list shows it: its identity and state, not its plan.</summary>
+public sealed record RunSummary(
+    Guid Id,
+    string? IdempotencyKey,
+    string PipelineName,
+    string Mode,
+    string? TriggeredBy,
+    string? Trigger,
+    DateTimeOffset CreatedAt,
+    string? State,
+    DateTimeOffset? UpdatedAt);

@@ -28,7 +28,7 @@ public sealed class RunSubmitter(
     public async Task<SubmittedRun> SubmitAsync(RunRequest request, CancellationToken cancellationToken)
     {
         PipelineValidator.Validate(request.Pipeline);
-        PipelineValidator.ValidateRunParams(request.Params);
+        PipelineValidator.ValidateRunValues(request.Params, request.TriggeredBy, request.Trigger, request.IdempotencyKey);
 
         var runId = request.IdempotencyKey is { Length: > 0 } key
             ? DeterministicGuid.Create(DeterministicGuid.RunNamespace, key)

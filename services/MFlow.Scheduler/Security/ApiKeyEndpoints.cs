@@ -1,20 +1,41 @@
+using System.Text.Json;
+using MFlow.Documents;
+using MFlow.Scheduler.Api;
+using MFlow.Scheduler.Pipelines;
+
 namespace MFlow.Scheduler.Security;
 
 /// <summary>/api/v1/keys: admins create, list and revoke API keys.</summary>
 public static class ApiKeyEndpoints
 {
+    /// <summary>The largest request body.</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
+    static readonly DocumentLimits BodyLimits = new("request body", MaxBodyBytes, 4, 16, 0, MaxBodyBytes);
+
     /// <summary>Maps the routes.</summary>
     public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/api/v1/keys").RequireAuthorization(ApiRoles.Admin);
         keys.MapGet("/", async (ApiKeyStore store, CancellationToken ct) => Results.Ok(await store.ListAsync(ct)));
-        keys.MapPost("/", async (CreateKeyRequest request, HttpContext http, ApiKeyStore store, CancellationToken ct) =>
+        keys.MapPost("/", async (HttpContext http, ApiKeyStore store, CancellationToken ct) =>
         {
+            CreateKeyRequest request;
+            try
+            {
+                request = BoundedReader.ReadJson<CreateKeyRequest>(await RequestBody.ReadBytesAsync(http.Request, ct), BodyLimits, JsonSerializerOptions.Web)
+                    ?? new CreateKeyRequest(null, null);
+            }
+            catch (Exception ex) when (ex is JsonException or DocumentLimitException { TooLarge: false })
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"Not a key request as JSON ({{\"name\", \"role\"}}): {TextRules.Shown(ex.Message, 300)}"] }, title: "The key request is not valid.");
+            }
+
             var errors = new Dictionary<string, string[]>();
-            if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
-                errors["name"] = ["A key needs a name of at most 100 characters."];
+            if (string.IsNullOrWhiteSpace(request.Name) || TextRules.CheckLine(request.Name, TextRules.MaxNameLength) is not null)
+                errors["name"] = [$"A key needs a name of at most {TextRules.MaxNameLength} characters, without control characters."];
             if (!ApiRoles.IsRole(request.Role))
-                errors["role"] = [$"'{request.Role}' is not a role: expected {string.Join(", ", ApiRoles.All)}."];
+                errors["role"] = [$"'{TextRules.Shown(request.Role)}' is not a role: expected {string.Join(", ", ApiRoles.All)}."];
             if (errors.Count > 0)
                 return Results.ValidationProblem(errors, title: "The key request is not valid.");
 
@@ -27,7 +48,7 @@ public static class ApiKeyEndpoints
             {
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "A key with this name exists.", detail: $"Choose another name than '{request.Name}'.");
             }
-        });
+        }).AcceptsBody(MaxBodyBytes, BodyRules.Json);
         keys.MapDelete("/{id:guid}", async (Guid id, ApiKeyStore store, CancellationToken ct) =>
             await store.RevokeAsync(id, ct) ? Results.NoContent() : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such live key."));
         return app;

@@ -142,8 +142,8 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
     public IReadOnlyDictionary<string, string> ReadOutputs(V1Job job, string? terminationMessage)
     {
         var annotations = job.Metadata.Annotations ?? new Dictionary<string, string>();
-        if (annotations.TryGetValue(TaskLabels.BuildMode, out var mode) ? mode != "kaniko" : true)
-            return ContainerDefaults.ReadNameValueLines(terminationMessage);
+        if (!annotations.TryGetValue(TaskLabels.BuildMode, out var mode) || mode != "kaniko")
+            return ContainerDefaults.ReadOutputRecords(terminationMessage);
 
         var digest = terminationMessage?.Trim();
         if (digest is null || !DigestPattern().IsMatch(digest))

@@ -82,7 +82,7 @@ public sealed partial class KubectlJobBuilder : IJobBuilder
     {
         var annotations = job.Metadata.Annotations is { } given ? new Dictionary<string, string>(given) : [];
         if (annotations.GetValueOrDefault(TaskLabels.BuildMode) is not ("kubectl" or "kubectl-rollback"))
-            return ContainerDefaults.ReadNameValueLines(terminationMessage);
+            return ContainerDefaults.ReadOutputRecords(terminationMessage);
 
         var outputs = new Dictionary<string, string> { ["WORKLOAD"] = annotations.GetValueOrDefault(WorkloadAnnotation) ?? "" };
         if (annotations.GetValueOrDefault(ImageAnnotation) is { } image)

@@ -131,7 +131,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, string> ReadOutputs(V1Job job, string? terminationMessage) =>
-        ContainerDefaults.ReadNameValueLines(terminationMessage);
+        ContainerDefaults.ReadOutputRecords(terminationMessage);
 
     /// <summary>
     /// The task's params as Ansible extra vars: a YAML mapping whose every value is a double-quoted

@@ -6,7 +6,7 @@ namespace MFlow.Execution.Kubernetes;
 /// <summary>The pieces every builder reuses: custom containers, secure defaults, mounts of the task's Secret.</summary>
 public static class ContainerDefaults
 {
-    /// <summary>Where a task writes its outputs (NAME=value lines, at most 4 KB): the termination message file.</summary>
+    /// <summary>Where a task writes its outputs (NUL-ended NAME=value records, at most 4 KB): the termination message file.</summary>
     public const string OutputFile = "/dev/termination-log";
 
     /// <summary>The build mode of a Job whose containers the task gave itself (<see cref="Custom"/>).</summary>
@@ -70,7 +70,7 @@ public static class ContainerDefaults
 
     /// <summary>
     /// The Job for a task that gives its containers itself (any kind): they run as given, as an
-    /// unprivileged user, sharing an emptyDir workspace; outputs are NAME=value lines in $_OUTPUT_FILE.
+    /// unprivileged user, sharing an emptyDir workspace; outputs are NUL-ended NAME=value records in $_OUTPUT_FILE.
     /// </summary>
     public static KindJobSpec Custom(RunTaskCommand command)
     {
@@ -104,20 +104,7 @@ public static class ContainerDefaults
         };
     }
 
-    /// <summary>Reads NAME=value lines (what custom containers write to $_OUTPUT_FILE).</summary>
-    public static IReadOnlyDictionary<string, string> ReadNameValueLines(string? text)
-    {
-        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in (text ?? "").Split('\n'))
-        {
-            var separator = line.IndexOf('=');
-            if (separator <= 0)
-                continue;
-            var name = line[..separator].Trim();
-            if (name.Length > 0 && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-                outputs[name] = line[(separator + 1)..].TrimEnd('\r');
-        }
-
-        return outputs;
-    }
+    /// <summary>Reads the outputs a container wrote to $_OUTPUT_FILE (its termination message): NUL-ended NAME=value records, see <see cref="TaskOutputs"/>.</summary>
+    public static IReadOnlyDictionary<string, string> ReadOutputRecords(string? terminationMessage) =>
+        TaskOutputs.Parse(terminationMessage);
 }

@@ -138,7 +138,14 @@ public sealed class LocalProcessExecutor(
         if (argv.Count == 0)
             return AttemptResult.Failed(null, "NoCommand", $"{what} '{name}' has no command.");
 
+        // As in a pod, the working directory is inside the task's workspace (an absolute one is taken
+        // from the workspace's root); a path that would leave it is refused, not followed.
         var workingDirectory = container.WorkingDir is { Length: > 0 } dir ? Path.GetFullPath(Path.Combine(workDir, dir.TrimStart('/'))) : workDir;
+        if (!IsInside(workingDirectory, workDir))
+        {
+            log.Add(name, $"workingDir '{container.WorkingDir}' is outside the task's folder");
+            return AttemptResult.Failed(null, "InvalidWorkingDir", $"{what} '{name}': workingDir '{container.WorkingDir}' leaves the task's folder.");
+        }
 
         // In a container "./build.sh" is found in the working directory; Process.Start would look
         // for it in the worker's own current directory.
@@ -249,6 +256,9 @@ public sealed class LocalProcessExecutor(
         return environment;
     }
 
+    static bool IsInside(string path, string folder) =>
+        path == folder || path.StartsWith(folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     static async Task<string> ReadLogAsync(string path)
     {
         var info = new FileInfo(path);
@@ -266,7 +276,7 @@ public sealed class LocalProcessExecutor(
     {
         try
         {
-            return TaskOutputs.Read(outputFile);
+            return TaskOutputs.Read(outputFile, problem => log.Add("mflow", problem));
         }
         catch (InvalidDataException ex)
         {

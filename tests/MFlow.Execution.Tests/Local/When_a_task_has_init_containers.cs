@@ -8,7 +8,7 @@ public sealed class When_a_task_has_init_containers : ExecutorSpec
     [Fact]
     public async Task Should_run_them_first_in_order()
     {
-        var command = Script("echo \"ORDER=$(cat order | tr '\\n' ',')\" >> \"$_OUTPUT_FILE\"; echo main") with
+        var command = Script("printf 'ORDER=%s\\0' \"$(cat order | tr '\\n' ',')\" >> \"$_OUTPUT_FILE\"; echo main") with
         {
             InitContainers = [Init("fetch", "echo fetch >> order; echo fetched"), Init("prepare", "echo prepare >> order; echo prepared")],
         };

@@ -10,9 +10,9 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
     {
         var command = Script("""
             echo "building app"
-            echo "IMAGE=registry.example.com/app:1.0.0" >> "$_OUTPUT_FILE"
-            echo "DIGEST=sha256:0123abcd" >> "$_OUTPUT_FILE"
-            echo "not an output line" >> "$_OUTPUT_FILE"
+            printf 'IMAGE=%s\0' registry.example.com/app:1.0.0 >> "$_OUTPUT_FILE"
+            printf 'DIGEST=sha256:0123abcd\0' >> "$_OUTPUT_FILE"
+            printf 'not an output\0' >> "$_OUTPUT_FILE"
             echo "done" >&2
             """);
 
@@ -65,7 +65,7 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
     [Fact]
     public async Task Should_keep_the_outputs_a_failing_task_wrote()
     {
-        var command = Script("echo PARTIAL=yes >> \"$_OUTPUT_FILE\"; exit 1");
+        var command = Script("printf 'PARTIAL=yes\\0' >> \"$_OUTPUT_FILE\"; exit 1");
 
         var last = await Run(command);
 
@@ -125,5 +125,21 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
         Assert.Equal(TaskState.Succeeded, last.State);
         var line = Assert.Single(Output.Lines(command.TaskId, "main"));
         Assert.Matches("^building fast in /.*/try-1/src$", line);
+    }
+
+    [Theory]
+    [InlineData("../../..")]
+    [InlineData("src/../../escape")]
+    [InlineData("/../../etc")]
+    public async Task Should_refuse_a_working_directory_outside_the_tasks_folder(string workingDir)
+    {
+        var command = Command("pwd") with { Container = new ContainerSpec { Name = "main", Image = "alpine:3.20", Command = ["pwd"], WorkingDir = workingDir } };
+
+        var last = await Run(command);
+
+        Assert.Equal(TaskState.Failed, last.State);
+        Assert.Equal("InvalidWorkingDir", last.Reason);
+        Assert.Equal($"Container 'main': workingDir '{workingDir}' leaves the task's folder.", last.Message);
+        Assert.Empty(Output.Lines(command.TaskId, "main"));
     }
 }

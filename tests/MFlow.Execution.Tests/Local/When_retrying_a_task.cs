@@ -14,10 +14,10 @@ public sealed class When_retrying_a_task : ExecutorSpec
             touch leftover
             if [ -e "$MARKER" ]; then
               echo "second try"
-              echo "TRY=2" >> "$_OUTPUT_FILE"
+              printf 'TRY=2\0' >> "$_OUTPUT_FILE"
             else
               touch "$MARKER"
-              echo "TRY=1" >> "$_OUTPUT_FILE"
+              printf 'TRY=1\0' >> "$_OUTPUT_FILE"
               echo "first try fails" >&2
               exit 1
             fi

@@ -92,6 +92,9 @@ public sealed class DefinitionsCluster : IAsyncLifetime
     /// <summary>The name of the admin key, which change records name.</summary>
     public const string AdminKeyName = "definitions-admin";
 
+    /// <summary>The key-encryption key the scheduler protects its key ring with.</summary>
+    public static readonly string KeyEncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     /// <summary>Every API key secret the cluster knows, which must never be logged.</summary>
     public IReadOnlyList<string> KeySecrets { get; private set; } = [];
 
@@ -107,7 +110,8 @@ public sealed class DefinitionsCluster : IAsyncLifetime
         Events = await MessageSpy.StartAsync(VirtualHost.Url, EventTypes);
 
         var bootstrapKey = "bootstrap-" + RandomText(24);
-        var scheduler = Start("MFlow.Scheduler", "scheduler", new() { ["MFlow__Api__AdminKey"] = bootstrapKey });
+        // As operators are told to: the key ring encrypted with a key-encryption key kept outside the database.
+        var scheduler = Start("MFlow.Scheduler", "scheduler", new() { ["MFlow__Api__AdminKey"] = bootstrapKey, ["MFlow__DataProtection__KeyEncryptionKey"] = KeyEncryptionKey });
         var workers = new Dictionary<string, string?>
         {
             ["MFlow__Worker__Executor"] = "kubernetes",

@@ -70,7 +70,11 @@ public sealed class When_params_are_checked_at_submission(DefinitionsCluster clu
         ["system variable set at run time"] = new(Run: new() { ["_JOB_TASK_UPDATE_TOKEN"] = "forged" }, Field: "params._JOB_TASK_UPDATE_TOKEN",
             Message: "'_JOB_TASK_UPDATE_TOKEN' is a system variable; it cannot be set."),
         ["unknown task-level param"] = new(Task: new() { ["COLOUR"] = "blue" }, Field: "stages[0].tasks[0].params.COLOUR",
-            Message: "Task 'check': job {job} has no param COLOUR (declare it in the job, or set it for the whole stage or pipeline)."),
+            Message: "Task 'check': job {job} has no param COLOUR (declare it in the job; a value set for the whole stage, pipeline or run reaches only the jobs that declare it)."),
+        ["the loader steered for the stage"] = new(Stage: new() { ["LD_PRELOAD"] = "/tmp/evil.so" }, Field: "stages[0].params.LD_PRELOAD",
+            Message: "LD_PRELOAD changes how a job's processes run (loader, shell, interpreter, tool configuration or credentials, proxies, MFlow's TASKS_* variables); job {job} does not declare it, so it cannot be set."),
+        ["the search path replaced at run time"] = new(Run: new() { ["PATH"] = "/tmp/evil" }, Field: "params.PATH",
+            Message: "PATH changes how a job's processes run (loader, shell, interpreter, tool configuration or credentials, proxies, MFlow's TASKS_* variables); job {job} does not declare it, so it cannot be set."),
         ["unregistered cluster"] = new(Task: new() { ["CLUSTER"] = "nowhere" }, Field: "stages[0].tasks[0].params.CLUSTER",
             Message: "Task 'check': cluster 'nowhere' is not registered (see /api/v1/clusters)."),
         ["unregistered cluster of an inline task"] = new(InlineCluster: "elsewhere", Field: "stages[0].tasks[0].cluster",
@@ -111,7 +115,7 @@ public sealed class When_params_are_checked_at_submission(DefinitionsCluster clu
             pipeline = new
             {
                 name = DefinitionsCluster.Unique("precedence"),
-                @params = new { P_PIPELINE = "pipeline", P_STAGE = "pipeline", P_TASK = "pipeline", P_RUN = "pipeline" },
+                @params = new { P_PIPELINE = "pipeline", P_STAGE = "pipeline", P_TASK = "pipeline", P_RUN = "pipeline", NOT_DECLARED = "pipeline" },
                 stages = new[]
                 {
                     new
@@ -137,6 +141,8 @@ public sealed class When_params_are_checked_at_submission(DefinitionsCluster clu
         Assert.Equal("stable", env["CHANNEL"]);
         Assert.Equal(runId.ToString(), env["_PIPELINE_TASK_ID"]);
         Assert.False(env.ContainsKey("_TRACE_ID"));
+        // Set for the whole pipeline, an undeclared param is for the jobs that declare it: not this one.
+        Assert.False(env.ContainsKey("NOT_DECLARED"));
 
         await cluster.CompleteAsync(job);
         await cluster.WaitForRunAsync(runId, run => run.State == "Succeeded", "the run succeeds");

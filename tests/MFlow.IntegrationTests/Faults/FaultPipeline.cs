@@ -100,7 +100,7 @@ public sealed record FaultPipeline(string Name, string IdempotencyKey, IReadOnly
                     var script = new PodScript(
                         exitCode,
                         Log: $"{name} ran\n",
-                        TerminationMessage: fails ? null : $"RESULT={name}\n",
+                        TerminationMessage: fails ? null : $"RESULT={name}\0",
                         RunningDelay: TimeSpan.FromMilliseconds(random.Next(0, 100)),
                         CompletionDelay: TimeSpan.FromMilliseconds(random.Next(100, 500)));
                     tasks.Add(new FaultTask(name, kind, stage, exitCode, retries, script));
@@ -121,7 +121,7 @@ public sealed record FaultPipeline(string Name, string IdempotencyKey, IReadOnly
         $"faults-{tag}-{seed}-fence",
         [
             new[] { JobKind.Build, JobKind.Deploy, JobKind.Vm }
-                .Select((kind, position) => new FaultTask($"{tag}-fence-t{position}", kind, 0, 0, 0, new PodScript(0, "fence\n", $"RESULT={tag}-fence-t{position}\n")))
+                .Select((kind, position) => new FaultTask($"{tag}-fence-t{position}", kind, 0, 0, 0, new PodScript(0, "fence\n", $"RESULT={tag}-fence-t{position}\0")))
                 .ToList(),
         ]);
 }

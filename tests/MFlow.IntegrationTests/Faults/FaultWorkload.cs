@@ -177,7 +177,11 @@ public sealed class FaultWorkload : IAsyncDisposable
                 FinalTimeout,
                 $"all {Pipelines.Count} runs are final");
             Log($"all runs final: {progress}");
-            return progress.Runs!;
+            // The list shows summaries; each run's stages and tasks come from the run itself.
+            var runs = new List<RunView>();
+            foreach (var run in progress.Runs!)
+                runs.Add(await _cluster.WaitUntilFinalAsync(run.Id, FinalTimeout));
+            return runs;
         }
         catch (TimeoutException exception)
         {
@@ -284,11 +288,11 @@ public sealed class FaultWorkload : IAsyncDisposable
         return accepted.Id;
     }
 
-    private async Task<IReadOnlyList<RunView>> ListRunsAsync()
+    private async Task<IReadOnlyList<RunSummaryView>> ListRunsAsync()
     {
         using var response = await _cluster.Api.GetAsync("/api/v1/runs?limit=500");
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<List<RunView>>(_json))!;
+        return (await response.Content.ReadFromJsonAsync<List<RunSummaryView>>(_json))!;
     }
 
     // Read from the fake API server alone (no HTTP call in the middle of a fault), for the log line.
@@ -525,9 +529,9 @@ public sealed class FaultWorkload : IAsyncDisposable
     }
 
     /// <summary>The runs of the workload as the list API shows them, for polling and timeout messages.</summary>
-    private sealed record Progress(IReadOnlyList<FaultPipeline> Pipelines, IReadOnlyList<RunView> Listed)
+    private sealed record Progress(IReadOnlyList<FaultPipeline> Pipelines, IReadOnlyList<RunSummaryView> Listed)
     {
-        public IReadOnlyList<RunView>? Runs { get; } = Find(Pipelines, Listed);
+        public IReadOnlyList<RunSummaryView>? Runs { get; } = Find(Pipelines, Listed);
 
         public bool AllFinal => Runs is not null && Runs.All(run => Support.Runs.IsFinal(run.State));
 
@@ -535,9 +539,9 @@ public sealed class FaultWorkload : IAsyncDisposable
             Runs is null
                 ? $"{Pipelines.Count(p => Listed.All(run => run.Id != p.RunId))} runs not submitted yet"
                 : string.Join(", ", Runs.GroupBy(run => run.State).Select(g => $"{g.Count()} {g.Key}")) +
-                  (AllFinal ? "" : "; not final: " + string.Join("; ", Runs.Where(run => !Support.Runs.IsFinal(run.State)).Select(Support.Runs.Summary)));
+                  (AllFinal ? "" : "; not final: " + string.Join("; ", Runs.Where(run => !Support.Runs.IsFinal(run.State)).Select(run => $"{run.Pipeline} {run.State}")));
 
-        private static List<RunView>? Find(IReadOnlyList<FaultPipeline> pipelines, IReadOnlyList<RunView> listed)
+        private static List<RunSummaryView>? Find(IReadOnlyList<FaultPipeline> pipelines, IReadOnlyList<RunSummaryView> listed)
         {
             var found = pipelines.Select(p => listed.FirstOrDefault(run => run.Id == p.RunId)).ToList();
             return found.All(run => run is not null) ? found.Select(run => run!).ToList() : null;

@@ -87,7 +87,7 @@ public sealed class When_services_are_killed_mid_run(KubernetesCluster cluster, 
         await cluster.Kubernetes.SetPodRunningAsync(KubernetesCluster.Namespace, job);
 
         cluster.Aggregator.Kill();
-        await cluster.Kubernetes.CompletePodAsync(KubernetesCluster.Namespace, job, exitCode: 0, log: "built\n", terminationMessage: "RESULT=once\n");
+        await cluster.Kubernetes.CompletePodAsync(KubernetesCluster.Namespace, job, exitCode: 0, log: "built\n", terminationMessage: "RESULT=once\0");
         await TerminalUpdatesAsync(spy, taskId, count: 1, "the worker reported the task's outcome");
         cluster.BuildWorker.Kill();
         await cluster.BuildWorker.RestartAsync();

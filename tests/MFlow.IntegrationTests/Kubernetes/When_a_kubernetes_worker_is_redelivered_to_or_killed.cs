@@ -24,7 +24,7 @@ public sealed class When_a_kubernetes_worker_is_redelivered_to_or_killed(Kuberne
                 tasks:
                   - name: twice
                     kind: build
-                    container: { image: "alpine:3.20", command: [sh, -c, 'echo "RESULT=built" > "$_OUTPUT_FILE"'] }
+                    container: { image: "alpine:3.20", command: [sh, -c, 'printf "RESULT=built\0" > "$_OUTPUT_FILE"'] }
             """);
         var taskId = (await cluster.GetRunAsync(runId)).Task("twice").Id;
         var job = await cluster.JobOfAsync(taskId);
@@ -35,7 +35,7 @@ public sealed class When_a_kubernetes_worker_is_redelivered_to_or_killed(Kuberne
         var creates = await Testing.Eventually.UntilAsync(
             () => Task.FromResult(cluster.Kubernetes.Requests.Where(r => r is { Verb: "create", Resource: "jobs" } && r.Timestamp >= since).ToList()),
             creates => creates.Count >= 2, KubernetesCluster.RunTimeout, "the worker tried to create the Job a second time");
-        await cluster.Kubernetes.CompletePodAsync(Ns, job, exitCode: 0, terminationMessage: "RESULT=built\n");
+        await cluster.Kubernetes.CompletePodAsync(Ns, job, exitCode: 0, terminationMessage: "RESULT=built\0");
 
         var run = await cluster.WaitUntilFinalAsync(runId);
         Assert.True(run.State == "Succeeded", Runs.Summary(run));
@@ -56,7 +56,7 @@ public sealed class When_a_kubernetes_worker_is_redelivered_to_or_killed(Kuberne
                 tasks:
                   - name: survivor
                     kind: build
-                    container: { image: "alpine:3.20", command: [sh, -c, 'sleep 60; echo "RESULT=42" > "$_OUTPUT_FILE"'] }
+                    container: { image: "alpine:3.20", command: [sh, -c, 'sleep 60; printf "RESULT=42\0" > "$_OUTPUT_FILE"'] }
             """);
         var taskId = (await cluster.GetRunAsync(runId)).Task("survivor").Id;
         var job = await cluster.JobOfAsync(taskId);
@@ -64,7 +64,7 @@ public sealed class When_a_kubernetes_worker_is_redelivered_to_or_killed(Kuberne
         await cluster.WaitForRunAsync(runId, r => r.Task("survivor").State == "Running", "running its task");
 
         cluster.BuildWorker.Kill();                       // SIGKILL: no goodbye, nothing flushed
-        await cluster.Kubernetes.CompletePodAsync(Ns, job, exitCode: 0, log: "done\n", terminationMessage: "RESULT=42\n");
+        await cluster.Kubernetes.CompletePodAsync(Ns, job, exitCode: 0, log: "done\n", terminationMessage: "RESULT=42\0");
         await cluster.BuildWorker.RestartAsync();
         await cluster.BuildWorker.WaitUntilHealthyAsync(KubernetesCluster.StartTimeout);
 

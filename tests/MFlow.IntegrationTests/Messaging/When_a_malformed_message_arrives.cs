@@ -83,7 +83,7 @@ public sealed class When_a_malformed_message_arrives(ServiceCluster cluster)
     private async Task ShouldStillRunAPipelineAsync()
     {
         var runId = await cluster.SubmitAsync(Document("after-malformed",
-            Stage("build", ShellTask("compile", "build", "echo IMAGE=app:1 >> \"$_OUTPUT_FILE\"")),
+            Stage("build", ShellTask("compile", "build", "printf 'IMAGE=app:1\\0' >> \"$_OUTPUT_FILE\"")),
             Stage("deliver",
                 ShellTask("deploy", "deploy", "echo deployed"),
                 ShellTask("configure", "vm", "echo configured"))), "application/json");

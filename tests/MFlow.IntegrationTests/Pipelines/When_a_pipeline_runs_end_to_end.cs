@@ -20,7 +20,7 @@ public sealed class When_a_pipeline_runs_end_to_end(ServiceCluster cluster)
               i=$((i+1)); [ "$i" -gt 1200 ] && { echo "ran alone"; exit 9; }
               sleep 0.05
             done
-            echo "PEERS=$(ls "$RENDEZVOUS" | wc -l)" >> "$_OUTPUT_FILE"
+            printf 'PEERS=%s\0' "$(ls "$RENDEZVOUS" | wc -l)" >> "$_OUTPUT_FILE"
             """;
         var yaml = $$"""
             name: release
@@ -38,15 +38,15 @@ public sealed class When_a_pipeline_runs_end_to_end(ServiceCluster cluster)
                       args:
                         - |
                           echo "compiling $APP"
-                          echo "IMAGE=registry.example.com/$APP:$_PIPELINE_TASK_ID" >> "$_OUTPUT_FILE"
-                          echo "TASK=$_JOB_TASK_ID" >> "$_OUTPUT_FILE"
+                          printf 'IMAGE=%s\0' "registry.example.com/$APP:$_PIPELINE_TASK_ID" >> "$_OUTPUT_FILE"
+                          printf 'TASK=%s\0' "$_JOB_TASK_ID" >> "$_OUTPUT_FILE"
               - name: deliver
                 tasks:
                   - name: unit-tests
                     kind: build
                     container:
                       image: alpine:3.20
-                      command: [sh, -c, {{Quote(meet + "\necho 'ok - 3 tests'\necho TESTS=3 >> \"$_OUTPUT_FILE\"")}}]
+                      command: [sh, -c, {{Quote(meet + "\necho 'ok - 3 tests'\nprintf 'TESTS=3\\0' >> \"$_OUTPUT_FILE\"")}}]
                   - name: deploy-staging
                     kind: deploy
                     params:
@@ -54,12 +54,12 @@ public sealed class When_a_pipeline_runs_end_to_end(ServiceCluster cluster)
                       WORKLOAD_NAME: shop
                     container:
                       image: bitnami/kubectl:1.31
-                      command: [sh, -c, {{Quote(meet + "\necho \"DEPLOYED=$_WORKLOAD_KIND/$_WORKLOAD_NAME\" >> \"$_OUTPUT_FILE\"")}}]
+                      command: [sh, -c, {{Quote(meet + "\nprintf 'DEPLOYED=%s\\0' \"$_WORKLOAD_KIND/$_WORKLOAD_NAME\" >> \"$_OUTPUT_FILE\"")}}]
                   - name: prepare-vms
                     kind: vm
                     container:
                       image: alpine/ansible:2.17
-                      command: [sh, -c, {{Quote(meet + "\necho PREPARED=vm-1,vm-2 >> \"$_OUTPUT_FILE\"")}}]
+                      command: [sh, -c, {{Quote(meet + "\nprintf 'PREPARED=vm-1,vm-2\\0' >> \"$_OUTPUT_FILE\"")}}]
               - name: rollout
                 tasks:
                   - name: vm-rollout
@@ -69,7 +69,7 @@ public sealed class When_a_pipeline_runs_end_to_end(ServiceCluster cluster)
                     container:
                       image: alpine/ansible:2.17
                       command: [sh, -c]
-                      args: ['for h in $(echo "$HOSTS" | tr , " "); do echo "rolled out to $h"; done; echo "ROLLED_OUT=$HOSTS" >> "$_OUTPUT_FILE"']
+                      args: ['for h in $(echo "$HOSTS" | tr , " "); do echo "rolled out to $h"; done; printf "ROLLED_OUT=%s\\0" "$HOSTS" >> "$_OUTPUT_FILE"']
             """;
 
         var runId = await cluster.SubmitAsync(yaml);

@@ -11,11 +11,11 @@ public sealed class When_a_task_fails(ServiceCluster cluster)
     public async Task Should_fail_the_run_with_the_task_exit_code_and_never_dispatch_a_later_stage()
     {
         var runId = await cluster.SubmitAsync(Document("fails-in-the-middle",
-            Stage("build", ShellTask("compile", "build", "echo 'IMAGE=registry.example.com/app:1' >> \"$_OUTPUT_FILE\"")),
+            Stage("build", ShellTask("compile", "build", "printf 'IMAGE=registry.example.com/app:1\\0' >> \"$_OUTPUT_FILE\"")),
             Stage("test",
                 ShellTask("unit-tests", "build", "echo 'ok - parse'; echo 'not ok - plan' >&2; exit 3"),
                 ShellTask("lint", "vm", "echo 'style ok'")),
-            Stage("deploy", ShellTask("ship", "deploy", "echo 'this must never run'; echo SHIPPED=yes >> \"$_OUTPUT_FILE\""))),
+            Stage("deploy", ShellTask("ship", "deploy", "echo 'this must never run'; printf 'SHIPPED=yes\\0' >> \"$_OUTPUT_FILE\""))),
             "application/json");
 
         var run = await cluster.WaitUntilFinalAsync(runId);

@@ -12,7 +12,7 @@ public sealed class When_many_runs_are_submitted_at_once(ServiceCluster cluster)
 {
     private const int RunCount = 50;
     private const int ThroughMessages = 10;
-    private const string RecordRun = "echo \"RUN=$_PIPELINE_TASK_ID\" >> \"$_OUTPUT_FILE\"";
+    private const string RecordRun = "printf 'RUN=%s\\0' \"$_PIPELINE_TASK_ID\" >> \"$_OUTPUT_FILE\"";
 
     private enum Outcome
     {

@@ -15,13 +15,13 @@ public sealed class When_task_updates_are_replayed(ServiceCluster cluster)
     public async Task Should_leave_the_stored_runs_unchanged_and_publish_nothing()
     {
         var succeeding = await cluster.SubmitAsync(Document("replayed-success",
-            Stage("build", ShellTask("compile", "build", "echo 'IMAGE=app:1' >> \"$_OUTPUT_FILE\"")),
+            Stage("build", ShellTask("compile", "build", "printf 'IMAGE=app:1\\0' >> \"$_OUTPUT_FILE\"")),
             Stage("deliver",
-                ShellTask("deploy", "deploy", "echo 'ROLLED_OUT=true' >> \"$_OUTPUT_FILE\""),
-                ShellTask("configure", "vm", "echo 'HOSTS=2' >> \"$_OUTPUT_FILE\"")),
+                ShellTask("deploy", "deploy", "printf 'ROLLED_OUT=true\\0' >> \"$_OUTPUT_FILE\""),
+                ShellTask("configure", "vm", "printf 'HOSTS=2\\0' >> \"$_OUTPUT_FILE\"")),
             Stage("verify", ShellTask("smoke-test", "build", "echo ok"))), "application/json");
         var failing = await cluster.SubmitAsync(Document("replayed-failure",
-            Stage("build", ShellTask("compile", "build", "echo 'IMAGE=app:2' >> \"$_OUTPUT_FILE\"")),
+            Stage("build", ShellTask("compile", "build", "printf 'IMAGE=app:2\\0' >> \"$_OUTPUT_FILE\"")),
             Stage("deliver",
                 ShellTask("deploy", "deploy", "echo deployed"),
                 ShellTask("configure", "vm", "echo 'no route to vm-2' >&2; exit 3")),

@@ -85,8 +85,8 @@ public sealed class When_a_run_is_traced_and_measured(ServiceCluster cluster)
 
     private static string TwoStages(string pipeline) => PipelineDocuments.Document(
         pipeline,
-        PipelineDocuments.Stage("build", PipelineDocuments.ShellTask("compile", "build", """echo "TRACE=$TRACEPARENT" >> "$_OUTPUT_FILE" """)),
-        PipelineDocuments.Stage("deliver", PipelineDocuments.ShellTask("ship", "deploy", """echo "TRACE=$TRACEPARENT" >> "$_OUTPUT_FILE" """)));
+        PipelineDocuments.Stage("build", PipelineDocuments.ShellTask("compile", "build", "printf 'TRACE=%s\\0' \"$TRACEPARENT\" >> \"$_OUTPUT_FILE\"")),
+        PipelineDocuments.Stage("deliver", PipelineDocuments.ShellTask("ship", "deploy", "printf 'TRACE=%s\\0' \"$TRACEPARENT\" >> \"$_OUTPUT_FILE\"")));
 
     // A line of the service's /metrics names the metric and carries every label given.
     private static Task MetricsShowAsync(ServiceProcess service, string metric, params string[] labels) =>

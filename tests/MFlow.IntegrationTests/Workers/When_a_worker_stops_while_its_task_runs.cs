@@ -51,7 +51,7 @@ public sealed class When_a_worker_stops_while_its_task_runs(ServiceCluster clust
     {
         var marker = Path.Combine(cluster.WorkDirectory, "started-" + Guid.NewGuid().ToString("N"));
         const string script = """
-            if [ -e "$MARKER" ]; then echo "resumed after a restart"; echo RESUMED=yes >> "$_OUTPUT_FILE"; exit 0; fi
+            if [ -e "$MARKER" ]; then echo "resumed after a restart"; printf 'RESUMED=yes\0' >> "$_OUTPUT_FILE"; exit 0; fi
             touch "$MARKER"
             echo "building for a long time"
             exec sleep 600

@@ -22,7 +22,8 @@ public sealed class When_validating_job_definitions
     // Each: a change to the valid job (a YAML line replaced or added), the field, the message.
     public static TheoryData<string, string, string, string> Refusals => new()
     {
-        { "version: v1", "version: latest", "version", "'latest' names the newest published version in a reference; a definition needs a version of its own." },
+        { "version: v1", "version: latest", "version", "'latest' is reserved: 'latest' names the newest published version in a reference (in any case); a definition needs a version of its own." },
+        { "version: v1", "version: LATEST", "version", "'LATEST' is reserved: 'latest' names the newest published version in a reference (in any case); a definition needs a version of its own." },
         { "name: greet", "name: Greet", "name", "'Greet' is not a valid name: lowercase letters, digits and '-' (a DNS-1123 label)." },
         { "kind: build", "kind: lambda", "kind", "Unknown job kind 'lambda': expected build, deploy or vm." },
         { "required: true }", "required: true, sensitive: true }", "template", "The template uses $(params.WHO), which is sensitive: it would show in the Job's manifest. Use it as an environment variable instead." },

@@ -47,7 +47,8 @@ public sealed class When_resolving_params
         { "SETTINGS", "UPPER", $"{TaskPath}.params.SETTINGS", "Task 't': param SETTINGS 'UPPER' is not a valid Kubernetes ConfigMap name (lowercase letters, digits, '-' and '.')." },
         { "LOCKED", "mine", $"{TaskPath}.params.LOCKED", "Task 't': param LOCKED of job checks@team.ci:v3 is read-only; only the job's default applies." },
         { "_TRACE", "forged", $"{TaskPath}.params._TRACE", "Task 't': _TRACE is a system variable of job checks@team.ci:v3; the runner sets it." },
-        { "UNDECLARED", "x", $"{TaskPath}.params.UNDECLARED", "Task 't': job checks@team.ci:v3 has no param UNDECLARED (declare it in the job, or set it for the whole stage or pipeline)." },
+        { "UNDECLARED", "x", $"{TaskPath}.params.UNDECLARED", "Task 't': job checks@team.ci:v3 has no param UNDECLARED (declare it in the job; a value set for the whole stage, pipeline or run reaches only the jobs that declare it)." },
+        { "LD_PRELOAD", "/tmp/evil.so", $"{TaskPath}.params.LD_PRELOAD", "LD_PRELOAD changes how a job's processes run (loader, shell, interpreter, tool configuration or credentials, proxies, MFlow's TASKS_* variables); job checks@team.ci:v3 does not declare it, so it cannot be set." },
         { "CLUSTER", "nowhere", $"{TaskPath}.params.CLUSTER", "Task 't': cluster 'nowhere' is not registered (see /api/v1/clusters)." },
         { "LEVEL", "<64 KB and a byte>", $"{TaskPath}.params.LEVEL", "Task 't': param LEVEL is longer than 64 KB." },
     };
@@ -76,12 +77,28 @@ public sealed class When_resolving_params
     }
 
     [Fact]
-    public void Should_let_pipeline_stage_and_run_time_values_the_job_does_not_declare_through_as_environment()
+    public void Should_keep_pipeline_stage_and_run_time_values_the_job_does_not_declare_out_of_its_environment()
     {
         var resolved = Resolve(RunMode.Normal, out var errors, pipeline: new() { ["APP"] = "shop" }, stage: new() { ["ZONE"] = "eu" }, run: new() { ["BUILD"] = "7" });
 
         Assert.True(errors.IsEmpty);
-        Assert.Equal(("shop", "eu", "7"), (resolved.Env["APP"], resolved.Env["ZONE"], resolved.Env["BUILD"]));
+        Assert.DoesNotContain(resolved.Env.Keys, key => key is "APP" or "ZONE" or "BUILD");
+    }
+
+    [Theory]
+    [InlineData("LD_PRELOAD")]
+    [InlineData("PATH")]
+    [InlineData("BASH_ENV")]
+    [InlineData("PYTHONPATH")]
+    [InlineData("GIT_SSH_COMMAND")]
+    [InlineData("http_proxy")]
+    [InlineData("TASKS_BUILD_OUTPUTS_IMAGE")]
+    public void Should_refuse_a_process_controlling_name_the_job_does_not_declare_at_any_level(string name)
+    {
+        Resolve(RunMode.Normal, out var errors, pipeline: new() { [name] = "x" }, stage: new() { [name] = "x" }, run: new() { [name] = "x" });
+
+        var why = $"{name} changes how a job's processes run (loader, shell, interpreter, tool configuration or credentials, proxies, MFlow's TASKS_* variables); job checks@team.ci:v3 does not declare it, so it cannot be set.";
+        Assert.Equal(new Dictionary<string, string[]> { [$"params.{name}"] = [why], [$"stages[0].params.{name}"] = [why] }, ErrorsOf(errors));
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public sealed class When_a_task_sets_its_pod_template
 
         var ex = Assert.Throws<PipelineValidationException>(() => Pipeline($"podTemplate:\n  affinity: {deep}"));
 
-        Assert.Contains("Nested deeper than 32 levels", Assert.Single(ex.Errors).Value[0], StringComparison.Ordinal);
+        Assert.Contains("nests deeper than 32 levels", Assert.Single(ex.Errors).Value[0], StringComparison.Ordinal);
     }
 
     [Fact]

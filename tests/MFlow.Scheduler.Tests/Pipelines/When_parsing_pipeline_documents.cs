@@ -133,7 +133,7 @@ public sealed class When_parsing_pipeline_documents
         var ex = Assert.Throws<PipelineValidationException>(() => PipelineDocumentParser.ParsePipeline("name: [", "pipeline"));
 
         Assert.Equal(["pipeline"], ex.Errors.Keys);
-        Assert.StartsWith("Malformed document at line 1, column 7: ", ex.Errors["pipeline"][0]);
+        Assert.StartsWith("Malformed document at line 2, column 1: ", ex.Errors["pipeline"][0]);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed class When_parsing_pipeline_documents
 
         var ex = Assert.Throws<PipelineValidationException>(() => PipelineDocumentParser.ParseRunRequest(text));
 
-        Assert.Equal(["The document is longer than 1048576 characters."], ex.Errors["body"]);
+        Assert.Equal(["The document is 1048591 characters long; the limit is 1048576."], ex.Errors["body"]);
     }
 
     [Fact]

@@ -49,13 +49,13 @@ public sealed class When_validating_pipelines
     [InlineData("      - name: compile\n        kind: build,vm\n        container: {image: a, command: [b]}", "stages[0].tasks[0].kind", "Unknown job kind 'build,vm': expected build, deploy or vm.")]
     [InlineData("      - name: compile\n        kind: \"1\"\n        container: {image: a, command: [b]}", "stages[0].tasks[0].kind", "Unknown job kind '1': expected build, deploy or vm.")]
     [InlineData("      - name: compile\n        kind: build\n        container: {command: [b]}", "stages[0].tasks[0].container.image", "A container needs an image.")]
-    [InlineData("      - name: compile\n        kind: build\n        container: {image: \"alpine 3\", command: [b]}", "stages[0].tasks[0].container.image", "An image reference cannot contain whitespace.")]
+    [InlineData("      - name: compile\n        kind: build\n        container: {image: \"alpine 3\", command: [b]}", "stages[0].tasks[0].container.image", "An image reference cannot contain whitespace or control characters.")]
     [InlineData("      - name: compile\n        kind: build\n        container: {image: a}", "stages[0].tasks[0].container.command", "A container needs a command (or args).")]
     [InlineData("      - name: compile\n        kind: build\n        container: {image: a, command: []}", "stages[0].tasks[0].container.command", "A container needs a command (or args).")]
     [InlineData("      - name: compile\n        kind: build\n        container: {name: Main, image: a, command: [b]}", "stages[0].tasks[0].container.name", "'Main' is not a valid container name (a DNS-1123 label).")]
     [InlineData("      - name: compile\n        kind: build\n        container: {image: a, command: [b], env: {_JOB_ID: x}}", "stages[0].tasks[0].container.env._JOB_ID", "'_JOB_ID' starts with '_', which is reserved for system variables.")]
     [InlineData("      - name: compile\n        kind: build\n        container: {image: a, command: [b], env: {TRACEPARENT: x}}", "stages[0].tasks[0].container.env.TRACEPARENT", "'TRACEPARENT' is set by MFlow to the task's place in its run's trace.")]
-    [InlineData("      - name: compile\n        kind: build\n        container: {image: a, command: [b], env: {MY-VAR: x}}", "stages[0].tasks[0].container.env.MY-VAR", "'MY-VAR' is not a valid environment variable name.")]
+    [InlineData("      - name: compile\n        kind: build\n        container: {image: a, command: [b], env: {MY-VAR: x}}", "stages[0].tasks[0].container.env.MY-VAR", "'MY-VAR' is not a valid environment variable name: letters, digits and '_', not starting with a digit, at most 128 characters.")]
     [InlineData("      - name: compile\n        kind: build\n        initContainers: [{image: a}]\n        container: {image: a, command: [b]}", "stages[0].tasks[0].initContainers[0].command", "A container needs a command (or args).")]
     [InlineData("      - name: compile\n        kind: build\n        retries: 21\n        container: {image: a, command: [b]}", "stages[0].tasks[0].retries", "Retries must be between 0 and 20.")]
     [InlineData("      - name: compile\n        kind: build\n        timeoutSeconds: 0\n        container: {image: a, command: [b]}", "stages[0].tasks[0].timeoutSeconds", "The timeout must be between 1 second and 7 days.")]
@@ -63,7 +63,7 @@ public sealed class When_validating_pipelines
     [InlineData("      - name: compile\n        kind: build\n        cluster: east/1\n        container: {image: a, command: [b]}", "stages[0].tasks[0].cluster", "'east/1' is not a valid cluster id.")]
     [InlineData("      - name: compile\n        kind: build\n        params: {_JOB_ID: mine}\n        container: {image: a, command: [b]}", "stages[0].tasks[0].params._JOB_ID", "'_JOB_ID' is a system variable; it cannot be set.")]
     [InlineData("      - name: compile\n        kind: build\n        params: {_: x}\n        container: {image: a, command: [b]}", "stages[0].tasks[0].params._", "'_' is a system variable; it cannot be set.")]
-    [InlineData("      - name: compile\n        kind: build\n        params: {1ST: x}\n        container: {image: a, command: [b]}", "stages[0].tasks[0].params.1ST", "'1ST' is not a valid param name: use letters, digits and '_', not starting with a digit.")]
+    [InlineData("      - name: compile\n        kind: build\n        params: {1ST: x}\n        container: {image: a, command: [b]}", "stages[0].tasks[0].params.1ST", "'1ST' is not a valid param name: letters, digits and '_', not starting with a digit, at most 128 characters.")]
     [InlineData("      - name: compile\n        kind: build\n        params: {APP: }\n        container: {image: a, command: [b]}", "stages[0].tasks[0].params.APP", "A param needs a value (use \"\" for an empty one).")]
     [InlineData("      - name: deploy-staging\n        kind: build\n        container: {image: a, command: [b]}", "stages[1].tasks[0].name", "Another task is already named 'deploy-staging'.")]
     [InlineData("      -", "stages[0].tasks[0]", "A task cannot be empty.")]
@@ -167,7 +167,7 @@ public sealed class When_validating_pipelines
 
     [Theory]
     [InlineData("_JOB_TASK_UPDATE_TOKEN", "params._JOB_TASK_UPDATE_TOKEN", "'_JOB_TASK_UPDATE_TOKEN' is a system variable; it cannot be set.")]
-    [InlineData("NOT VALID", "params.NOT VALID", "'NOT VALID' is not a valid param name: use letters, digits and '_', not starting with a digit.")]
+    [InlineData("NOT VALID", "params.NOT VALID", "'NOT VALID' is not a valid param name: letters, digits and '_', not starting with a digit, at most 128 characters.")]
     public void Should_check_run_time_params(string name, string field, string message)
     {
         var ex = Assert.Throws<PipelineValidationException>(() =>
