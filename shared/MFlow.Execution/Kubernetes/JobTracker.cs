@@ -1,12 +1,12 @@
 using System.Threading.Channels;
+using k8s.Autorest;
+using k8s.Models;
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Execution.Reporting;
-using MFlow.ServiceDefaults.Telemetry;
 using MFlow.Kubernetes;
-using MFlow.Kubernetes.Errors;
-using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Watching;
+using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +20,7 @@ namespace MFlow.Execution.Kubernetes;
 /// asked which outcomes it already has.
 /// </summary>
 public sealed class JobTracker(
-    IKubernetesClient client,
+    IKubernetesApi client,
     IJobBuilder builder,
     KubernetesExecutorOptions options,
     IReadOnlyList<string> namespaces,
@@ -134,7 +134,7 @@ public sealed class JobTracker(
                 foreach (var key in _pods.Keys.Where(k => k.StartsWith(synced.Namespace + "/", StringComparison.Ordinal)).ToList())
                     _pods.Remove(key);
                 // A list is in name order; the tries of a Job were created one after the other.
-                foreach (var pod in synced.Change.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue))
+                foreach (var pod in synced.Change.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue))
                     RememberPod(pod);
                 foreach (var tracked in _jobs.Values.Where(t => t.Namespace == synced.Namespace).ToList())
                     Evaluate(tracked);
@@ -167,7 +167,7 @@ public sealed class JobTracker(
         }
     }
 
-    void OnJobsSynced(string @namespace, IReadOnlyList<Job> jobs)
+    void OnJobsSynced(string @namespace, IReadOnlyList<V1Job> jobs)
     {
         var firstSync = _syncedNamespaces.Add(@namespace);
         var present = jobs.Select(Key).ToHashSet();
@@ -212,14 +212,14 @@ public sealed class JobTracker(
         _events.Writer.TryWrite(new OutcomesChecked(keys, recorded));
     }
 
-    void Upsert(Job job, bool initialSync)
+    void Upsert(V1Job job, bool initialSync)
     {
         var key = Key(job);
         if (!_jobs.TryGetValue(key, out var tracked))
         {
             if (TaskLabels.TaskOf(job) is not { } task)
                 return;
-            tracked = new Tracked(key, job.Metadata.Namespace!, job.Metadata.Name!, task, job) { Active = MFlowMetrics.TaskActive(builder.Kind) };
+            tracked = new Tracked(key, job.Metadata.NamespaceProperty, job.Metadata.Name, task, job) { Active = MFlowMetrics.TaskActive(builder.Kind) };
             _jobs[key] = tracked;
             if (initialSync && TaskStatusMapper.Map(job, null).IsTerminal)
                 tracked.AwaitingOutcomeCheck = true;
@@ -308,26 +308,23 @@ public sealed class JobTracker(
     {
         tracked.Finalized = true;
         tracked.Active?.Dispose();
-        tracked.Job = new Job { Metadata = new ObjectMeta { Name = tracked.Name, Namespace = tracked.Namespace } };
+        tracked.Job = new V1Job { Metadata = new V1ObjectMeta { Name = tracked.Name, NamespaceProperty = tracked.Namespace } };
         _pods.Remove(tracked.Key);
     }
 
-    async Task ReportFinalAsync(Tracked tracked, Job job, ObservedTask observed)
+    async Task ReportFinalAsync(Tracked tracked, V1Job job, ObservedTask observed)
     {
         string? log = null;
         if (observed.PodName is { } podName)
         {
             try
             {
-                log = await client.ReadPodLogAsync(tracked.Namespace, podName, new PodLogOptions
-                {
-                    Container = job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name,
-                    TailLines = MaxLogLines,
-                    LimitBytes = TaskUpdated.MaxLogLength,
-                }, _stopping);
+                log = await client.ReadPodLogAsync(
+                    tracked.Namespace, podName, job.Spec?.Template?.Spec?.Containers?.FirstOrDefault()?.Name, MaxLogLines, TaskUpdated.MaxLogLength, _stopping);
             }
-            catch (KubernetesApiException ex)
+            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or TimeoutException)
             {
+                // The outcome matters more than the log: report it without.
                 logger.LogInformation(ex, "No log for {Job}", tracked.Name);
             }
         }
@@ -348,12 +345,12 @@ public sealed class JobTracker(
         cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
     }
 
-    string? RememberPod(Pod pod)
+    string? RememberPod(V1Pod pod)
     {
-        var jobName = pod.Metadata.Labels?.GetValueOrDefault("batch.kubernetes.io/job-name") ?? pod.Metadata.Labels?.GetValueOrDefault("job-name");
-        if (jobName is null)
+        var labels = pod.Metadata.Labels;
+        if (labels is null || !(labels.TryGetValue("batch.kubernetes.io/job-name", out var jobName) || labels.TryGetValue("job-name", out jobName)))
             return null;
-        var key = $"{pod.Metadata.Namespace}/{jobName}";
+        var key = $"{pod.Metadata.NamespaceProperty}/{jobName}";
         if (_jobs.TryGetValue(key, out var owner) && owner.Finalized)
             return key;
         if (!_pods.TryGetValue(key, out var tries))
@@ -368,15 +365,15 @@ public sealed class JobTracker(
 
     static int Rank(TaskState? state) => state switch { null => 0, TaskState.Pending => 1, TaskState.Running => 2, _ => 3 };
 
-    static string Key(Job job) => $"{job.Metadata.Namespace}/{job.Metadata.Name}";
+    static string Key(V1Job job) => $"{job.Metadata.NamespaceProperty}/{job.Metadata.Name}";
 
-    sealed class Tracked(string key, string @namespace, string name, TaskRef task, Job job)
+    sealed class Tracked(string key, string @namespace, string name, TaskRef task, V1Job job)
     {
         public string Key { get; } = key;
         public string Namespace { get; } = @namespace;
         public string Name { get; } = name;
         public TaskRef Task { get; } = task;
-        public Job Job { get; set; } = job;
+        public V1Job Job { get; set; } = job;
         public TaskState? Reported { get; set; }
         public string? ReportedReason { get; set; }
         public bool Finalized { get; set; }
@@ -392,14 +389,14 @@ public sealed class JobTracker(
     // older try's late events, or creation times equal to the second, cannot make it look newer).
     sealed class PodsOfJob
     {
-        readonly List<Pod> _tries = [];
+        readonly List<V1Pod> _tries = [];
 
-        public Pod? Current => _tries.Count > 0 ? _tries[^1] : null;
+        public V1Pod? Current => _tries.Count > 0 ? _tries[^1] : null;
 
-        public int Finished => _tries.Count(p => p.Status?.Phase is PodPhases.Succeeded or PodPhases.Failed);
+        public int Finished => _tries.Count(p => p.Status?.Phase is "Succeeded" or "Failed");
 
         // A deleted pod's last state is still the best account of its try: it is kept.
-        public void Remember(Pod pod)
+        public void Remember(V1Pod pod)
         {
             var index = _tries.FindIndex(p => p.Metadata.Name == pod.Metadata.Name);
             if (index >= 0)
@@ -411,9 +408,9 @@ public sealed class JobTracker(
 
     abstract record TrackerEvent;
 
-    sealed record JobEvent(string Namespace, ListWatchEvent<Job> Change) : TrackerEvent;
+    sealed record JobEvent(string Namespace, ListWatchEvent<V1Job> Change) : TrackerEvent;
 
-    sealed record PodEvent(string Namespace, ListWatchEvent<Pod> Change) : TrackerEvent;
+    sealed record PodEvent(string Namespace, ListWatchEvent<V1Pod> Change) : TrackerEvent;
 
     sealed record GraceExpired(string Key) : TrackerEvent;
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace MFlow.Execution.Kubernetes;
 
 /// <summary>The Kubernetes executor's settings, bound from "MFlow:Kubernetes".</summary>
-public sealed class KubernetesExecutorOptions
+public sealed class KubernetesExecutorOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "MFlow:Kubernetes";
@@ -54,6 +54,10 @@ public sealed class KubernetesExecutorOptions
     /// message instead of three). Terminal reports are never held.
     /// </summary>
     public TimeSpan ProgressReportDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        LeaderElection.Problems().Select(problem => new ValidationResult(problem, [nameof(LeaderElection)]));
 }
 
 /// <summary>The images of the built-in job kinds; pin them by digest in production.</summary>
