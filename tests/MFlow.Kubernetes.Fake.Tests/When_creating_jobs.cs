@@ -392,7 +392,7 @@ public sealed class When_creating_jobs : ServerTest
         var response = await Client.PostAsync(Manifests.JobsPath, job);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Contains("cannot unmarshal string into Go struct field spec.backoffLimit of type int64", response.Json["message"]!.GetValue<string>());
+        Assert.Contains("cannot unmarshal string into Go struct field JobSpec.spec.backoffLimit of type int32", response.Json["message"]!.GetValue<string>());
     }
 
     [Fact]
