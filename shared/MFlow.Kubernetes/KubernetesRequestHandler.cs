@@ -14,7 +14,9 @@ namespace MFlow.Kubernetes;
 /// and 5xx answers honouring <c>Retry-After</c>, with exponential backoff and jitter. A POST may
 /// have been processed although its answer was lost, so after an error without an answer it is
 /// retried only when the connection was never made (a create retried after a 5xx may meet
-/// AlreadyExists, which callers treat as "adopt").
+/// AlreadyExists, which callers treat as "adopt"). Every write asks for <c>fieldValidation=Strict</c>,
+/// so that a field the API server does not know (a misspelling, a field of a newer version) fails the
+/// write loudly instead of being dropped with a warning nobody reads.
 /// </summary>
 public sealed partial class KubernetesRequestHandler : DelegatingHandler
 {
@@ -68,6 +70,7 @@ public sealed partial class KubernetesRequestHandler : DelegatingHandler
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        request.RequestUri = WithStrictFieldValidation(request);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RequestKey, request);
         try
@@ -78,6 +81,20 @@ public sealed partial class KubernetesRequestHandler : DelegatingHandler
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>
+    /// The request's URI asking for strict field validation when it writes (POST, PUT, PATCH) and
+    /// does not say otherwise; other requests' URIs unchanged.
+    /// </summary>
+    public static Uri? WithStrictFieldValidation(HttpRequestMessage request)
+    {
+        if (request.RequestUri is not { } uri
+            || !(request.Method == HttpMethod.Post || request.Method == HttpMethod.Put || request.Method == HttpMethod.Patch)
+            || uri.Query.Contains("fieldValidation=", StringComparison.Ordinal))
+            return request.RequestUri;
+        var query = uri.Query.Length > 1 ? $"{uri.Query}&fieldValidation=Strict" : "?fieldValidation=Strict";
+        return new UriBuilder(uri) { Query = query[1..] }.Uri;
     }
 
     /// <summary>The wait before try <paramref name="attempt"/> + 1: "equal jitter", half fixed and half random, so clients that failed together do not return in lockstep.</summary>

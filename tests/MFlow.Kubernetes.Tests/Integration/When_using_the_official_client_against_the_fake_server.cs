@@ -37,6 +37,33 @@ public sealed class When_using_the_official_client_against_the_fake_server : Fak
     }
 
     [Fact]
+    public async Task Should_ask_for_strict_field_validation_on_every_write()
+    {
+        await Api.CreateJobAsync(NewJob("build-1"));
+        await Api.CreateSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "creds", NamespaceProperty = Namespace }, StringData = new Dictionary<string, string> { ["token"] = "t" } });
+        await Client.BatchV1.PatchNamespacedJobAsync(new V1Patch("""{"metadata":{"labels":{"mflow.io/state":"seen"}}}""", V1Patch.PatchType.MergePatch), "build-1", Namespace);
+        await Api.ReadJobAsync(Namespace, "build-1");
+
+        var writes = Server.Requests.Where(r => r.Method is "POST" or "PUT" or "PATCH").ToList();
+
+        Assert.Equal(3, writes.Count);
+        Assert.All(writes, write => Assert.Contains("fieldValidation=Strict", write.PathAndQuery, StringComparison.Ordinal));
+        Assert.All(writes, write => Assert.Equal(write.Method == "POST" ? 201 : 200, write.StatusCode));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_misspelled_field_instead_of_dropping_it()
+    {
+        await Api.CreateJobAsync(NewJob("build-1"));
+
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => Client.BatchV1.PatchNamespacedJobAsync(
+            new V1Patch("""{"metadata":{"labelss":{"mflow.io/state":"seen"}}}""", V1Patch.PatchType.MergePatch), "build-1", Namespace));
+
+        Assert.Equal(HttpStatusCode.BadRequest, ex.StatusCode());
+        Assert.Equal("strict decoding error: unknown field \"metadata.labelss\"", Status(ex).Message);
+    }
+
+    [Fact]
     public async Task Should_answer_AlreadyExists_for_a_second_create_of_the_same_name()
     {
         await Api.CreateJobAsync(NewJob("build-1"));
