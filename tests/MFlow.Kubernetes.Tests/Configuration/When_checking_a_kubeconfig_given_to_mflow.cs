@@ -80,6 +80,17 @@ public sealed class When_checking_a_kubeconfig_given_to_mflow
     }
 
     [Fact]
+    public void Should_refuse_a_kubeconfig_nested_deeper_than_its_limit_without_parsing_it()
+    {
+        // An inline KUBECONFIG param of 64 KiB of '[' would overflow the stack of a recursive parser.
+        var deep = "apiVersion: v1\nkind: Config\nusers: " + new string('[', 30_000) + new string(']', 30_000) + "\n";
+
+        var problem = Assert.Single(KubeconfigValidator.Problems(deep));
+
+        Assert.Contains("nests deeper than 20 levels", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_never_run_an_exec_plugin_while_checking()
     {
         var marker = Path.Combine(Path.GetTempPath(), $"mflow-exec-ran-{Guid.NewGuid():N}");
