@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The benchmark (tests/MFlow.Benchmarks; not part of the test command): builds Release, starts a
-# throwaway RabbitMQ and PostgreSQL (scripts/test-servers.sh) in a temporary directory, runs MFlow's
-# services as separate processes against them and the fake Kubernetes API, prints one table and
-# writes the same figures as JSON. The servers are stopped on every exit.
+# The benchmark (tests/MFlow.Benchmarks; not part of the test command): installs what it needs as
+# scripts/test.sh does (scripts/prerequisites.sh), builds Release, starts a throwaway RabbitMQ and
+# PostgreSQL (scripts/test-servers.sh) in a temporary directory, runs MFlow's services as separate
+# processes against them and the fake Kubernetes API, prints one table and writes the same figures
+# as JSON. The servers are stopped on every exit.
 #
 #   scripts/bench.sh [--json PATH] [benchmark arguments...]   JSON default: <repo>/bench-results.json
 #   scripts/bench.sh --concurrency 1,10 --stages 5            any other argument goes to the benchmark
+#   scripts/bench.sh --replicas 2                             N processes of every service
 #
 # Environment: CONFIGURATION (default Release).
 set -euo pipefail
@@ -54,6 +56,10 @@ finish() {
 trap finish EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
+
+# shellcheck source=scripts/prerequisites.sh
+source "$ROOT/scripts/prerequisites.sh"
+ensure_prerequisites bench.sh rabbitmq-server postgresql procps
 
 cd "$ROOT"
 say "building the benchmark and the services ($CONFIGURATION)"

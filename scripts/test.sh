@@ -126,13 +126,10 @@ trap 'say "terminated"; exit 143' TERM
 
 # --- prerequisites ----------------------------------------------------------------------------
 
-command -v dotnet >/dev/null 2>&1 ||
-  { say "dotnet not found: install the .NET 10 SDK (https://dot.net) and put dotnet on PATH"; exit 1; }
-
-missing=()
-command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible) # the vm worker's local executor
-command -v ps >/dev/null 2>&1 || missing+=(procps)                # ps: stopping process trees
-((${#missing[@]} == 0)) || install_packages test.sh "${missing[@]}" || exit 1
+# shellcheck source=prerequisites.sh
+source "$ROOT/scripts/prerequisites.sh"
+# ansible: the vm worker's local executor; procps: ps, for stopping process trees
+ensure_prerequisites test.sh ansible procps
 
 # --- container engine, and the images made while the solution builds ----------------------------
 

@@ -43,7 +43,7 @@ public static class EmbeddedHost
         builder.AddMFlowBus(bus =>
         {
             bus.AddSchedulerConsumers();
-            bus.AddAggregatorSaga();
+            bus.AddAggregatorConsumers();
             bus.AddWorkerConsumers(JobBuilders.Select(jobBuilder => jobBuilder.Kind).ToList());
             configureBus?.Invoke(bus);
         }, waitUntilStarted: true);

@@ -57,6 +57,9 @@ public abstract record RunTaskCommand
     /// <summary>Where the task's Job runs.</summary>
     public KubernetesTarget Target { get; init; } = new();
 
+    /// <summary>Scheduling, identity, resources and metadata of the task's pod; null for MFlow's defaults.</summary>
+    public PodTemplate? PodTemplate { get; init; }
+
     /// <summary>When the scheduler dispatched this attempt.</summary>
     public DateTimeOffset DispatchedAt { get; init; }
 }

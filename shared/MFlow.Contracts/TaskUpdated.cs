@@ -52,6 +52,18 @@ public sealed record TaskUpdated
     /// <summary>The last lines of the task's output.</summary>
     public string? LogTail { get; init; }
 
+    /// <summary>
+    /// A finished attempt's whole log (for a long one, its last <see cref="MaxLogLength"/> characters),
+    /// carried by its terminal update only, so MFlow can serve it after the pod or process is gone.
+    /// </summary>
+    public string? Log { get; init; }
+
+    /// <summary>True when <see cref="Log"/> is the end of a longer log.</summary>
+    public bool LogTruncated { get; init; }
+
+    /// <summary>The most log text an update carries.</summary>
+    public const int MaxLogLength = 1024 * 1024;
+
     /// <summary>Named outputs the task produced (for a build, its image digest).</summary>
     public IReadOnlyDictionary<string, string> Outputs { get; init; } = new Dictionary<string, string>();
 

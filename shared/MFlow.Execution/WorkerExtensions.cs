@@ -5,7 +5,6 @@ using MFlow.Execution.Kubernetes;
 using MFlow.Execution.Local;
 using MFlow.Execution.Reporting;
 using MFlow.Kubernetes;
-using MFlow.Kubernetes.Configuration;
 using MFlow.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -89,25 +88,23 @@ public static class WorkerExtensions
         var options = builder.AddValidatedOptions<KubernetesExecutorOptions>(KubernetesExecutorOptions.Section, kubernetes => kubernetes.ApiUrl ??= workerApiUrl);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TaskCancellations>();
-        builder.Services.AddSingleton<IKubernetesClient>(provider =>
+        builder.Services.AddSingleton<IKubernetesApi>(provider =>
         {
             // A kubeconfig named in configuration, else the pod's service account, else $KUBECONFIG or ~/.kube/config.
-            var connection = options.Kubeconfig is { Length: > 0 } path
-                ? KubernetesConnection.FromKubeconfigFile(path, options.Context)
-                : KubernetesConnection.FromEnvironment(options.Context);
-            return new KubernetesClient(connection, new KubernetesClientOptions
-            {
-                RateLimitEnabled = options.QueriesPerSecond > 0,
-                QueriesPerSecond = Math.Max(1, options.QueriesPerSecond),
-                Burst = Math.Max(1, options.Burst),
-            }, provider.GetRequiredService<ILogger<KubernetesClient>>());
+            var configuration = options.Kubeconfig is { Length: > 0 } path
+                ? KubernetesConnections.FromFile(path, options.Context)
+                : KubernetesConnections.FromEnvironment(options.Context);
+            return KubernetesApi.Create(
+                configuration,
+                new KubernetesClientOptions { QueriesPerSecond = Math.Max(0, options.QueriesPerSecond), Burst = Math.Max(1, options.Burst) },
+                provider.GetRequiredService<ILogger<KubernetesApi>>());
         });
 
         foreach (var jobBuilder in jobBuilders)
         {
             builder.Services.AddKeyedSingleton(jobBuilder.Kind, (provider, _) =>
             {
-                var client = provider.GetRequiredService<IKubernetesClient>();
+                var client = provider.GetRequiredService<IKubernetesApi>();
                 var namespaces = WatchedNamespaces(options, client);
                 return new JobTracker(
                     client,
@@ -122,7 +119,7 @@ public static class WorkerExtensions
                     LogTailLines = provider.GetRequiredService<IOptions<WorkerOptions>>().Value.LogTailLines,
                     Election = options.LeaderElection.Enabled
                         ? new LeaderElection(
-                            client,
+                            client.Client,
                             options.LeaderElection.Namespace ?? namespaces[0],
                             $"mflow-{TaskLabels.KindValue(jobBuilder.Kind)}-tracker",
                             provider.GetRequiredService<TaskReporter>().Instance,
@@ -137,7 +134,7 @@ public static class WorkerExtensions
         builder.Services.AddSingleton(provider => new TaskExecutors(jobBuilders.ToDictionary(
             b => b.Kind,
             ITaskExecutor (b) => new KubernetesJobExecutor(
-                provider.GetRequiredService<IKubernetesClient>(), b, options,
+                provider.GetRequiredService<IKubernetesApi>(), b, options,
                 provider.GetRequiredService<TaskReporter>(), provider.GetRequiredService<TaskCancellations>(),
                 provider.GetRequiredService<ILogger<KubernetesJobExecutor>>()))));
 
@@ -148,7 +145,7 @@ public static class WorkerExtensions
             ["ready"]));
     }
 
-    static IReadOnlyList<string> WatchedNamespaces(KubernetesExecutorOptions options, IKubernetesClient client) =>
+    static IReadOnlyList<string> WatchedNamespaces(KubernetesExecutorOptions options, IKubernetesApi client) =>
         options.Namespaces.Count > 0 ? options.Namespaces : [options.Namespace ?? client.DefaultNamespace];
 
     sealed class JobTrackersSynced(IReadOnlyList<JobTracker> trackers) : IHealthCheck

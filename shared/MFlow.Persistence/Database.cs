@@ -72,6 +72,17 @@ public sealed class Database : IAsyncDisposable
         _ => false,
     };
 
+    /// <summary>
+    /// True when a transaction failed only because another one raced it and trying again on fresh
+    /// state will do: a deadlock or serialization failure (PostgreSQL), a busy or locked database (SQLite).
+    /// </summary>
+    public static bool IsConcurrencyConflict(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure,
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
+        _ => false,
+    };
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -46,4 +46,11 @@ public static class DbCommandExtensions
     /// <summary>Reads a nullable string column.</summary>
     public static string? GetNullableString(this DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>"@p0, @p1, ..." for an IN list, with its parameters.</summary>
+    public static (string List, (string Name, object? Value)[] Parameters) InList<T>(string prefix, IEnumerable<T> values)
+    {
+        var parameters = values.Select((value, i) => ($"{prefix}{i}", (object?)value)).ToArray();
+        return (string.Join(", ", parameters.Select(p => "@" + p.Item1)), parameters);
+    }
 }

@@ -172,6 +172,107 @@ public static class Migrations
             // mflow.runs.active counts the runs not yet final on every metrics collection.
             "CREATE INDEX ix_run_state_active ON pipeline_run_state (current_state) WHERE current_state NOT IN ('Succeeded', 'Failed', 'Cancelled')",
         ]),
+        // The aggregator's run state in rows instead of one JSON document per run: a task update
+        // touches its attempt's row, and a stage's completion is decided by its counter row (see
+        // MFlow.Aggregator's RunRows). pipeline_run_state stays for runs in flight during an upgrade:
+        // the aggregator converts what it holds at start-up.
+        new(6, "run state in rows, stage outputs for dispatch, the aggregator's outbox", db =>
+        [
+            // One row per run; written when the plan arrives, a cancellation is asked, or the run ends.
+            $"""
+            CREATE TABLE run_status (
+                run_id {db.IdType} PRIMARY KEY,
+                state text NOT NULL,
+                plan_known boolean NOT NULL,
+                pipeline_name text NOT NULL,
+                mode text NOT NULL,
+                stage_count integer NOT NULL,
+                started_at {db.TimestampType},
+                completed_at {db.TimestampType},
+                cancel_requested boolean NOT NULL,
+                cancel_reason text,
+                cancel_requested_by text,
+                trace_parent text,
+                updated_at {db.TimestampType} NOT NULL
+            )
+            """,
+            // A stage's counter row: tasks_ended moves once per task, when its attempt first ends, so
+            // the one update that makes it equal task_count completes the stage.
+            $"""
+            CREATE TABLE run_stages (
+                run_id {db.IdType} NOT NULL,
+                stage_index integer NOT NULL,
+                name text NOT NULL,
+                task_count integer NOT NULL,
+                tasks_ended integer NOT NULL,
+                tasks_failed integer NOT NULL,
+                completed boolean NOT NULL,
+                succeeded boolean NOT NULL,
+                completed_at {db.TimestampType},
+                PRIMARY KEY (run_id, stage_index)
+            )
+            """,
+            // A task as planned: what does not change from one attempt to the next.
+            $"""
+            CREATE TABLE run_tasks (
+                task_id {db.IdType} PRIMARY KEY,
+                run_id {db.IdType} NOT NULL,
+                stage_index integer NOT NULL,
+                position integer NOT NULL,
+                name text NOT NULL,
+                kind text NOT NULL,
+                target text NOT NULL
+            )
+            """,
+            "CREATE INDEX ix_run_tasks_run ON run_tasks (run_id, stage_index)",
+            // A task attempt's progress: the last update applied (by sequence); one row, so one
+            // outcome, per attempt.
+            $"""
+            CREATE TABLE task_attempts (
+                task_id {db.IdType} NOT NULL,
+                attempt integer NOT NULL,
+                run_id {db.IdType} NOT NULL,
+                name text NOT NULL,
+                kind text NOT NULL,
+                state text NOT NULL,
+                sequence bigint NOT NULL,
+                started_at {db.TimestampType},
+                finished_at {db.TimestampType},
+                updated_at {db.TimestampType},
+                exit_code integer,
+                reason text,
+                message text,
+                log_tail text,
+                outputs text NOT NULL,
+                worker text,
+                cancel_sent boolean NOT NULL,
+                PRIMARY KEY (task_id, attempt)
+            )
+            """,
+            "CREATE INDEX ix_task_attempts_run ON task_attempts (run_id)",
+            // The scheduler's copy of what finished stages' tasks reported, for later stages' params.
+            $"""
+            CREATE TABLE run_stage_outputs (
+                run_id {db.IdType} NOT NULL,
+                stage_index integer NOT NULL,
+                outputs text NOT NULL,
+                PRIMARY KEY (run_id, stage_index)
+            )
+            """,
+            // The aggregator's events, written with the state change that causes them.
+            $"""
+            CREATE TABLE aggregator_outbox (
+                id {db.SerialPrimaryKey},
+                message_id {db.IdType} NOT NULL,
+                message_type text NOT NULL,
+                body text NOT NULL,
+                created_at {db.TimestampType} NOT NULL,
+                trace_parent text
+            )
+            """,
+            // mflow.runs.active counts the runs not yet final on every metrics collection.
+            "CREATE INDEX ix_run_status_active ON run_status (state) WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled')",
+        ]),
     ];
 
     // A server built without lz4 answers feature_not_supported and keeps pglz.

@@ -8,7 +8,7 @@ public sealed class BusOptions : IValidatableObject
     /// <summary>The configuration section.</summary>
     public const string Section = "MFlow:Bus";
 
-    /// <summary>"RabbitMq" (the default for services) or "InMemory" (the embedded default and saga specs).</summary>
+    /// <summary>"RabbitMq" (the default for services) or "InMemory" (the embedded default and the aggregator specs).</summary>
     public BusTransport Transport { get; set; } = BusTransport.RabbitMq;
 
     /// <summary>

@@ -6,9 +6,9 @@ namespace MFlow.Benchmarks;
 
 /// <summary>
 /// MFlow as production runs it, against the throwaway servers: the scheduler, the aggregator and the
-/// three workers (kubernetes executor) as separate OS processes sharing a fresh RabbitMQ virtual host
-/// and a fresh PostgreSQL database, and the fake Kubernetes API in this process completing every
-/// Job's pod as soon as it exists.
+/// three workers (kubernetes executor) as separate OS processes (N of each with replicas, the workers
+/// then electing one tracker per kind) sharing a fresh RabbitMQ virtual host and a fresh PostgreSQL
+/// database, and the fake Kubernetes API in this process completing every Job's pod as soon as it exists.
 /// </summary>
 public sealed class BenchmarkCluster : IAsyncDisposable
 {
@@ -39,7 +39,10 @@ public sealed class BenchmarkCluster : IAsyncDisposable
     /// <summary>The fake Kubernetes API the workers create Jobs on.</summary>
     public FakeKubernetesServer Kubernetes { get; }
 
-    /// <summary>The service processes by name (scheduler, aggregator, build-worker, deploy-worker, vm-worker), once started.</summary>
+    /// <summary>
+    /// The service processes by name (scheduler, aggregator, build-worker, deploy-worker, vm-worker;
+    /// with replicas scheduler-1, scheduler-2, ...), once started.
+    /// </summary>
     public IReadOnlyDictionary<string, ServiceProcess> Services => _services;
 
     /// <summary>Creates the virtual host, the database and the fake Kubernetes API; the services start with <see cref="StartServicesAsync"/>.</summary>
@@ -54,29 +57,36 @@ public sealed class BenchmarkCluster : IAsyncDisposable
         return new BenchmarkCluster(virtualHost, database, kubernetes);
     }
 
-    /// <summary>Starts the five services and waits until each says it is ready.</summary>
-    public async Task StartServicesAsync(double workerQueriesPerSecond)
+    /// <summary>Starts <paramref name="replicas"/> processes of each of the five services and waits until each says it is ready.</summary>
+    public async Task StartServicesAsync(double workerQueriesPerSecond, int replicas)
     {
         await File.WriteAllTextAsync(_kubeconfigPath, Kubernetes.CreateKubeconfig(Namespace));
-        Start("MFlow.Scheduler", "scheduler", new()
+        string Name(string service, int index) => replicas == 1 ? service : $"{service}-{index}";
+        for (var i = 1; i <= replicas; i++)
         {
-            // The API is not used (runs start by message), but a scheduler without a key warns.
-            ["MFlow__Api__AdminKey"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-        });
-        Start("MFlow.Aggregator", "aggregator", []);
-        foreach (var (project, name) in new[] { ("MFlow.Workers.Build", "build-worker"), ("MFlow.Workers.Deploy", "deploy-worker"), ("MFlow.Workers.Vm", "vm-worker") })
-        {
-            Start(project, name, new()
+            Start("MFlow.Scheduler", Name("scheduler", i), new()
             {
-                ["MFlow__Worker__Executor"] = "kubernetes",
-                ["MFlow__Worker__InstanceId"] = name,
-                ["MFlow__Kubernetes__Kubeconfig"] = _kubeconfigPath,
-                ["MFlow__Kubernetes__Namespace"] = Namespace,
-                ["MFlow__Kubernetes__QueriesPerSecond"] = workerQueriesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // The API is not used (runs start by message), but a scheduler without a key warns.
+                ["MFlow__Api__AdminKey"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             });
+            Start("MFlow.Aggregator", Name("aggregator", i), []);
+            foreach (var (project, service) in new[] { ("MFlow.Workers.Build", "build-worker"), ("MFlow.Workers.Deploy", "deploy-worker"), ("MFlow.Workers.Vm", "vm-worker") })
+            {
+                var name = Name(service, i);
+                Start(project, name, new()
+                {
+                    ["MFlow__Worker__Executor"] = "kubernetes",
+                    ["MFlow__Worker__InstanceId"] = name,
+                    ["MFlow__Kubernetes__Kubeconfig"] = _kubeconfigPath,
+                    ["MFlow__Kubernetes__Namespace"] = Namespace,
+                    ["MFlow__Kubernetes__QueriesPerSecond"] = workerQueriesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["MFlow__Kubernetes__LeaderElection__Enabled"] = replicas > 1 ? "true" : "false",
+                });
+            }
         }
 
-        await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(StartTimeout)));
+        var timeout = StartTimeout * Math.Max(1.0, _services.Count / 5.0);
+        await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(timeout)));
     }
 
     /// <summary>Writes each service's captured output to <c>&lt;directory&gt;/&lt;name&gt;.log</c>.</summary>

@@ -10,8 +10,11 @@ public sealed record BenchmarkOptions
     /// <summary>Where the JSON report goes (<c>--json</c>); default <c>bench-results.json</c> at the repository root.</summary>
     public string JsonPath { get; init; } = Path.Combine(RepositoryPaths.Root, "bench-results.json");
 
-    /// <summary>How many runs are submitted at once, one measurement each (<c>--concurrency 1,10,100</c>).</summary>
-    public IReadOnlyList<int> Concurrency { get; init; } = [1, 10, 100];
+    /// <summary>How many runs are submitted at once, one measurement each (<c>--concurrency 1,10,100,1000</c>).</summary>
+    public IReadOnlyList<int> Concurrency { get; init; } = [1, 10, 100, 1000];
+
+    /// <summary>Processes of every service: schedulers, aggregators and workers of each kind (<c>--replicas</c>).</summary>
+    public int Replicas { get; init; } = 1;
 
     /// <summary>Stages per run (<c>--stages</c>).</summary>
     public int Stages { get; init; } = 10;
@@ -31,8 +34,14 @@ public sealed record BenchmarkOptions
     /// <summary>How long the raw PostgreSQL baseline updates rows (<c>--baseline-seconds</c>).</summary>
     public double BaselineSeconds { get; init; } = 3;
 
-    /// <summary>How long one concurrency level may take before the benchmark gives up on it (<c>--level-timeout</c>, seconds).</summary>
-    public TimeSpan LevelTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long one concurrency level may take before the benchmark gives up on it (<c>--level-timeout</c>,
+    /// seconds); by default 5 minutes, or 50 ms per task for a level of more than 6,000 tasks.
+    /// </summary>
+    public TimeSpan? LevelTimeout { get; init; }
+
+    /// <summary>How long a level of <paramref name="tasks"/> tasks may take.</summary>
+    public TimeSpan LevelTimeoutFor(int tasks) => LevelTimeout ?? TimeSpan.FromMilliseconds(Math.Max(300_000, tasks * 50.0));
 
     /// <summary>The workers' client-side Kubernetes rate limit (<c>--qps</c>; 0 disables it).</summary>
     public double WorkerQueriesPerSecond { get; init; }
@@ -53,6 +62,7 @@ public sealed record BenchmarkOptions
                 {
                     "--json" => options with { JsonPath = Path.GetFullPath(Value()) },
                     "--concurrency" => options with { Concurrency = Value().Split(',').Select(Positive).ToList() },
+                    "--replicas" => options with { Replicas = Positive(Value()) },
                     "--stages" => options with { Stages = Positive(Value()) },
                     "--tasks" => options with { TasksPerStage = Positive(Value()) },
                     "--kind" => options with { Kind = ParseKind(Value()) },
@@ -79,7 +89,7 @@ public sealed record BenchmarkOptions
     }
 
     const string Usage = """
-        usage: MFlow.Benchmarks [--json PATH] [--concurrency 1,10,100] [--stages 10] [--tasks 10]
+        usage: MFlow.Benchmarks [--json PATH] [--concurrency 1,10,100,1000] [--replicas 1] [--stages 10] [--tasks 10]
                                 [--kind mixed|build|deploy|vm] [--warm-up-runs 10] [--baseline-messages 20000] [--baseline-seconds 3]
                                 [--level-timeout 300] [--qps 0] [--service-logs DIR]
         Needs the MFLOW_TEST_* variables of scripts/test-servers.sh (scripts/bench.sh sets them).

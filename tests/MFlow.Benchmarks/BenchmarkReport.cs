@@ -12,6 +12,18 @@ public sealed record BenchmarkReport
     /// <summary>The raw PostgreSQL single-row UPDATE rate on the same database.</summary>
     public required BaselineResult Postgres { get; init; }
 
+    /// <summary>The latency floor of a stage boundary at each concurrency level, measured on the same broker and database.</summary>
+    public required IReadOnlyList<FloorResult> Floors { get; init; }
+
+    /// <summary>Processes of every service.</summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>The floor measured at a level's concurrency.</summary>
+    public FloorResult? FloorAt(int concurrency) => Floors.FirstOrDefault(floor => floor.Concurrency == concurrency);
+
+    /// <summary>The level with exactly <paramref name="concurrency"/> runs, if measured.</summary>
+    public LevelResult? Level(int concurrency) => Levels.FirstOrDefault(level => level.Concurrency == concurrency);
+
     /// <summary>One entry per concurrency level, in the order measured.</summary>
     public required IReadOnlyList<LevelResult> Levels { get; init; }
 
@@ -61,6 +73,9 @@ public sealed record LevelResult
     /// <summary>Runs submitted at once.</summary>
     public required int Concurrency { get; init; }
 
+    /// <summary>The machine's load averages when the level started and when its runs were all final.</summary>
+    public required (string Start, string End) LoadAverage { get; init; }
+
     /// <summary>Runs that reached a final state.</summary>
     public required int Runs { get; init; }
 
@@ -90,6 +105,9 @@ public sealed record LevelResult
 
     /// <summary>Of the dead time: StageCompleted heard → the next stage's first Job create request (ms).</summary>
     public required Distribution StageCompletedToNextCreate { get; init; }
+
+    /// <summary>A Job's create request → marked Complete (ms): how long the fake's "instant" pods take on this machine.</summary>
+    public required Distribution JobDuration { get; init; }
 
     /// <summary>StartPipeline published → first Job create request, per run (ms).</summary>
     public required Distribution DispatchLatency { get; init; }
@@ -123,6 +141,12 @@ public sealed record LevelResult
 
     /// <summary>Log lines each service wrote during the level, and how many of them were warnings or errors.</summary>
     public required IReadOnlyDictionary<string, (int Lines, int Warnings)> LogLines { get; init; }
+
+    /// <summary>The processes that are not MFlow's services (broker, database, this benchmark with the fake API).</summary>
+    public static readonly IReadOnlySet<string> Infrastructure = new HashSet<string>(StringComparer.Ordinal) { "rabbitmq", "postgres", "bench+fake-k8s" };
+
+    /// <summary>CPU milliseconds per task used by MFlow's services alone (every replica of the five).</summary>
+    public double ServiceCpuMillisecondsPerTask => CpuSeconds.Where(e => !Infrastructure.Contains(e.Key)).Sum(e => e.Value) * 1000 / Tasks;
 
     /// <summary>Messages published per task.</summary>
     public double MessagesPerTask => (double)Broker.Published / Tasks;

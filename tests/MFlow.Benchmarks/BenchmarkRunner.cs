@@ -29,9 +29,17 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         Say($"baseline: raw Npgsql, single-row UPDATE transactions on {PostgresBaseline.Connections} connections for {options.BaselineSeconds:0.#} s");
         var postgres = await PostgresBaseline.MeasureAsync(cluster.Database.ConnectionString, TimeSpan.FromSeconds(options.BaselineSeconds));
         Say($"  {postgres.PerSecond:N0} updates/s");
+        var floors = new List<FloorResult>();
+        foreach (var concurrency in options.Concurrency)
+        {
+            var floor = await LatencyFloor.MeasureAsync(cluster.VirtualHost.Url, cluster.Database.ConnectionString, concurrency);
+            floors.Add(floor);
+            Say($"latency floor at {concurrency}: hop p50 {floor.Hop.P50:0.00} p99 {floor.Hop.P99:0.00} ms, commit p50 {floor.Commit.P50:0.00} p99 {floor.Commit.P99:0.00} ms " +
+                $"-> boundary p50 {floor.P50:0.0} p99 {floor.P99:0.0} ms");
+        }
 
-        Say("starting the scheduler, the aggregator and three workers (kubernetes executor) as separate processes");
-        await cluster.StartServicesAsync(options.WorkerQueriesPerSecond);
+        Say($"starting the scheduler, the aggregator and three workers (kubernetes executor) as separate processes, {options.Replicas} of each");
+        await cluster.StartServicesAsync(options.WorkerQueriesPerSecond, options.Replicas);
         await using var observer = await RunObserver.StartAsync(cluster.VirtualHost.Url);
         var processes = new ProcessStatistics(cluster.Services);
         var services = cluster.Services.Keys.ToList();
@@ -48,7 +56,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             var document = _workload.Document();
             var warmUpKeys = Enumerable.Range(0, options.WarmUpRuns).Select(i => $"bench-warmup-{i}-{Guid.NewGuid():N}").ToList();
             await Task.WhenAll(warmUpKeys.Select(key => observer.SubmitAsync(key, document)));
-            await observer.WaitUntilFinalAsync(warmUpKeys, options.LevelTimeout, () => Describe(cluster));
+            await observer.WaitUntilFinalAsync(warmUpKeys, options.LevelTimeoutFor(options.WarmUpRuns * _workload.TasksPerRun), () => Describe(cluster));
             await WaitUntilQuietAsync(processes);
 
             var (brokerBefore, databaseBefore) = await SettleAsync(broker, database);
@@ -87,6 +95,8 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             },
             RabbitMq = rabbit,
             Postgres = postgres,
+            Floors = floors,
+            Replicas = options.Replicas,
             Levels = levels,
             IdleMemoryMegabytes = idleMemory,
             Failure = failure,
@@ -102,6 +112,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         var kubernetes = cluster.Kubernetes;
         var requestsBefore = kubernetes.Requests.Count;
         var eventsBefore = kubernetes.Events.Count;
+        var loadBefore = WorkloadInfo.LoadAverage();
         var cpuBefore = processes.CpuSeconds();
         var cpuClock = Stopwatch.StartNew();
         var logBefore = cluster.Services.ToDictionary(s => s.Key, s => s.Value.Output.Count);
@@ -115,11 +126,12 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             var document = _workload.Document();
             var keys = Enumerable.Range(0, concurrency).Select(i => $"bench-{concurrency}-{i}-{Guid.NewGuid():N}").ToList();
             submitted = await Task.WhenAll(keys.Select(key => observer.SubmitAsync(key, document)));
-            runs = await observer.WaitUntilFinalAsync(keys, options.LevelTimeout, () => Describe(cluster));
+            runs = await observer.WaitUntilFinalAsync(keys, options.LevelTimeoutFor(concurrency * _workload.TasksPerRun), () => Describe(cluster));
             peaks = sampler.Peaks;
         }
 
         var cpuAfter = processes.CpuSeconds();
+        var loadAfter = WorkloadInfo.LoadAverage();
         var cpuWindow = cpuClock.Elapsed;
 
         var firstSubmit = submitted.Min();
@@ -137,6 +149,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         var level = new LevelResult
         {
             Concurrency = concurrency,
+            LoadAverage = (loadBefore, loadAfter),
             Runs = runs.Count,
             RunsSucceeded = runs.Count(run => run.FinalState == "Succeeded"),
             Tasks = tasks,
@@ -146,6 +159,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             TrackerReaction = Distribution.Of(timeline.TrackerReactionTimes()),
             CompleteToStageCompleted = Distribution.Of(toStageCompleted),
             StageCompletedToNextCreate = Distribution.Of(toNextCreate),
+            JobDuration = Distribution.Of(timeline.JobDurations()),
             DispatchLatency = Distribution.Of(firstCreates.Select(e => (e.Value - submittedByRun[e.Key]).TotalMilliseconds)),
             RequestsPerTaskByVerb = PerTask(requests.GroupBy(r => r.Verb), tasks),
             RequestsPerTaskByResource = PerTask(requests.GroupBy(r => $"{r.Verb} {r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)}"), tasks),
@@ -169,7 +183,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
     // Until the MFlow processes together use less than a tenth of a core (background compilation done), at most 20 s.
     async Task WaitUntilQuietAsync(ProcessStatistics processes)
     {
-        var services = processes.Names.Where(name => name is not ("rabbitmq" or "postgres" or "bench+fake-k8s")).ToList();
+        var services = processes.Names.Where(name => !LevelResult.Infrastructure.Contains(name)).ToList();
         for (var i = 0; i < 20; i++)
         {
             var before = processes.CpuSeconds();

@@ -89,7 +89,7 @@ public sealed class KubernetesTimeline
     /// <summary>
     /// The dead time's first part, per boundary: from the stage's last Job marked Complete until the
     /// worker read that Job's log (the tracker has seen it end and is about to report it), in ms.
-    /// The rest of the dead time is reporting, the saga, the scheduler's dispatch and the next create.
+    /// The rest of the dead time is reporting, the aggregator, the scheduler's dispatch and the next create.
     /// </summary>
     public IReadOnlyList<double> TrackerReactionTimes() =>
         Boundaries().Where(b => b.LastLogRead is not null).Select(b => (b.LastLogRead!.Value - b.LastComplete).TotalMilliseconds).ToList();
@@ -111,7 +111,7 @@ public sealed class KubernetesTimeline
 
     /// <summary>
     /// The rest of the dead time in two parts, per boundary whose StageCompleted the observer heard:
-    /// last Job complete → StageCompleted heard (the worker's report and the saga), and StageCompleted
+    /// last Job complete → StageCompleted heard (the worker's report and the aggregator), and StageCompleted
     /// heard → next stage's first create (the scheduler's dispatch and the next worker), in ms.
     /// </summary>
     public (IReadOnlyList<double> ToStageCompleted, IReadOnlyList<double> ToNextCreate) DeadTimeParts(IReadOnlyList<ObservedRun> runs)
@@ -133,6 +133,10 @@ public sealed class KubernetesTimeline
     /// <summary>The arrival of each run's first create request (its first stage's first Job), by run.</summary>
     public IReadOnlyDictionary<Guid, DateTimeOffset> FirstCreateRequests() =>
         Jobs.Where(j => j.Stage == 0).GroupBy(j => j.RunId).ToDictionary(g => g.Key, g => g.Min(j => j.CreateRequestAt));
+
+    /// <summary>How long each Job lived: its create request → marked Complete (the fake's pod, as fast as this machine lets it), in ms.</summary>
+    public IReadOnlyList<double> JobDurations() =>
+        Jobs.Where(j => j.CompletedAt is not null).Select(j => (j.CompletedAt!.Value - j.CreateRequestAt).TotalMilliseconds).ToList();
 
     /// <summary>When each Job was marked Complete, in order.</summary>
     public IReadOnlyList<DateTimeOffset> Completions() => Jobs.Where(j => j.CompletedAt is not null).Select(j => j.CompletedAt!.Value).Order().ToList();

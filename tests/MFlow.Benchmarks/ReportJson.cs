@@ -34,11 +34,14 @@ public static class ReportJson
                 ["load_average_at_start"] = report.Workload.LoadAverageAtStart,
                 ["load_average_at_end"] = report.Workload.LoadAverageAtEnd,
             },
+            ["replicas"] = report.Replicas,
             ["concurrency"] = concurrency,
+            ["ratios"] = Ratios(report),
             ["baselines"] = new JsonObject
             {
                 ["rabbitmq_messages_per_second"] = Number(report.RabbitMq.PerSecond),
                 ["postgres_updates_per_second"] = Number(report.Postgres.PerSecond),
+                ["latency_floor_ms"] = Floors(report),
                 ["rabbitmq"] = new JsonObject
                 {
                     ["messages"] = report.RabbitMq.Operations,
@@ -62,6 +65,7 @@ public static class ReportJson
                 ["peak_mb_at_busiest_level"] = Map(report.Busiest?.PeakMemoryMegabytes ?? new Dictionary<string, double>()),
                 ["per_active_run_mb"] = Map(report.MemoryPerActiveRunMegabytes),
                 ["per_active_run_mb_all_services"] = Number(report.MemoryPerActiveRunMegabytes.Values.Sum()),
+                ["per_active_run_measured_at_runs"] = report.Busiest?.Concurrency,
             },
             ["all_runs_succeeded"] = report.AllRunsSucceeded,
             ["failure"] = report.Failure,
@@ -69,8 +73,55 @@ public static class ReportJson
         };
     }
 
+    // The figures that hold from one machine to the next: throughput as a share of the raw broker,
+    // dead time as a multiple of the latency floor, both measured in the same run.
+    static JsonObject Ratios(BenchmarkReport report)
+    {
+        var ratios = new JsonObject
+        {
+            ["tasks_per_second_100_over_raw_broker"] = Number(report.Level(100) is { } at100 ? at100.TasksPerSecond / report.RabbitMq.PerSecond : double.NaN),
+            ["dead_time_p99_10_over_floor"] = Number(report.Level(10) is { } at10 && report.FloorAt(10) is { } floor10 ? at10.InterStageDeadTime.P99 / floor10.P99 : double.NaN),
+        };
+        foreach (var level in report.Levels)
+        {
+            var floor = report.FloorAt(level.Concurrency);
+            ratios[level.Concurrency.ToString(CultureInfo.InvariantCulture)] = new JsonObject
+            {
+                ["tasks_per_second_over_raw_broker"] = Number(level.TasksPerSecond / report.RabbitMq.PerSecond),
+                ["dead_time_p50_over_floor"] = Number(floor is null ? double.NaN : level.InterStageDeadTime.P50 / floor.P50),
+                ["dead_time_p99_over_floor"] = Number(floor is null ? double.NaN : level.InterStageDeadTime.P99 / floor.P99),
+            };
+        }
+
+        return ratios;
+    }
+
+    static JsonObject Floors(BenchmarkReport report)
+    {
+        var floors = new JsonObject
+        {
+            ["hops_per_boundary"] = LatencyFloor.HopsPerBoundary,
+            ["commits_per_boundary"] = LatencyFloor.CommitsPerBoundary,
+            ["max_database_connections"] = LatencyFloor.MaxConnections,
+        };
+        foreach (var floor in report.Floors)
+        {
+            floors[floor.Concurrency.ToString(CultureInfo.InvariantCulture)] = new JsonObject
+            {
+                ["p50"] = Number(floor.P50),
+                ["p99"] = Number(floor.P99),
+                ["hop_ms"] = Distribution(floor.Hop, withP95: false),
+                ["commit_ms"] = Distribution(floor.Commit, withP95: false),
+            };
+        }
+
+        return floors;
+    }
+
     static JsonObject Level(LevelResult level, BenchmarkReport report) => new()
     {
+        ["load_average_at_start"] = level.LoadAverage.Start,
+        ["load_average_at_end"] = level.LoadAverage.End,
         ["runs"] = level.Runs,
         ["runs_succeeded"] = level.RunsSucceeded,
         ["tasks"] = level.Tasks,
@@ -82,6 +133,7 @@ public static class ReportJson
         ["complete_to_stage_completed_ms"] = Distribution(level.CompleteToStageCompleted, withP95: true),
         ["stage_completed_to_next_create_ms"] = Distribution(level.StageCompletedToNextCreate, withP95: true),
         ["dispatch_latency_ms"] = Distribution(level.DispatchLatency, withP95: false),
+        ["job_duration_ms"] = Distribution(level.JobDuration, withP95: false),
         ["k8s_requests_per_task"] = Number(level.RequestsPerTask),
         ["k8s_requests_per_task_by_verb"] = Map(level.RequestsPerTaskByVerb),
         ["k8s_requests_per_task_by_resource"] = Map(level.RequestsPerTaskByResource),
@@ -98,6 +150,7 @@ public static class ReportJson
         ["cpu_seconds"] = Map(level.CpuSeconds),
         ["cpu_window_seconds"] = Number(level.CpuWindow.TotalSeconds),
         ["cpu_ms_per_task"] = Number(level.CpuSeconds.Values.Sum() * 1000 / level.Tasks),
+        ["cpu_ms_per_task_mflow_services"] = Number(level.ServiceCpuMillisecondsPerTask),
         ["memory_mb_peak"] = Map(level.PeakMemoryMegabytes),
         ["memory_mb_end"] = Map(level.EndMemoryMegabytes),
         ["log_lines_per_task"] = Map(level.LogLines.ToDictionary(e => e.Key, e => (double)e.Value.Lines / level.Tasks)),

@@ -253,6 +253,76 @@ public sealed class When_creating_jobs : ServerTest
             "spec.ttlSecondsAfterFinished",
             "Invalid value: -5: must be greater than or equal to 0"
         },
+        {
+            "nodeSelector value",
+            job => job.PodSpec()["nodeSelector"] = new JsonObject { ["pool"] = "a b" },
+            "FieldValueInvalid",
+            "spec.template.spec.nodeSelector",
+            "Invalid value: \"a b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+        },
+        {
+            "toleration operator",
+            job => job.PodSpec()["tolerations"] = new JsonArray(new JsonObject { ["key"] = "dedicated", ["operator"] = "Near" }),
+            "FieldValueNotSupported",
+            "spec.template.spec.tolerations[0].operator",
+            "Unsupported value: \"Near\": supported values: \"Equal\", \"Exists\""
+        },
+        {
+            "toleration without key or Exists",
+            job => job.PodSpec()["tolerations"] = new JsonArray(new JsonObject { ["operator"] = "Equal", ["value"] = "ci" }),
+            "FieldValueInvalid",
+            "spec.template.spec.tolerations[0].operator",
+            "Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\""
+        },
+        {
+            "toleration effect",
+            job => job.PodSpec()["tolerations"] = new JsonArray(new JsonObject { ["key"] = "dedicated", ["operator"] = "Exists", ["effect"] = "NoRun" }),
+            "FieldValueNotSupported",
+            "spec.template.spec.tolerations[0].effect",
+            "Unsupported value: \"NoRun\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\""
+        },
+        {
+            "tolerationSeconds without NoExecute",
+            job => job.PodSpec()["tolerations"] = new JsonArray(new JsonObject { ["key"] = "dedicated", ["operator"] = "Exists", ["effect"] = "NoSchedule", ["tolerationSeconds"] = 5 }),
+            "FieldValueInvalid",
+            "spec.template.spec.tolerations[0].effect",
+            "Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set"
+        },
+        {
+            "image pull secret without a name",
+            job => job.PodSpec()["imagePullSecrets"] = new JsonArray(new JsonObject()),
+            "FieldValueRequired",
+            "spec.template.spec.imagePullSecrets[0].name",
+            "Required value"
+        },
+        {
+            "priority class name",
+            job => job.PodSpec()["priorityClassName"] = "High",
+            "FieldValueInvalid",
+            "spec.template.spec.priorityClassName",
+            "Invalid value: \"High\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+        },
+        {
+            "node affinity without terms",
+            job => job.PodSpec()["affinity"] = JsonNode.Parse("""{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[]}}}"""),
+            "FieldValueRequired",
+            "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+            "Required value: must have at least one node selector term"
+        },
+        {
+            "pod anti-affinity without a topology key",
+            job => job.PodSpec()["affinity"] = JsonNode.Parse("""{"podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"podAffinityTerm":{"labelSelector":{"matchLabels":{"a":"b"}}}}]}}"""),
+            "FieldValueRequired",
+            "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey",
+            "Required value: can not be empty"
+        },
+        {
+            "affinity weight",
+            job => job.PodSpec()["affinity"] = JsonNode.Parse("""{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":0,"preference":{"matchExpressions":[{"key":"zone","operator":"Exists"}]}}]}}"""),
+            "FieldValueInvalid",
+            "spec.template.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+            "Invalid value: 0: must be in the range 1-100"
+        },
     };
 
     [Theory]
@@ -322,7 +392,7 @@ public sealed class When_creating_jobs : ServerTest
         var response = await Client.PostAsync(Manifests.JobsPath, job);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
-        Assert.Contains("cannot unmarshal string into Go struct field spec.backoffLimit of type int64", response.Json["message"]!.GetValue<string>());
+        Assert.Contains("cannot unmarshal string into Go struct field JobSpec.spec.backoffLimit of type int32", response.Json["message"]!.GetValue<string>());
     }
 
     [Fact]

@@ -113,6 +113,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // A failed readiness probe is logged at every poll; the lines would push out of the output
+        // tail (shown when a start times out) whatever says why the service is not ready.
+        startInfo.Environment["Logging__LogLevel__Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical";
         foreach (var (key, value) in environment)
         {
             if (value is null)

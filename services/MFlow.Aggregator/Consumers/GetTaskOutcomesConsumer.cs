@@ -1,7 +1,7 @@
 using MassTransit;
+using MFlow.Aggregator.Runs;
 using MFlow.Contracts;
 using MFlow.Persistence;
-using MFlow.Persistence.Runs;
 
 namespace MFlow.Aggregator.Consumers;
 
@@ -11,16 +11,12 @@ public sealed class GetTaskOutcomesConsumer(Database database) : IConsumer<GetTa
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<GetTaskOutcomes> context)
     {
-        var recorded = new List<TaskAttemptRef>();
+        var asked = context.Message.Tasks;
         await using var connection = await database.OpenAsync(context.CancellationToken);
-        foreach (var run in context.Message.Tasks.GroupBy(t => t.RunId))
-        {
-            if (await PipelineRunStates.ReadAsync(connection, null, run.Key, context.CancellationToken) is not { } state)
-                continue;
-            recorded.AddRange(run.Where(t => state.Tasks.TryGetValue(t.TaskId, out var task)
-                && (task.Attempt > t.Attempt || (task.Attempt == t.Attempt && task.IsTerminal))));
-        }
-
+        var reported = (await RunRows.AttemptsOfAsync(connection, asked.Select(t => t.TaskId).Distinct().ToList(), context.CancellationToken))
+            .ToLookup(a => a.TaskId);
+        // An attempt's outcome is recorded once it ended, and no longer matters once a later one began.
+        var recorded = asked.Where(t => reported[t.TaskId].Any(a => a.Attempt > t.Attempt || (a.Attempt == t.Attempt && a.Ended))).ToList();
         await context.RespondAsync(new TaskOutcomes { Recorded = recorded });
     }
 }

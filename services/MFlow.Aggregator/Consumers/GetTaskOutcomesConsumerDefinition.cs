@@ -7,5 +7,5 @@ namespace MFlow.Aggregator.Consumers;
 public sealed class GetTaskOutcomesConsumerDefinition : ConsumerDefinition<GetTaskOutcomesConsumer>
 {
     /// <summary>Names the endpoint.</summary>
-    public GetTaskOutcomesConsumerDefinition() => EndpointName = PipelineRunStateDefinition.QueueName;
+    public GetTaskOutcomesConsumerDefinition() => EndpointName = TaskUpdatedConsumerDefinition.QueueName;
 }

@@ -2,8 +2,7 @@ using MassTransit;
 using MFlow.Aggregator.Consumers;
 using MFlow.Aggregator.Runs;
 using MFlow.Persistence;
-using MFlow.Persistence.Runs;
-using MFlow.Persistence.Sagas;
+using MFlow.Persistence.Outbox;
 using MFlow.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,15 +12,12 @@ namespace MFlow.Aggregator.Extensions;
 /// <summary>Wires the aggregator into a host.</summary>
 public static class AggregatorExtensions
 {
-    /// <summary>The table the run saga lives in.</summary>
-    public const string RunStateTable = PipelineRunStates.Table;
-
-    /// <summary>The aggregator as its own service: database, bus, saga.</summary>
+    /// <summary>The aggregator as its own service: database, bus, consumers.</summary>
     public static IHostApplicationBuilder AddAggregator(this IHostApplicationBuilder builder)
     {
         builder.AddMFlowDatabase();
         builder.AddAggregatorServices();
-        builder.AddMFlowBus(bus => bus.AddAggregatorSaga());
+        builder.AddMFlowBus(bus => bus.AddAggregatorConsumers());
         return builder;
     }
 
@@ -29,14 +25,19 @@ public static class AggregatorExtensions
     public static IHostApplicationBuilder AddAggregatorServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<ActiveRunsGauge>();
+        builder.Services.AddSingleton<AggregatorOutbox>();
+        builder.Services.AddHostedService<OutboxRelay<AggregatorOutbox>>();
+        builder.Services.AddSingleton<RunTracker>();
+        builder.Services.AddHostedService<LegacyRunStateImport>();
         return builder;
     }
 
-    /// <summary>Registers the run saga, stored in MFlow's database (used by the service and by the embedded default).</summary>
-    public static IBusRegistrationConfigurator AddAggregatorSaga(this IBusRegistrationConfigurator bus)
+    /// <summary>Registers the aggregator's consumers, all on its one queue.</summary>
+    public static IBusRegistrationConfigurator AddAggregatorConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddSagaStateMachine<PipelineRunStateMachine, PipelineRunState>(typeof(PipelineRunStateDefinition))
-            .SqlRepository(RunStateTable, StoredJson.Options);
+        bus.AddConsumer<PipelineRunStartedConsumer, PipelineRunStartedConsumerDefinition>();
+        bus.AddConsumer<TaskUpdatedConsumer, TaskUpdatedConsumerDefinition>();
+        bus.AddConsumer<CancelPipelineRunConsumer, CancelPipelineRunConsumerDefinition>();
         bus.AddConsumer<GetTaskOutcomesConsumer, GetTaskOutcomesConsumerDefinition>();
         return bus;
     }

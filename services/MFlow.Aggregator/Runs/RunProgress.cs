@@ -3,158 +3,106 @@ using MFlow.Persistence.Runs;
 
 namespace MFlow.Aggregator.Runs;
 
-/// <summary>How a run's state moves. Pure functions over <see cref="PipelineRunState"/>, so every rule is testable without a bus.</summary>
+/// <summary>
+/// How a run's state moves, as pure functions over rows read by <see cref="RunRows"/>, so every rule is
+/// testable without a bus or a database. <see cref="RunTracker"/> applies them in one transaction per message.
+/// </summary>
 public static class RunProgress
 {
-    /// <summary>Records the plan; task updates that arrived before it are kept.</summary>
-    public static void ApplyPlan(PipelineRunState run, PipelineRunStarted started)
-    {
-        if (run.PlanKnown)
-            return;
-
-        run.PlanKnown = true;
-        run.PipelineName = started.PipelineName;
-        run.Mode = started.Mode;
-        run.StartedAt = started.StartedAt;
-        run.Stages = started.Stages
-            .Select(stage => new StageRecord { Index = stage.Index, Name = stage.Name, TaskIds = stage.Tasks.Select(t => t.TaskId).ToList() })
-            .ToList();
-        foreach (var stage in started.Stages)
-        {
-            foreach (var planned in stage.Tasks)
-            {
-                var task = GetOrAdd(run, planned.TaskId, planned.Name, planned.Kind);
-                task.Name = planned.Name;
-                task.Kind = planned.Kind;
-                task.StageIndex = stage.Index;
-                task.Target = planned.Target;
-            }
-        }
-    }
-
     /// <summary>
-    /// Applies a task update if it is newer than what the task has (by sequence); a duplicate or a
-    /// late arrival changes nothing. Returns whether it applied.
+    /// The task attempt's record after <paramref name="update"/>, or null when the update is not newer
+    /// (by sequence) than what the attempt has: a duplicate or a late arrival changes nothing. An
+    /// attempt's first terminal state is therefore its only outcome: every terminal state of an
+    /// attempt has the same sequence.
     /// </summary>
-    public static bool ApplyTaskUpdate(PipelineRunState run, TaskUpdated update)
+    public static TaskRecord? ApplyTaskUpdate(TaskRecord? attempt, TaskUpdated update)
     {
-        var task = GetOrAdd(run, update.TaskId, update.TaskName, update.Kind);
-        if (update.Sequence <= task.Sequence)
-            return false;
-
-        if (update.Attempt != task.Attempt)
-        {
-            // A new attempt starts from a clean slate.
-            task.CancelSent = false;
-            task.StartedAt = null;
-            task.ExitCode = null;
-            task.FinishedAt = null;
-            task.LogTail = null;
-            task.Outputs = [];
-        }
-
-        task.Sequence = update.Sequence;
-        task.Attempt = update.Attempt;
-        task.State = update.State;
-        task.UpdatedAt = update.Timestamp;
-        task.StartedAt = update.StartedAt ?? task.StartedAt;
-        task.FinishedAt = update.FinishedAt ?? task.FinishedAt;
-        task.ExitCode = update.ExitCode ?? task.ExitCode;
-        task.Reason = update.Reason;
-        task.Message = update.Message;
-        task.LogTail = update.LogTail ?? task.LogTail;
-        task.Worker = update.Worker;
-        foreach (var (name, value) in update.Outputs)
-            task.Outputs[name] = value;
-        return true;
-    }
-
-    /// <summary>Marks the run for cancellation; the first request wins.</summary>
-    public static void RequestCancel(PipelineRunState run, CancelPipelineRun cancel)
-    {
-        if (run.CancelRequested)
-            return;
-        run.CancelRequested = true;
-        run.CancelReason = string.IsNullOrWhiteSpace(cancel.Reason) ? "cancelled" : cancel.Reason;
-        run.CancelRequestedBy = cancel.RequestedBy;
-    }
-
-    /// <summary>Marks and returns the stages whose tasks have all ended since the last call, in order.</summary>
-    public static IReadOnlyList<StageRecord> CompleteStages(PipelineRunState run, DateTimeOffset now)
-    {
-        if (!run.PlanKnown || run.CancelRequested)
-            return [];
-
-        var completed = new List<StageRecord>();
-        foreach (var stage in run.Stages.Where(s => !s.Completed))
-        {
-            var tasks = stage.TaskIds.Select(id => run.Tasks[id]).ToList();
-            if (!tasks.All(t => t.IsTerminal))
-                continue;
-
-            stage.Completed = true;
-            stage.Succeeded = tasks.All(t => t.State == TaskState.Succeeded);
-            stage.CompletedAt = tasks.Max(t => t.FinishedAt ?? t.UpdatedAt) ?? now;
-            completed.Add(stage);
-        }
-
-        return completed;
-    }
-
-    /// <summary>The run's outcome as its state stands, or null while it is still going.</summary>
-    public static RunOutcome? Outcome(PipelineRunState run)
-    {
-        if (!run.PlanKnown)
+        if (attempt is not null && update.Sequence <= attempt.Sequence)
             return null;
-        if (run.CancelRequested)
-            return ActiveTasks(run).Any() ? null : RunOutcome.Cancelled;
-        if (run.Stages.Any(s => s.Completed && !s.Succeeded))
-            return RunOutcome.Failed;
-        return run.Stages.All(s => s.Completed) ? RunOutcome.Succeeded : null;
+
+        var outputs = new Dictionary<string, string>(attempt?.Outputs ?? [], StringComparer.Ordinal);
+        foreach (var (name, value) in update.Outputs)
+            outputs[name] = value;
+        return new TaskRecord
+        {
+            TaskId = update.TaskId,
+            Name = attempt?.Name is { Length: > 0 } known ? known : update.TaskName,
+            Kind = attempt?.Kind ?? update.Kind,
+            Attempt = update.Attempt,
+            Sequence = update.Sequence,
+            State = update.State,
+            UpdatedAt = update.Timestamp,
+            StartedAt = update.StartedAt ?? attempt?.StartedAt,
+            FinishedAt = update.FinishedAt ?? attempt?.FinishedAt,
+            ExitCode = update.ExitCode ?? attempt?.ExitCode,
+            Reason = update.Reason,
+            Message = update.Message,
+            LogTail = update.LogTail ?? attempt?.LogTail,
+            Outputs = outputs,
+            Worker = update.Worker,
+            CancelSent = attempt?.CancelSent ?? false,
+        };
     }
+
+    /// <summary>A stage's end, with its tasks' outputs by task name for later stages.</summary>
+    public static StageCompleted StageCompleted(Guid runId, StageRecord stage, IReadOnlyList<TaskRecord> tasks) => new()
+    {
+        RunId = runId,
+        StageIndex = stage.Index,
+        StageName = stage.Name,
+        Succeeded = stage.Succeeded,
+        CompletedAt = stage.CompletedAt ?? DateTimeOffset.UtcNow,
+        Outputs = tasks.ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t.Outputs)),
+    };
+
+    /// <summary>The stage's tasks that did not succeed, for <see cref="PipelineRunFailed"/>.</summary>
+    public static IReadOnlyList<TaskFailure> Failures(IEnumerable<TaskRecord> stageTasks) =>
+        stageTasks
+            .Where(t => t.State != TaskState.Succeeded)
+            .Select(t => new TaskFailure { TaskId = t.TaskId, TaskName = t.Name, ExitCode = t.ExitCode, Reason = t.Reason, Message = t.Message })
+            .ToList();
 
     /// <summary>Tasks a worker reported that have not ended.</summary>
     public static IEnumerable<TaskRecord> ActiveTasks(PipelineRunState run) =>
         run.Tasks.Values.Where(t => t.State is not null && !t.IsTerminal);
 
-    /// <summary>The stage that failed, and its failed tasks, for <see cref="PipelineRunFailed"/>.</summary>
-    public static (StageRecord Stage, IReadOnlyList<TaskFailure> Failures) Failure(PipelineRunState run)
+    /// <summary>The message that stops a task's current attempt.</summary>
+    public static CancelTask CancelTask(PipelineRunState run, TaskRecord task) => new()
     {
-        var stage = run.Stages.First(s => s.Completed && !s.Succeeded);
-        var failures = stage.TaskIds
-            .Select(id => run.Tasks[id])
-            .Where(t => t.State != TaskState.Succeeded)
-            .Select(t => new TaskFailure { TaskId = t.TaskId, TaskName = t.Name, ExitCode = t.ExitCode, Reason = t.Reason, Message = t.Message })
-            .ToList();
-        return (stage, failures);
-    }
+        RunId = run.CorrelationId,
+        TaskId = task.TaskId,
+        TaskName = task.Name,
+        Kind = task.Kind,
+        Attempt = task.Attempt,
+        Target = task.Target,
+        Reason = run.CancelReason ?? "run cancelled",
+    };
 
-    /// <summary>The outputs of a stage's tasks, by task name.</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> StageOutputs(PipelineRunState run, StageRecord stage) =>
-        stage.TaskIds.Select(id => run.Tasks[id])
-            .ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t.Outputs));
-
-    static TaskRecord GetOrAdd(PipelineRunState run, Guid taskId, string name, JobKind kind)
-    {
-        if (!run.Tasks.TryGetValue(taskId, out var task))
-        {
-            task = new TaskRecord { TaskId = taskId, Name = name, Kind = kind };
-            run.Tasks[taskId] = task;
-        }
-
-        return task;
-    }
+    /// <summary>The reason recorded for a cancellation: the first request's, or "cancelled".</summary>
+    public static string CancelReason(CancelPipelineRun cancel) => string.IsNullOrWhiteSpace(cancel.Reason) ? "cancelled" : cancel.Reason;
 }
 
-/// <summary>How a run ended.</summary>
-public enum RunOutcome
+/// <summary>The names of a run's states, as stored in run_status and shown by the API.</summary>
+public static class RunStates
 {
+    /// <summary>Task updates (or a cancellation) arrived before the plan.</summary>
+    public const string AwaitingPlan = "AwaitingPlan";
+
+    /// <summary>The run is going.</summary>
+    public const string Running = "Running";
+
+    /// <summary>Cancellation was requested; waiting for running tasks to stop.</summary>
+    public const string Cancelling = "Cancelling";
+
     /// <summary>Every stage succeeded.</summary>
-    Succeeded,
+    public const string Succeeded = "Succeeded";
 
     /// <summary>A stage failed.</summary>
-    Failed,
+    public const string Failed = "Failed";
 
-    /// <summary>It was cancelled and nothing of it runs any more.</summary>
-    Cancelled,
+    /// <summary>The run was cancelled.</summary>
+    public const string Cancelled = "Cancelled";
+
+    /// <summary>True for a state the run never leaves.</summary>
+    public static bool IsFinal(string state) => state is Succeeded or Failed or Cancelled;
 }

@@ -26,7 +26,8 @@ public sealed record RunView(
             var tasks = stage.Tasks.Select(task =>
             {
                 var record = state?.Tasks.GetValueOrDefault(task.TaskId);
-                var wrote = written?.GetValueOrDefault(task.TaskId) is { } w && (record is null || w.Attempt == record.Attempt) ? w : null;
+                // What the task wrote back counts for the attempt reported, or for any while none is.
+                var wrote = written?.GetValueOrDefault(task.TaskId) is { } w && (record?.State is null || w.Attempt == record.Attempt) ? w : null;
                 var outputs = new Dictionary<string, string>(record?.Outputs ?? new Dictionary<string, string>());
                 foreach (var (name, value) in wrote?.Values ?? [])
                     outputs[name] = value;

@@ -1,6 +1,7 @@
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Persistence;
+using MFlow.Persistence.Outbox;
 using MFlow.Scheduler.Runs;
 
 namespace MFlow.Scheduler.Consumers;
@@ -20,19 +21,21 @@ public sealed class StageCompletedConsumer(Database database, RunStore store, Ru
             return; // the run failed: nothing more is dispatched
 
         var cancellationToken = context.CancellationToken;
-        IReadOnlyList<Outbox.PendingMessage> pending;
+        IReadOnlyList<PendingMessage> pending;
         await using (var connection = await database.OpenAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            var plan = await store.TryAdvanceAsync(connection, transaction, completed.RunId, completed.StageIndex, cancellationToken);
+            var advanced = await store.TryAdvanceAsync(connection, transaction, completed, cancellationToken);
             var next = completed.StageIndex + 1;
-            if (plan is null || next >= plan.Stages.Count)
+            if (advanced is not { } found || next >= found.Plan.Stages.Count)
             {
                 await transaction.CommitAsync(cancellationToken);
                 return;
             }
 
-            var outputs = await dispatcher.OutputsAsync(connection, transaction, completed.RunId, plan, completed, cancellationToken);
+            var (plan, reported) = found;
+
+            var outputs = await dispatcher.OutputsAsync(connection, transaction, completed.RunId, plan, reported, cancellationToken);
             var messages = await dispatcher.StageMessagesAsync(connection, transaction, completed.RunId, plan, next, outputs, cancellationToken);
             pending = await outbox.EnqueueAsync(connection, transaction, messages, cancellationToken);
             await transaction.CommitAsync(cancellationToken);

@@ -41,6 +41,9 @@ public sealed class JobDefinitionDocument
 
     /// <summary>What a rollback run changes.</summary>
     public RollbackSpec? Rollback { get; set; }
+
+    /// <summary>Scheduling, identity, resources and metadata of the job's pod (a task may add to it).</summary>
+    public PodTemplateDocument? PodTemplate { get; set; }
 }
 
 /// <summary>A job's containers and limits. Strings may contain $(params.NAME), replaced as data.</summary>

@@ -50,6 +50,9 @@ public static partial class JobDefinitionValidator
             }
         }
 
+        if (PodTemplates.From(job.PodTemplate) is { } pod)
+            PodTemplates.Check(errors, "podTemplate", pod);
+
         foreach (var name in job.Rollback?.Optional ?? [])
         {
             if (!declared.Contains(name))

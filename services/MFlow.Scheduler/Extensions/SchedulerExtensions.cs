@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using MFlow.Persistence;
+using MFlow.Persistence.Outbox;
 using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Consumers;
@@ -44,8 +45,7 @@ public static class SchedulerExtensions
         services.AddSingleton<TaskTokenStore>();
         services.AddSingleton<TaskOutputStore>();
         services.AddSingleton<Outbox.Outbox>();
-        services.AddSingleton<OutboxRelaySignal>();
-        services.AddHostedService<OutboxRelay>();
+        services.AddHostedService<OutboxRelay<Outbox.Outbox>>();
         services.AddHostedService<BuiltinJobLoader>();
         services.AddHostedService<ApiKeyBootstrap>();
 
@@ -84,7 +84,6 @@ public static class SchedulerExtensions
     {
         bus.AddConsumer<StartPipelineConsumer, StartPipelineConsumerDefinition>();
         bus.AddConsumer<StageCompletedConsumer, StageCompletedConsumerDefinition>();
-        bus.AddConsumer<TaskLogCapturedConsumer, TaskLogCapturedConsumerDefinition>();
         return bus;
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using MFlow.Documents;
 using System.Text.RegularExpressions;
+using MFlow.Persistence;
+using MFlow.Persistence.Runs;
 using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Runs;
@@ -31,7 +33,7 @@ public static partial class OutputEndpoints
         return app;
     }
 
-    static async Task<IResult> WriteAsync(Guid id, HttpRequest http, TaskTokenStore tokens, TaskOutputStore outputs, RunStore runs, CancellationToken ct)
+    static async Task<IResult> WriteAsync(Guid id, HttpRequest http, TaskTokenStore tokens, TaskOutputStore outputs, Database database, CancellationToken ct)
     {
         if (ApiKeyAuthenticationHandler.BearerToken(http) is not { } token)
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An update token is required.", detail: "Send the task's update token ($_JOB_TASK_UPDATE_TOKEN) as 'Authorization: Bearer <token>'.");
@@ -40,8 +42,9 @@ public static partial class OutputEndpoints
         if (match is not { } issued)
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The update token is not valid for this task.", detail: "Use the token the task received in $_JOB_TASK_UPDATE_TOKEN.");
 
-        var run = await runs.GetAsync(issued.RunId, ct);
-        var record = run?.RunState?.Tasks.GetValueOrDefault(id);
+        TaskRecord? record;
+        await using (var connection = await database.OpenAsync(ct))
+            record = await RunStatusReader.LatestAttemptAsync(connection, id, ct);
         if (record is not null && (record.Attempt > issued.Attempt || (record.Attempt == issued.Attempt && record.IsTerminal)))
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The task has ended.", detail: "An update token is valid only while its task attempt runs.");
 

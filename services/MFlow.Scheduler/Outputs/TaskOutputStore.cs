@@ -74,26 +74,24 @@ public sealed class TaskOutputStore(Database database)
             return entry;
         }
 
-        await using (var command = connection.Command($"SELECT task_id, attempt, name, value FROM task_outputs {where} ORDER BY attempt", transaction, parameters))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        // Both tables in one round trip.
+        await using var command = connection.Command(
+            $"SELECT task_id, attempt, name, value FROM task_outputs {where} ORDER BY attempt; SELECT task_id, attempt, summary FROM task_summaries {where} ORDER BY attempt",
+            transaction, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var entry = Entry(reader.GetId(0), reader.GetInt32(1));
-                if (entry.Attempt == reader.GetInt32(1))
-                    entry.Values[reader.GetString(2)] = reader.GetString(3);
-            }
+            var entry = Entry(reader.GetId(0), reader.GetInt32(1));
+            if (entry.Attempt == reader.GetInt32(1))
+                entry.Values[reader.GetString(2)] = reader.GetString(3);
         }
 
-        await using (var command = connection.Command($"SELECT task_id, attempt, summary FROM task_summaries {where} ORDER BY attempt", transaction, parameters))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var entry = Entry(reader.GetId(0), reader.GetInt32(1));
-                if (entry.Attempt == reader.GetInt32(1))
-                    found[reader.GetId(0)] = entry with { Summary = reader.GetString(2) };
-            }
+            var entry = Entry(reader.GetId(0), reader.GetInt32(1));
+            if (entry.Attempt == reader.GetInt32(1))
+                found[reader.GetId(0)] = entry with { Summary = reader.GetString(2) };
         }
 
         return found;

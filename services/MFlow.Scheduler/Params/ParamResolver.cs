@@ -1,4 +1,5 @@
 using MFlow.Contracts;
+using MFlow.Kubernetes;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
 
@@ -100,6 +101,9 @@ public static class ParamResolver
                     resolved.Cluster = value;
                     break;
                 case ParamUsage.Runner when name == "KUBECONFIG":
+                    // Checked by structure only (an exec plugin is never run here); problems never quote it.
+                    foreach (var problem in KubeconfigValidator.Problems(value))
+                        errors.Add(path ?? $"{taskPath}.params.{name}", $"Task '{taskName}': param {name} is not a usable kubeconfig: {problem}");
                     resolved.Kubeconfig = value;
                     break;
                 case ParamUsage.Template:

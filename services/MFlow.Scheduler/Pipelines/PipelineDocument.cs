@@ -93,6 +93,9 @@ public sealed class TaskDocument
 
     /// <summary>A registered cluster to run the task's Job in; default: the worker's.</summary>
     public string? Cluster { get; set; }
+
+    /// <summary>Scheduling, identity, resources and metadata of the task's pod, over its job's.</summary>
+    public PodTemplateDocument? PodTemplate { get; set; }
 }
 
 /// <summary>A container as a pipeline task gives it.</summary>

@@ -22,6 +22,7 @@ public static partial class PipelineDocumentParser
     static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .WithDuplicateKeyChecking() // a second "stages:" must not silently replace the first
+        .WithTypeConverter(new YamlJsonNodes())
         .Build();
 
     /// <summary>Parses a pipeline document.</summary>

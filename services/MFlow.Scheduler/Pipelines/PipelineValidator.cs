@@ -171,6 +171,9 @@ public static partial class PipelineValidator
         if (task.Cluster is not null && !KubernetesNames.IsDns1123Label(task.Cluster))
             errors.Add($"{path}.cluster", $"'{TextRules.Shown(task.Cluster)}' is not a valid cluster id.");
 
+        if (PodTemplates.From(task.PodTemplate) is { } pod)
+            PodTemplates.Check(errors, $"{path}.podTemplate", pod);
+
         // Without a container, the task runs its kind's built-in Job, configured by its params.
         if (task.Container is not null)
             CheckContainer(errors, $"{path}.container", task.Container);

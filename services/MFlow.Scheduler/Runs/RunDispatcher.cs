@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using MFlow.Contracts;
 using MFlow.Persistence;
-using MFlow.Persistence.Runs;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Outputs;
 
@@ -63,40 +62,24 @@ public sealed class RunDispatcher(TaskTokenStore tokens, TaskOutputStore outputs
     }
 
     /// <summary>
-    /// The outputs of the run's tasks so far, by task name: what workers reported (the stored run
-    /// state, plus the stage that just completed, whose state may not be committed yet) and what
-    /// tasks wrote back with their tokens.
+    /// The outputs of the run's tasks so far, by task name: what finished stages' tasks reported
+    /// (<paramref name="reported"/>, kept from each StageCompleted in the scheduler's own table) and
+    /// what tasks wrote back with their tokens.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> OutputsAsync(
-        DbConnection connection, DbTransaction transaction, Guid runId, RunPlan plan, StageCompleted? completed, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, Guid runId, RunPlan plan, Dictionary<string, Dictionary<string, string>> reported, CancellationToken cancellationToken)
     {
-        var byTask = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        Dictionary<string, string> For(string task) => byTask.TryGetValue(task, out var o) ? o : byTask[task] = new Dictionary<string, string>(StringComparer.Ordinal);
-
-        if (await PipelineRunStates.ReadAsync(connection, transaction, runId, cancellationToken) is { } state)
-        {
-            foreach (var task in state.Tasks.Values.Where(t => t.State == TaskState.Succeeded))
-            {
-                foreach (var (name, value) in task.Outputs)
-                    For(task.Name)[name] = value;
-            }
-        }
-
-        foreach (var (task, values) in completed?.Outputs ?? new Dictionary<string, IReadOnlyDictionary<string, string>>())
-        {
-            foreach (var (name, value) in values)
-                For(task)[name] = value;
-        }
-
         var names = plan.Stages.SelectMany(s => s.Tasks).ToDictionary(t => t.TaskId, t => t.Name);
         foreach (var (taskId, written) in await outputs.ForRunAsync(connection, transaction, runId, cancellationToken))
         {
             if (!names.TryGetValue(taskId, out var task))
                 continue;
+            if (!reported.TryGetValue(task, out var values))
+                reported[task] = values = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (name, value) in written.Values)
-                For(task)[name] = value;
+                values[name] = value;
         }
 
-        return byTask.ToDictionary(e => e.Key, e => (IReadOnlyDictionary<string, string>)e.Value);
+        return reported.ToDictionary(e => e.Key, e => (IReadOnlyDictionary<string, string>)e.Value);
     }
 }

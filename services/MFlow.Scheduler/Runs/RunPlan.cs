@@ -82,4 +82,7 @@ public sealed record PlanTask
 
     /// <summary>Where its Job runs.</summary>
     public KubernetesTarget Target { get; init; } = new();
+
+    /// <summary>Its pod's scheduling, identity, resources and metadata (the job's and the task's merged).</summary>
+    public PodTemplate? PodTemplate { get; init; }
 }

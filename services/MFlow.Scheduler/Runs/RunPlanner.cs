@@ -104,6 +104,7 @@ public static class RunPlanner
                 BackoffLimit = task.Retries ?? template?.Retries ?? 0,
                 TimeoutSeconds = task.TimeoutSeconds ?? template?.TimeoutSeconds ?? DefaultTimeoutSeconds,
                 Target = new KubernetesTarget { Namespace = resolved.Namespace, ClusterId = resolved.Cluster, InlineKubeconfig = resolved.Kubeconfig is not null },
+                PodTemplate = PlannedPod(PodTemplates.Merge(PodTemplates.From(job.Document.PodTemplate), PodTemplates.From(task.PodTemplate)), taskPath, errors),
             };
         }
 
@@ -148,7 +149,16 @@ public static class RunPlanner
             BackoffLimit = task.Retries ?? 0,
             TimeoutSeconds = task.TimeoutSeconds ?? DefaultTimeoutSeconds,
             Target = new KubernetesTarget { Namespace = task.Namespace, ClusterId = task.Cluster },
+            PodTemplate = PodTemplates.From(task.PodTemplate),
         };
+    }
+
+    // Each template was valid on its own; together they may not be (the job's limit under the task's request).
+    static PodTemplate? PlannedPod(PodTemplate? merged, string taskPath, ValidationErrors errors)
+    {
+        if (merged is not null)
+            PodTemplates.Check(errors, $"{taskPath}.podTemplate", merged);
+        return merged;
     }
 
     // A task's namespace and cluster fields are its runner params, written the short way.

@@ -1,11 +1,12 @@
 using System.Data.Common;
 using System.Text.Json;
+using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.Persistence.Runs;
 
 namespace MFlow.Scheduler.Runs;
 
-/// <summary>The scheduler's tables: runs and their plans, plus read access to the aggregator's run state.</summary>
+/// <summary>The scheduler's tables: runs, their plans and dispatch cursors, finished stages' outputs; plus the aggregator's read model of their progress.</summary>
 public sealed class RunStore(Database database)
 {
     /// <summary>Inserts a run; false when a run with this id (that is, this idempotency key) exists.</summary>
@@ -24,31 +25,41 @@ public sealed class RunStore(Database database)
     }
 
     /// <summary>
-    /// Moves the dispatch cursor from <paramref name="completedStage"/> to the next stage and returns
-    /// the plan, or null when that already happened (a duplicate StageCompleted) or the run is unknown.
+    /// Moves the dispatch cursor past the stage <paramref name="completed"/> reports and returns the
+    /// plan, or null when that already happened (a duplicate StageCompleted) or the run is unknown;
+    /// keeps the stage's outputs and returns what every finished stage reported, by task name then
+    /// output name (a later stage's report wins). One round trip.
     /// </summary>
-    public async Task<RunPlan?> TryAdvanceAsync(DbConnection connection, DbTransaction transaction, Guid runId, int completedStage, CancellationToken cancellationToken)
+    public async Task<(RunPlan Plan, Dictionary<string, Dictionary<string, string>> StageOutputs)?> TryAdvanceAsync(
+        DbConnection connection, DbTransaction transaction, StageCompleted completed, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(
-            "UPDATE runs SET dispatched_stage = @next WHERE id = @id AND dispatched_stage = @completed RETURNING plan",
-            transaction, ("next", completedStage + 1), ("id", runId), ("completed", completedStage));
-        var plan = await command.ExecuteScalarAsync(cancellationToken) as string;
-        return plan is null ? null : JsonSerializer.Deserialize<RunPlan>(plan, StoredJson.Options);
-    }
-
-    /// <summary>A run with its plan and (once the aggregator has it) its state.</summary>
-    public async Task<StoredRun?> GetAsync(Guid runId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        // Keeping a duplicate's outputs changes nothing (the first copy's are kept), so the three
+        // statements go together whatever the cursor says.
         await using var command = connection.Command(
             """
-            SELECT r.id, r.idempotency_key, r.pipeline_name, r.mode, r.triggered_by, r.trigger, r.plan, r.created_at, s.current_state, s.data, r.dispatched_stage
-            FROM runs r LEFT JOIN pipeline_run_state s ON s.correlation_id = r.id
-            WHERE r.id = @id
+            UPDATE runs SET dispatched_stage = @next WHERE id = @run AND dispatched_stage = @completed RETURNING plan;
+            INSERT INTO run_stage_outputs (run_id, stage_index, outputs) VALUES (@run, @completed, @outputs) ON CONFLICT (run_id, stage_index) DO NOTHING;
+            SELECT outputs FROM run_stage_outputs WHERE run_id = @run ORDER BY stage_index
             """,
-            null, ("id", runId));
+            transaction,
+            ("next", completed.StageIndex + 1), ("run", completed.RunId), ("completed", completed.StageIndex),
+            ("outputs", JsonSerializer.Serialize(completed.Outputs, StoredJson.Options)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        var plan = await reader.ReadAsync(cancellationToken) ? JsonSerializer.Deserialize<RunPlan>(reader.GetString(0), StoredJson.Options) : null;
+        if (plan is null)
+            return null;
+
+        var byTask = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                foreach (var (task, values) in JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(reader.GetString(0), StoredJson.Options) ?? [])
+                    byTask[task] = new Dictionary<string, string>(values, StringComparer.Ordinal);
+            }
+        }
+
+        return (plan, byTask);
     }
 
     /// <summary>
@@ -59,9 +70,9 @@ public sealed class RunStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            """
-            SELECT r.id, r.idempotency_key, r.pipeline_name, r.mode, r.triggered_by, r.trigger, r.created_at, s.current_state, s.updated_at
-            FROM runs r LEFT JOIN pipeline_run_state s ON s.correlation_id = r.id
+            $"""
+            SELECT r.id, r.idempotency_key, r.pipeline_name, r.mode, r.triggered_by, r.trigger, r.created_at, s.state, s.updated_at
+            FROM runs r LEFT JOIN {RunStatusReader.RunTable} s ON s.run_id = r.id
             ORDER BY r.created_at DESC LIMIT @limit
             """,
             null, ("limit", limit));
@@ -77,18 +88,39 @@ public sealed class RunStore(Database database)
         return runs;
     }
 
-    static StoredRun Read(DbDataReader reader) => new(
-        reader.GetId(0),
-        reader.GetNullableString(1),
-        reader.GetString(2),
-        reader.GetString(3),
-        reader.GetNullableString(4),
-        reader.GetNullableString(5),
-        JsonSerializer.Deserialize<RunPlan>(reader.GetString(6), StoredJson.Options)!,
-        reader.GetTimestamp(7),
-        reader.GetNullableString(8),
-        reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<PipelineRunState>(reader.GetString(9), StoredJson.Options),
-        reader.GetInt32(10));
+    /// <summary>A run with its plan and (once the aggregator has it) its state.</summary>
+    public async Task<StoredRun?> GetAsync(Guid runId, CancellationToken cancellationToken) =>
+        (await ReadAsync("WHERE id = @id", ("id", runId), cancellationToken)).SingleOrDefault();
+
+    async Task<IReadOnlyList<StoredRun>> ReadAsync(string filter, (string, object?) parameter, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var runs = new List<StoredRun>();
+        await using (var command = connection.Command(
+            $"SELECT id, idempotency_key, pipeline_name, mode, triggered_by, trigger, plan, created_at, dispatched_stage FROM runs {filter}", null, parameter))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                runs.Add(new StoredRun(
+                    reader.GetId(0),
+                    reader.GetNullableString(1),
+                    reader.GetString(2),
+                    reader.GetString(3),
+                    reader.GetNullableString(4),
+                    reader.GetNullableString(5),
+                    JsonSerializer.Deserialize<RunPlan>(reader.GetString(6), StoredJson.Options)!,
+                    reader.GetTimestamp(7),
+                    null,
+                    null,
+                    reader.GetInt32(8)));
+            }
+        }
+
+        // The runs' progress is the aggregator's: read through its read model, four queries for all of them.
+        var states = await RunStatusReader.ReadManyAsync(connection, null, runs.Select(r => r.Id).ToList(), cancellationToken);
+        return runs.Select(run => states.TryGetValue(run.Id, out var state) ? run with { State = state.CurrentState, RunState = state } : run).ToList();
+    }
 }
 
 /// <summary>A run as stored: the scheduler's row and the aggregator's state, if any yet.</summary>

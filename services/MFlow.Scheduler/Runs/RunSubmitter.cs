@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MFlow.Persistence;
+using MFlow.Persistence.Outbox;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
@@ -39,7 +40,7 @@ public sealed class RunSubmitter(
             plan = plan with { PipelineName = reference };
         var now = DateTimeOffset.UtcNow;
 
-        IReadOnlyList<Outbox.PendingMessage> pending;
+        IReadOnlyList<PendingMessage> pending;
         await using (var connection = await database.OpenAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {

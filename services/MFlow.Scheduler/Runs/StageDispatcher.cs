@@ -85,6 +85,7 @@ public static class StageDispatcher
             BackoffLimit = task.BackoffLimit,
             TimeoutSeconds = task.TimeoutSeconds,
             Target = task.Target,
+            PodTemplate = task.PodTemplate,
             DispatchedAt = now,
         };
     }

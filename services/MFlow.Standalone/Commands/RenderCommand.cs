@@ -1,6 +1,7 @@
 using System.Text;
+using k8s;
+using k8s.Models;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Runs;
@@ -93,16 +94,20 @@ public static class RenderCommand
         return failures == 0 ? 0 : RunCommand.InvalidInput;
     }
 
-    static Secret Redact(Secret secret) => new()
+    static V1Secret Redact(V1Secret secret) => new()
     {
+        ApiVersion = secret.ApiVersion,
+        Kind = secret.Kind,
         Metadata = secret.Metadata,
         Type = secret.Type,
-        StringData = (secret.Data ?? []).ToDictionary(e => e.Key, e => $"<redacted: {e.Value.Length} bytes>"),
+        StringData = (secret.Data ?? new Dictionary<string, byte[]>()).ToDictionary(e => e.Key, e => $"<redacted: {e.Value.Length} bytes>"),
     };
 
-    static async Task<int> WriteAsync(DirectoryInfo directory, string fileName, KubernetesObject manifest, CancellationToken cancellationToken, params string[] comments)
+    // Written by the client's own YAML serializer, as the executor's objects are sent as its JSON.
+    static async Task<int> WriteAsync(DirectoryInfo directory, string fileName, IKubernetesObject manifest, CancellationToken cancellationToken, params string[] comments)
     {
-        await File.WriteAllTextAsync(Path.Combine(directory.FullName, fileName), ManifestYaml.Write(manifest, comments), new UTF8Encoding(false), cancellationToken);
+        var yaml = string.Concat(comments.Select(c => $"# {c}\n")) + KubernetesYaml.Serialize(manifest);
+        await File.WriteAllTextAsync(Path.Combine(directory.FullName, fileName), yaml, new UTF8Encoding(false), cancellationToken);
         return 1;
     }
 }

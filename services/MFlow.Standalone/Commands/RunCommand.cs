@@ -97,8 +97,8 @@ public static class RunCommand
         }
     }
 
-    // The saga publishes a run's terminal event just before it commits the state; give the commit
-    // a moment to land so the summary shows the stored state.
+    // The aggregator publishes a run's terminal event after it committed the state, so the first read
+    // normally finds it final; the short poll only covers a slow read model.
     static async Task<RunView> ReadFinalStateAsync(RunStore store, Guid runId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

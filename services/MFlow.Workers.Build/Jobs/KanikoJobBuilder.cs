@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
 
 namespace MFlow.Workers.Build.Jobs;
 
@@ -45,9 +45,9 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
         if (sshSecret is not null && strictHostKeys && knownHostsSecret is null)
             throw new TaskParamException("GIT_KNOWN_HOSTS_SECRET", "an SSH clone needs the server's host keys (a Secret with known_hosts), or host-key checking explicitly off with GIT_STRICT_HOST_KEY_CHECKING=false.");
 
-        var volumes = new List<Volume> { ContainerDefaults.Workspace(), new() { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() } };
-        var cloneEnv = new List<EnvVar> { new("HOME", "/tmp") };
-        var cloneMounts = new List<VolumeMount>
+        var volumes = new List<V1Volume> { ContainerDefaults.Workspace(), new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() } };
+        var cloneEnv = new List<V1EnvVar> { ContainerDefaults.Env("HOME", "/tmp") };
+        var cloneMounts = new List<V1VolumeMount>
         {
             new() { Name = ContainerDefaults.WorkspaceVolume, MountPath = ContainerDefaults.WorkspacePath },
             new() { Name = "tmp", MountPath = "/tmp" },
@@ -56,24 +56,24 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
         {
             var keyName = TaskParams.CheckDataKey("GIT_SSH_SECRET_KEY", p["GIT_SSH_SECRET_KEY"] ?? "id_rsa");
             volumes.Add(ContainerDefaults.SecretVolume("git-ssh-key", sshSecret, keyName, "id"));
-            cloneMounts.Add(new VolumeMount { Name = "git-ssh-key", MountPath = SshKeyDirectory, ReadOnly = true });
+            cloneMounts.Add(new V1VolumeMount { Name = "git-ssh-key", MountPath = SshKeyDirectory, ReadOnlyProperty = true });
             // Git runs this through a shell; it holds only fixed paths, never a param.
             var hostKeys = knownHostsSecret is not null
                 ? $"-o UserKnownHostsFile={KnownHostsDirectory}/known_hosts -o StrictHostKeyChecking=yes"
                 : "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null";
-            cloneEnv.Add(new EnvVar("GIT_SSH_COMMAND", $"ssh -i {SshKeyDirectory}/id -o IdentitiesOnly=yes {hostKeys}"));
+            cloneEnv.Add(ContainerDefaults.Env("GIT_SSH_COMMAND", $"ssh -i {SshKeyDirectory}/id -o IdentitiesOnly=yes {hostKeys}"));
             if (knownHostsSecret is not null)
             {
                 var hostsKey = TaskParams.CheckDataKey("GIT_KNOWN_HOSTS_SECRET_KEY", p["GIT_KNOWN_HOSTS_SECRET_KEY"] ?? "known_hosts");
                 volumes.Add(ContainerDefaults.SecretVolume("git-known-hosts", knownHostsSecret, hostsKey, "known_hosts"));
-                cloneMounts.Add(new VolumeMount { Name = "git-known-hosts", MountPath = KnownHostsDirectory, ReadOnly = true });
+                cloneMounts.Add(new V1VolumeMount { Name = "git-known-hosts", MountPath = KnownHostsDirectory, ReadOnlyProperty = true });
             }
         }
 
         if (p["WORKSPACE_PVC"] is { } claim)
-            volumes[0] = new Volume { Name = ContainerDefaults.WorkspaceVolume, PersistentVolumeClaim = new PersistentVolumeClaimVolumeSource { ClaimName = TaskParams.CheckObjectName("WORKSPACE_PVC", claim) } };
+            volumes[0] = new V1Volume { Name = ContainerDefaults.WorkspaceVolume, PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = TaskParams.CheckObjectName("WORKSPACE_PVC", claim) } };
 
-        var init = new List<Container>();
+        var init = new List<V1Container>();
         if (commit is null)
         {
             init.Add(Git(context, "clone", ["clone", "--single-branch", "--depth=1", $"--branch={gitRef}", "--", gitUrl, ContainerDefaults.WorkspacePath], cloneEnv, cloneMounts));
@@ -111,20 +111,20 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
         args.Add($"--digest-file={ContainerDefaults.OutputFile}");
         args.Add($"--verbosity={Verbosity(p["VERBOSITY"])}");
 
-        var kaniko = new Container
+        var kaniko = new V1Container
         {
             Name = "kaniko",
             Image = context.Images.Kaniko,
             Args = args,
             VolumeMounts =
             [
-                new VolumeMount { Name = ContainerDefaults.WorkspaceVolume, MountPath = ContainerDefaults.WorkspacePath },
-                new VolumeMount { Name = "registry-credentials", MountPath = "/kaniko/.docker/config.json", SubPath = "config.json", ReadOnly = true },
+                new V1VolumeMount { Name = ContainerDefaults.WorkspaceVolume, MountPath = ContainerDefaults.WorkspacePath },
+                new V1VolumeMount { Name = "registry-credentials", MountPath = "/kaniko/.docker/config.json", SubPath = "config.json", ReadOnlyProperty = true },
             ],
             Resources = ContainerDefaults.Resources("500m", "1Gi", "2", "4Gi"),
             // kaniko unpacks image filesystems and must run as root, but needs no privileged pod,
             // no privilege escalation and no Docker daemon: that is why the seeds chose it.
-            SecurityContext = new SecurityContext { RunAsUser = 0, RunAsNonRoot = false, AllowPrivilegeEscalation = false, SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" } },
+            SecurityContext = new V1SecurityContext { RunAsUser = 0, RunAsNonRoot = false, AllowPrivilegeEscalation = false, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
         };
 
         return new KindJobSpec
@@ -132,22 +132,23 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
             Main = kaniko,
             InitContainers = init,
             Volumes = volumes,
-            PodSecurity = new PodSecurityContext { FsGroup = ContainerDefaults.NonRootUser, SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" } },
+            PodSecurity = new V1PodSecurityContext { FsGroup = ContainerDefaults.NonRootUser, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
             Mode = "kaniko",
             Annotations = new() { [ImageAnnotation] = destinations[0] },
         };
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> ReadOutputs(Job job, string? terminationMessage)
+    public IReadOnlyDictionary<string, string> ReadOutputs(V1Job job, string? terminationMessage)
     {
-        if (job.Metadata.Annotations?.GetValueOrDefault(TaskLabels.BuildMode) != "kaniko")
+        var annotations = job.Metadata.Annotations ?? new Dictionary<string, string>();
+        if (!annotations.TryGetValue(TaskLabels.BuildMode, out var mode) || mode != "kaniko")
             return ContainerDefaults.ReadOutputRecords(terminationMessage);
 
         var digest = terminationMessage?.Trim();
         if (digest is null || !DigestPattern().IsMatch(digest))
             return new Dictionary<string, string>();
-        var image = job.Metadata.Annotations?.GetValueOrDefault(ImageAnnotation) ?? "";
+        var image = annotations.TryGetValue(ImageAnnotation, out var named) ? named : "";
         return new Dictionary<string, string>
         {
             ["IMAGE_DIGEST"] = digest,
@@ -155,7 +156,7 @@ public sealed partial class KanikoJobBuilder : IJobBuilder
         };
     }
 
-    static Container Git(JobBuildContext context, string name, List<string> args, List<EnvVar> env, List<VolumeMount> mounts) => new()
+    static V1Container Git(JobBuildContext context, string name, List<string> args, List<V1EnvVar> env, List<V1VolumeMount> mounts) => new()
     {
         Name = name,
         Image = context.Images.Git,

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
 
 namespace MFlow.Workers.Deploy.Jobs;
 
@@ -45,7 +45,7 @@ public sealed partial class KubectlJobBuilder : IJobBuilder
         if (!DurationPattern().IsMatch(timeout))
             throw new TaskParamException("ROLLOUT_TIMEOUT", $"'{TaskParams.Escape(timeout)}' is not a duration such as 300s or 5m.");
 
-        var steps = new List<Container>();
+        var steps = new List<V1Container>();
         string? image = null;
         if (command.Mode == RunMode.Rollback)
         {
@@ -69,7 +69,7 @@ public sealed partial class KubectlJobBuilder : IJobBuilder
         {
             Main = status,
             InitContainers = steps,
-            Volumes = [new Volume { Name = "home", EmptyDir = new EmptyDirVolumeSource() }],
+            Volumes = [new V1Volume { Name = "home", EmptyDir = new V1EmptyDirVolumeSource() }],
             PodSecurity = ContainerDefaults.RestrictedPod(KubectlUser),
             ServiceAccountName = hasKubeconfig ? null : TaskParams.CheckObjectName("DEPLOY_SERVICE_ACCOUNT", p["DEPLOY_SERVICE_ACCOUNT"] ?? "mflow-deployer"),
             Mode = command.Mode == RunMode.Rollback ? "kubectl-rollback" : "kubectl",
@@ -78,9 +78,9 @@ public sealed partial class KubectlJobBuilder : IJobBuilder
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> ReadOutputs(Job job, string? terminationMessage)
+    public IReadOnlyDictionary<string, string> ReadOutputs(V1Job job, string? terminationMessage)
     {
-        var annotations = job.Metadata.Annotations ?? [];
+        var annotations = job.Metadata.Annotations is { } given ? new Dictionary<string, string>(given) : [];
         if (annotations.GetValueOrDefault(TaskLabels.BuildMode) is not ("kubectl" or "kubectl-rollback"))
             return ContainerDefaults.ReadOutputRecords(terminationMessage);
 
@@ -90,19 +90,19 @@ public sealed partial class KubectlJobBuilder : IJobBuilder
         return outputs;
     }
 
-    static Container Kubectl(JobBuildContext context, string name, List<string> args) => new()
+    static V1Container Kubectl(JobBuildContext context, string name, List<string> args) => new()
     {
         Name = name,
         Image = context.Images.Kubectl,
         Command = ["kubectl"],
         Args = args,
-        Env = [new EnvVar("HOME", "/home/mflow")],
-        VolumeMounts = [new VolumeMount { Name = "home", MountPath = "/home/mflow" }],
+        Env = [ContainerDefaults.Env("HOME", "/home/mflow")],
+        VolumeMounts = [new V1VolumeMount { Name = "home", MountPath = "/home/mflow" }],
         Resources = ContainerDefaults.Resources("50m", "64Mi", "500m", "256Mi"),
         SecurityContext = ReadOnlyRoot(ContainerDefaults.Restricted(KubectlUser)),
     };
 
-    static SecurityContext ReadOnlyRoot(SecurityContext context)
+    static V1SecurityContext ReadOnlyRoot(V1SecurityContext context)
     {
         context.ReadOnlyRootFilesystem = true;
         return context;

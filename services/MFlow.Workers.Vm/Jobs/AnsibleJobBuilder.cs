@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using System.Text;
+using System.Text.RegularExpressions;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Naming;
 
 namespace MFlow.Workers.Vm.Jobs;
@@ -37,8 +37,8 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
     public KindJobSpec Build(RunTaskCommand command, JobBuildContext context)
     {
         var p = new TaskParams(command);
-        var volumes = new List<Volume> { new() { Name = "home", EmptyDir = new EmptyDirVolumeSource() } };
-        var mounts = new List<VolumeMount> { new() { Name = "home", MountPath = "/home/mflow" } };
+        var volumes = new List<V1Volume> { new() { Name = "home", EmptyDir = new V1EmptyDirVolumeSource() } };
+        var mounts = new List<V1VolumeMount> { new() { Name = "home", MountPath = "/home/mflow" } };
         Dictionary<string, string>? configMapData = null;
         string playbookSource;
         if (p["PLAYBOOK_CONFIGMAP"] is { } existing)
@@ -55,34 +55,34 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
             playbookSource = context.ConfigMapName;
         }
 
-        volumes.Add(new Volume
+        volumes.Add(new V1Volume
         {
             Name = "playbook",
-            ConfigMap = new ConfigMapVolumeSource
+            ConfigMap = new V1ConfigMapVolumeSource
             {
                 Name = playbookSource,
-                Items = [new KeyToPath { Key = "playbook.yml", Path = "playbook.yml" }, new KeyToPath { Key = "inventory", Path = "inventory" }],
+                Items = [new V1KeyToPath { Key = "playbook.yml", Path = "playbook.yml" }, new V1KeyToPath { Key = "inventory", Path = "inventory" }],
             },
         });
-        mounts.Add(new VolumeMount { Name = "playbook", MountPath = PlaybookDirectory, ReadOnly = true });
+        mounts.Add(new V1VolumeMount { Name = "playbook", MountPath = PlaybookDirectory, ReadOnlyProperty = true });
 
         volumes.Add(ContainerDefaults.SecretVolume("extra-vars", context.SecretName, ExtraVarsKey, "extra-vars.yml"));
-        mounts.Add(new VolumeMount { Name = "extra-vars", MountPath = Path.GetDirectoryName(ExtraVarsPath), ReadOnly = true });
+        mounts.Add(new V1VolumeMount { Name = "extra-vars", MountPath = Path.GetDirectoryName(ExtraVarsPath), ReadOnlyProperty = true });
 
         var hostKeyChecking = p.Bool("HOST_KEY_CHECKING", true);
-        var env = new List<EnvVar>
+        var env = new List<V1EnvVar>
         {
-            new("HOME", "/home/mflow"),
-            new("ANSIBLE_HOST_KEY_CHECKING", hostKeyChecking ? "True" : "False"),
-            new("ANSIBLE_NOCOLOR", "1"),
-            new("ANSIBLE_RETRY_FILES_ENABLED", "False"),
+            ContainerDefaults.Env("HOME", "/home/mflow"),
+            ContainerDefaults.Env("ANSIBLE_HOST_KEY_CHECKING", hostKeyChecking ? "True" : "False"),
+            ContainerDefaults.Env("ANSIBLE_NOCOLOR", "1"),
+            ContainerDefaults.Env("ANSIBLE_RETRY_FILES_ENABLED", "False"),
         };
         if (p["SSH_SECRET"] is { } sshSecret)
         {
             var key = TaskParams.CheckDataKey("SSH_SECRET_KEY", p["SSH_SECRET_KEY"] ?? "ssh-privatekey");
             volumes.Add(ContainerDefaults.SecretVolume("ssh-key", TaskParams.CheckObjectName("SSH_SECRET", sshSecret), key, "id"));
-            mounts.Add(new VolumeMount { Name = "ssh-key", MountPath = "/etc/mflow/ssh", ReadOnly = true });
-            env.Add(new EnvVar("ANSIBLE_PRIVATE_KEY_FILE", "/etc/mflow/ssh/id"));
+            mounts.Add(new V1VolumeMount { Name = "ssh-key", MountPath = "/etc/mflow/ssh", ReadOnlyProperty = true });
+            env.Add(ContainerDefaults.Env("ANSIBLE_PRIVATE_KEY_FILE", "/etc/mflow/ssh/id"));
         }
 
         if (hostKeyChecking)
@@ -91,8 +91,8 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
                 ?? throw new TaskParamException("KNOWN_HOSTS_SECRET", "host-key checking is on (HOST_KEY_CHECKING=true) but no Secret with the machines' known_hosts was given; give one, or set HOST_KEY_CHECKING=false explicitly.");
             var key = TaskParams.CheckDataKey("KNOWN_HOSTS_SECRET_KEY", p["KNOWN_HOSTS_SECRET_KEY"] ?? "known_hosts");
             volumes.Add(ContainerDefaults.SecretVolume("known-hosts", TaskParams.CheckObjectName("KNOWN_HOSTS_SECRET", knownHosts), key, "known_hosts"));
-            mounts.Add(new VolumeMount { Name = "known-hosts", MountPath = "/etc/mflow/known-hosts", ReadOnly = true });
-            env.Add(new EnvVar("ANSIBLE_SSH_ARGS", "-o UserKnownHostsFile=/etc/mflow/known-hosts/known_hosts"));
+            mounts.Add(new V1VolumeMount { Name = "known-hosts", MountPath = "/etc/mflow/known-hosts", ReadOnlyProperty = true });
+            env.Add(ContainerDefaults.Env("ANSIBLE_SSH_ARGS", "-o UserKnownHostsFile=/etc/mflow/known-hosts/known_hosts"));
         }
 
         var args = new List<string> { "--inventory", $"{PlaybookDirectory}/inventory", "--extra-vars", "@" + ExtraVarsPath };
@@ -110,7 +110,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
 
         return new KindJobSpec
         {
-            Main = new Container
+            Main = new V1Container
             {
                 Name = "ansible",
                 Image = context.Images.Ansible,
@@ -130,7 +130,7 @@ public sealed partial class AnsibleJobBuilder : IJobBuilder
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> ReadOutputs(Job job, string? terminationMessage) =>
+    public IReadOnlyDictionary<string, string> ReadOutputs(V1Job job, string? terminationMessage) =>
         ContainerDefaults.ReadOutputRecords(terminationMessage);
 
     /// <summary>

@@ -1,5 +1,5 @@
+using k8s.Models;
 using MFlow.Contracts;
-using MFlow.Kubernetes.Models;
 
 namespace MFlow.Execution.Kubernetes;
 
@@ -25,45 +25,48 @@ public static class ContainerDefaults
     public const string KubeconfigPath = "/etc/mflow/kubeconfig/config";
 
     /// <summary>A container that runs as an unprivileged user, cannot gain privileges and holds no capabilities.</summary>
-    public static SecurityContext Restricted(long user = NonRootUser) => new()
+    public static V1SecurityContext Restricted(long user = NonRootUser) => new()
     {
         RunAsNonRoot = true,
         RunAsUser = user,
         RunAsGroup = user,
         AllowPrivilegeEscalation = false,
-        Capabilities = new Capabilities { Drop = ["ALL"] },
-        SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" },
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
     /// <summary>The pod-level context matching <see cref="Restricted"/>: files in volumes readable by the task's group.</summary>
-    public static PodSecurityContext RestrictedPod(long user = NonRootUser) => new()
+    public static V1PodSecurityContext RestrictedPod(long user = NonRootUser) => new()
     {
         RunAsNonRoot = true,
         RunAsUser = user,
         RunAsGroup = user,
         FsGroup = user,
-        SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" },
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
+    /// <summary>An environment variable with a value.</summary>
+    public static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };
+
     /// <summary>Requests and limits.</summary>
-    public static ResourceRequirements Resources(string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit) => new()
+    public static V1ResourceRequirements Resources(string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit) => new()
     {
-        Requests = new() { ["cpu"] = cpuRequest, ["memory"] = memoryRequest },
-        Limits = new() { ["cpu"] = cpuLimit, ["memory"] = memoryLimit },
+        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpuRequest), ["memory"] = new(memoryRequest) },
+        Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpuLimit), ["memory"] = new(memoryLimit) },
     };
 
     /// <summary>
     /// A volume with one key of an existing Secret, at a fixed file name, readable by the task's group
     /// (0440): the file name never comes from a param, so commands can name it without quoting anything.
     /// </summary>
-    public static Volume SecretVolume(string name, string secretName, string key, string path) => new()
+    public static V1Volume SecretVolume(string name, string secretName, string key, string path) => new()
     {
         Name = name,
-        Secret = new SecretVolumeSource { SecretName = secretName, Items = [new KeyToPath { Key = key, Path = path }], DefaultMode = 0x120 /* 0440 */ },
+        Secret = new V1SecretVolumeSource { SecretName = secretName, Items = [new V1KeyToPath { Key = key, Path = path }], DefaultMode = 0x120 /* 0440 */ },
     };
 
     /// <summary>An emptyDir workspace volume.</summary>
-    public static Volume Workspace() => new() { Name = WorkspaceVolume, EmptyDir = new EmptyDirVolumeSource() };
+    public static V1Volume Workspace() => new() { Name = WorkspaceVolume, EmptyDir = new V1EmptyDirVolumeSource() };
 
     /// <summary>
     /// The Job for a task that gives its containers itself (any kind): they run as given, as an
@@ -83,19 +86,19 @@ public static class ContainerDefaults
     }
 
     /// <summary>A container from a task's spec: argv as given, never through a shell.</summary>
-    public static Container FromSpec(ContainerSpec spec, string defaultName)
+    public static V1Container FromSpec(ContainerSpec spec, string defaultName)
     {
         if (string.IsNullOrWhiteSpace(spec.Image))
             throw new TaskParamException("container.image", "A container needs an image.");
-        return new Container
+        return new V1Container
         {
             Name = spec.Name ?? defaultName,
             Image = spec.Image,
             Command = spec.Command.Count > 0 ? [.. spec.Command] : null,
             Args = spec.Args.Count > 0 ? [.. spec.Args] : null,
             WorkingDir = spec.WorkingDir is { Length: > 0 } dir ? (dir.StartsWith('/') ? dir : $"{WorkspacePath}/{dir}") : WorkspacePath,
-            Env = spec.Env.Where(e => !SystemVariables.IsSystemVariable(e.Key)).Select(e => new EnvVar(e.Key, e.Value)).ToList(),
-            VolumeMounts = [new VolumeMount { Name = WorkspaceVolume, MountPath = WorkspacePath }],
+            Env = spec.Env.Where(e => !SystemVariables.IsSystemVariable(e.Key)).Select(e => Env(e.Key, e.Value)).ToList(),
+            VolumeMounts = [new V1VolumeMount { Name = WorkspaceVolume, MountPath = WorkspacePath }],
             Resources = Resources("100m", "128Mi", "1", "512Mi"),
             SecurityContext = Restricted(),
         };

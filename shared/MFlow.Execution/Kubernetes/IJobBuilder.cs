@@ -1,5 +1,5 @@
+using k8s.Models;
 using MFlow.Contracts;
-using MFlow.Kubernetes.Models;
 
 namespace MFlow.Execution.Kubernetes;
 
@@ -18,7 +18,7 @@ public interface IJobBuilder
     KindJobSpec Build(RunTaskCommand command, JobBuildContext context);
 
     /// <summary>Reads a finished Job's outputs from its main container's termination message.</summary>
-    IReadOnlyDictionary<string, string> ReadOutputs(Job job, string? terminationMessage);
+    IReadOnlyDictionary<string, string> ReadOutputs(V1Job job, string? terminationMessage);
 }
 
 /// <summary>What a builder knows about where its Job goes.</summary>
@@ -38,13 +38,13 @@ public sealed record JobBuildContext(string Namespace, string JobName, JobImages
 public sealed class KindJobSpec
 {
     /// <summary>The main container: its exit code and termination message are the task's.</summary>
-    public required Container Main { get; init; }
+    public required V1Container Main { get; init; }
 
     /// <summary>Containers run to completion, in order, before the main one.</summary>
-    public List<Container> InitContainers { get; init; } = [];
+    public List<V1Container> InitContainers { get; init; } = [];
 
     /// <summary>Volumes the containers mount.</summary>
-    public List<Volume> Volumes { get; init; } = [];
+    public List<V1Volume> Volumes { get; init; } = [];
 
     /// <summary>Extra keys of the task's Secret (mount it through <see cref="JobBuildContext.SecretName"/>).</summary>
     public Dictionary<string, string> SecretData { get; init; } = [];
@@ -53,7 +53,7 @@ public sealed class KindJobSpec
     public Dictionary<string, string>? ConfigMapData { get; init; }
 
     /// <summary>The pod's security context; default: non-root, RuntimeDefault seccomp.</summary>
-    public PodSecurityContext? PodSecurity { get; init; }
+    public V1PodSecurityContext? PodSecurity { get; init; }
 
     /// <summary>The service account the pod runs as; default: none mounted.</summary>
     public string? ServiceAccountName { get; init; }

@@ -1,12 +1,12 @@
 using System.Threading.Channels;
+using k8s.Autorest;
+using k8s.Models;
 using MassTransit;
 using MFlow.Contracts;
 using MFlow.Execution.Reporting;
-using MFlow.ServiceDefaults.Telemetry;
 using MFlow.Kubernetes;
-using MFlow.Kubernetes.Errors;
-using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Watching;
+using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +20,7 @@ namespace MFlow.Execution.Kubernetes;
 /// asked which outcomes it already has.
 /// </summary>
 public sealed class JobTracker(
-    IKubernetesClient client,
+    IKubernetesApi client,
     IJobBuilder builder,
     KubernetesExecutorOptions options,
     IReadOnlyList<string> namespaces,
@@ -32,7 +32,7 @@ public sealed class JobTracker(
     /// <summary>How many of a task's last log lines go into its terminal TaskUpdated (MFlow:Worker:LogTailLines).</summary>
     public int LogTailLines { get; init; } = 20;
 
-    /// <summary>How many lines of a finished task's log are kept (at most <see cref="TaskLogCaptured.MaxLength"/> characters).</summary>
+    /// <summary>How many lines of a finished task's log are kept (at most <see cref="TaskUpdated.MaxLogLength"/> characters).</summary>
     public const int MaxLogLines = 10_000;
 
     Channel<TrackerEvent> _events = NewChannel();
@@ -134,7 +134,7 @@ public sealed class JobTracker(
                 foreach (var key in _pods.Keys.Where(k => k.StartsWith(synced.Namespace + "/", StringComparison.Ordinal)).ToList())
                     _pods.Remove(key);
                 // A list is in name order; the tries of a Job were created one after the other.
-                foreach (var pod in synced.Change.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue))
+                foreach (var pod in synced.Change.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue))
                     RememberPod(pod);
                 foreach (var tracked in _jobs.Values.Where(t => t.Namespace == synced.Namespace).ToList())
                     Evaluate(tracked);
@@ -143,6 +143,10 @@ public sealed class JobTracker(
                 // A deleted pod's last state is still the best account of its attempt: keep it.
                 if (RememberPod(pod) is { } jobKey && _jobs.TryGetValue(jobKey, out var owner))
                     Evaluate(owner);
+                break;
+            case ProgressDue due when _jobs.TryGetValue(due.Key, out var progressing) && !progressing.Finalized
+                && Rank(progressing.Reported) == Rank(due.Report.State) && progressing.ReportedReason == due.Report.Reason:
+                Chain(progressing, () => reporter.ReportAsync(progressing.Task, due.Report, _stopping));
                 break;
             case GraceExpired expired when _jobs.TryGetValue(expired.Key, out var late):
                 late.GraceExpired = true;
@@ -163,7 +167,7 @@ public sealed class JobTracker(
         }
     }
 
-    void OnJobsSynced(string @namespace, IReadOnlyList<Job> jobs)
+    void OnJobsSynced(string @namespace, IReadOnlyList<V1Job> jobs)
     {
         var firstSync = _syncedNamespaces.Add(@namespace);
         var present = jobs.Select(Key).ToHashSet();
@@ -184,7 +188,7 @@ public sealed class JobTracker(
 
     // Jobs that had finished before this process saw them: ask the aggregator whether their outcome
     // is recorded already (reported by this worker's previous life). If it does not answer, report
-    // anyway: a duplicate is harmless to the saga, silence is not.
+    // anyway: a duplicate is harmless to the aggregator, silence is not.
     async Task CheckOutcomesAsync(IReadOnlyList<Tracked> unknown)
     {
         var keys = unknown.Select(t => t.Key).ToList();
@@ -208,14 +212,14 @@ public sealed class JobTracker(
         _events.Writer.TryWrite(new OutcomesChecked(keys, recorded));
     }
 
-    void Upsert(Job job, bool initialSync)
+    void Upsert(V1Job job, bool initialSync)
     {
         var key = Key(job);
         if (!_jobs.TryGetValue(key, out var tracked))
         {
             if (TaskLabels.TaskOf(job) is not { } task)
                 return;
-            tracked = new Tracked(key, job.Metadata.Namespace!, job.Metadata.Name!, task, job) { Active = MFlowMetrics.TaskActive(builder.Kind) };
+            tracked = new Tracked(key, job.Metadata.NamespaceProperty, job.Metadata.Name, task, job) { Active = MFlowMetrics.TaskActive(builder.Kind) };
             _jobs[key] = tracked;
             if (initialSync && TaskStatusMapper.Map(job, null).IsTerminal)
                 tracked.AwaitingOutcomeCheck = true;
@@ -289,14 +293,11 @@ public sealed class JobTracker(
             tracked.Reported = observed.State;
             tracked.ReportedReason = observed.Reason;
             var report = new TaskReport(observed.State) { StartedAt = observed.StartedAt, Reason = observed.Reason, Message = observed.Message };
-            var rank = Rank(observed.State);
-            // A report whose turn comes after a later state was decided is superseded: the later one
-            // (queued behind it) says everything it would, and the aggregator would only drop it.
-            // On a real cluster states are seconds apart and every one goes out; in a burst of
-            // instant pods this spares the aggregator two updates per task.
-            Chain(tracked, () => tracked.Finalized || Rank(tracked.Reported) > rank
-                ? Task.CompletedTask
-                : reporter.ReportAsync(tracked.Task, report, _stopping));
+            // Held for a moment (ProgressDue): a report a later state supersedes meanwhile never goes
+            // out, since the later one says everything it would. On a real cluster states are seconds
+            // apart and every one goes out, a moment late; a task that ends at once reports only its end.
+            _ = Task.Delay(options.ProgressReportDelay, _stopping).ContinueWith(
+                t => _events.Writer.TryWrite(new ProgressDue(tracked.Key, report)), TaskContinuationOptions.OnlyOnRanToCompletion);
         }
     }
 
@@ -307,34 +308,25 @@ public sealed class JobTracker(
     {
         tracked.Finalized = true;
         tracked.Active?.Dispose();
-        tracked.Job = new Job { Metadata = new ObjectMeta { Name = tracked.Name, Namespace = tracked.Namespace } };
+        tracked.Job = new V1Job { Metadata = new V1ObjectMeta { Name = tracked.Name, NamespaceProperty = tracked.Namespace } };
         _pods.Remove(tracked.Key);
     }
 
-    async Task ReportFinalAsync(Tracked tracked, Job job, ObservedTask observed)
+    async Task ReportFinalAsync(Tracked tracked, V1Job job, ObservedTask observed)
     {
         string? log = null;
         if (observed.PodName is { } podName)
         {
             try
             {
-                log = await client.ReadPodLogAsync(tracked.Namespace, podName, new PodLogOptions
-                {
-                    Container = job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name,
-                    TailLines = MaxLogLines,
-                    LimitBytes = TaskLogCaptured.MaxLength,
-                }, _stopping);
+                log = await client.ReadPodLogAsync(
+                    tracked.Namespace, podName, job.Spec?.Template?.Spec?.Containers?.FirstOrDefault()?.Name, MaxLogLines, TaskUpdated.MaxLogLength, _stopping);
             }
-            catch (KubernetesApiException ex)
+            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or TimeoutException)
             {
+                // The outcome matters more than the log: report it without.
                 logger.LogInformation(ex, "No log for {Job}", tracked.Name);
             }
-        }
-
-        if (log is not null)
-        {
-            var truncated = log.Length >= TaskLogCaptured.MaxLength || log.Count(c => c == '\n') >= MaxLogLines;
-            await reporter.PublishLogAsync(tracked.Task, log, truncated, _stopping);
         }
 
         var outputs = builder.ReadOutputs(job, observed.TerminationMessage);
@@ -346,17 +338,19 @@ public sealed class JobTracker(
             Reason = observed.Reason,
             Message = observed.Message,
             LogTail = log is null ? null : Reporting.LogTail.Of(log, LogTailLines),
+            Log = log,
+            LogTruncated = log is not null && (log.Length >= TaskUpdated.MaxLogLength || log.Count(c => c == '\n') >= MaxLogLines),
             Outputs = outputs,
         }, _stopping);
         cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
     }
 
-    string? RememberPod(Pod pod)
+    string? RememberPod(V1Pod pod)
     {
-        var jobName = pod.Metadata.Labels?.GetValueOrDefault("batch.kubernetes.io/job-name") ?? pod.Metadata.Labels?.GetValueOrDefault("job-name");
-        if (jobName is null)
+        var labels = pod.Metadata.Labels;
+        if (labels is null || !(labels.TryGetValue("batch.kubernetes.io/job-name", out var jobName) || labels.TryGetValue("job-name", out jobName)))
             return null;
-        var key = $"{pod.Metadata.Namespace}/{jobName}";
+        var key = $"{pod.Metadata.NamespaceProperty}/{jobName}";
         if (_jobs.TryGetValue(key, out var owner) && owner.Finalized)
             return key;
         if (!_pods.TryGetValue(key, out var tries))
@@ -371,15 +365,15 @@ public sealed class JobTracker(
 
     static int Rank(TaskState? state) => state switch { null => 0, TaskState.Pending => 1, TaskState.Running => 2, _ => 3 };
 
-    static string Key(Job job) => $"{job.Metadata.Namespace}/{job.Metadata.Name}";
+    static string Key(V1Job job) => $"{job.Metadata.NamespaceProperty}/{job.Metadata.Name}";
 
-    sealed class Tracked(string key, string @namespace, string name, TaskRef task, Job job)
+    sealed class Tracked(string key, string @namespace, string name, TaskRef task, V1Job job)
     {
         public string Key { get; } = key;
         public string Namespace { get; } = @namespace;
         public string Name { get; } = name;
         public TaskRef Task { get; } = task;
-        public Job Job { get; set; } = job;
+        public V1Job Job { get; set; } = job;
         public TaskState? Reported { get; set; }
         public string? ReportedReason { get; set; }
         public bool Finalized { get; set; }
@@ -395,14 +389,14 @@ public sealed class JobTracker(
     // older try's late events, or creation times equal to the second, cannot make it look newer).
     sealed class PodsOfJob
     {
-        readonly List<Pod> _tries = [];
+        readonly List<V1Pod> _tries = [];
 
-        public Pod? Current => _tries.Count > 0 ? _tries[^1] : null;
+        public V1Pod? Current => _tries.Count > 0 ? _tries[^1] : null;
 
-        public int Finished => _tries.Count(p => p.Status?.Phase is PodPhases.Succeeded or PodPhases.Failed);
+        public int Finished => _tries.Count(p => p.Status?.Phase is "Succeeded" or "Failed");
 
         // A deleted pod's last state is still the best account of its try: it is kept.
-        public void Remember(Pod pod)
+        public void Remember(V1Pod pod)
         {
             var index = _tries.FindIndex(p => p.Metadata.Name == pod.Metadata.Name);
             if (index >= 0)
@@ -414,11 +408,13 @@ public sealed class JobTracker(
 
     abstract record TrackerEvent;
 
-    sealed record JobEvent(string Namespace, ListWatchEvent<Job> Change) : TrackerEvent;
+    sealed record JobEvent(string Namespace, ListWatchEvent<V1Job> Change) : TrackerEvent;
 
-    sealed record PodEvent(string Namespace, ListWatchEvent<Pod> Change) : TrackerEvent;
+    sealed record PodEvent(string Namespace, ListWatchEvent<V1Pod> Change) : TrackerEvent;
 
     sealed record GraceExpired(string Key) : TrackerEvent;
+
+    sealed record ProgressDue(string Key, TaskReport Report) : TrackerEvent;
 
     sealed record OutcomesChecked(IReadOnlyList<string> Keys, IReadOnlySet<string> Recorded) : TrackerEvent;
 }

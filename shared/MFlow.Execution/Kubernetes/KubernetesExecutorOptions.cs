@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace MFlow.Execution.Kubernetes;
 
 /// <summary>The Kubernetes executor's settings, bound from "MFlow:Kubernetes".</summary>
-public sealed class KubernetesExecutorOptions
+public sealed class KubernetesExecutorOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "MFlow:Kubernetes";
@@ -47,6 +47,17 @@ public sealed class KubernetesExecutorOptions
     /// <summary>How long the tracker waits for a finished Job's pod status (for its exit code and outputs) before reading it directly.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "MFlow:Kubernetes:PodStatusGrace must be between {1} and {2}.")]
     public TimeSpan PodStatusGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the tracker holds a Pending or Running report before publishing it: a later state
+    /// decided meanwhile supersedes it, so a task shorter than this reports only its outcome (one
+    /// message instead of three). Terminal reports are never held.
+    /// </summary>
+    public TimeSpan ProgressReportDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        LeaderElection.Problems().Select(problem => new ValidationResult(problem, [nameof(LeaderElection)]));
 }
 
 /// <summary>The images of the built-in job kinds; pin them by digest in production.</summary>

@@ -1,8 +1,9 @@
+using System.Net;
+using k8s.Autorest;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Reporting;
 using MFlow.Kubernetes;
-using MFlow.Kubernetes.Errors;
-using MFlow.Kubernetes.Models;
 using Microsoft.Extensions.Logging;
 
 namespace MFlow.Execution.Kubernetes;
@@ -13,7 +14,7 @@ namespace MFlow.Execution.Kubernetes;
 /// Job's name is deterministic, so a redelivered command finds it (409) and adopts it.
 /// </summary>
 public sealed class KubernetesJobExecutor(
-    IKubernetesClient client,
+    IKubernetesApi client,
     IJobBuilder builder,
     KubernetesExecutorOptions options,
     TaskReporter reporter,
@@ -51,33 +52,33 @@ public sealed class KubernetesJobExecutor(
             return;
         }
 
-        Job job;
+        V1Job job;
         var adopted = false;
         try
         {
-            job = await client.CreateJobAsync(@namespace, manifests.Job, cancellationToken);
+            job = await client.CreateJobAsync(manifests.Job, cancellationToken);
         }
-        catch (AlreadyExistsException)
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
         {
             // A redelivered command (or a retry after a lost answer): the Job is ours; adopt it.
-            job = await client.GetJobAsync(@namespace, manifests.Job.Metadata.Name!, cancellationToken);
+            job = await client.ReadJobAsync(@namespace, manifests.Job.Metadata.Name, cancellationToken);
             adopted = true;
         }
-        catch (InvalidException ex)
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest))
         {
-            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job: {ex.Message}", cancellationToken);
+            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job: {ex.Describe()}", cancellationToken);
             return;
         }
-        catch (ForbiddenException ex)
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden))
         {
-            await FailAsync(task, "Forbidden", $"The worker may not create Jobs in namespace '{@namespace}': {ex.Message}", cancellationToken);
+            await FailAsync(task, "Forbidden", $"The worker may not create Jobs in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
             return;
         }
 
         if (manifests.Secret is { } secret)
-            await CreateOwnedAsync(secret, job, adopted, (ns, s, ct) => client.CreateSecretAsync(ns, (Secret)s, ct), cancellationToken);
+            await CreateOwnedAsync(secret, job, adopted, ct => client.CreateSecretAsync(secret, ct), cancellationToken);
         if (manifests.ConfigMap is { } configMap)
-            await CreateOwnedAsync(configMap, job, adopted, (ns, c, ct) => client.CreateConfigMapAsync(ns, (ConfigMap)c, ct), cancellationToken);
+            await CreateOwnedAsync(configMap, job, adopted, ct => client.CreateConfigMapAsync(configMap, ct), cancellationToken);
 
         logger.LogInformation("Task {Task} attempt {Attempt}: Job {Namespace}/{Job} {Outcome}",
             command.TaskName, command.Attempt, @namespace, job.Metadata.Name, adopted ? "adopted" : "created");
@@ -92,10 +93,10 @@ public sealed class KubernetesJobExecutor(
         var name = TaskLabels.JobNameFor(command.Kind, command.TaskId, command.Attempt, command.TaskName);
         try
         {
-            await client.DeleteJobAsync(@namespace, name, PropagationPolicy.Background, cancellationToken);
+            await client.DeleteJobAsync(@namespace, name, cancellationToken);
             logger.LogInformation("Deleted Job {Namespace}/{Job}: {Reason}", @namespace, name, reason);
         }
-        catch (NotFoundException)
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
         {
             // Not created yet (the cancellation is remembered) or already gone.
         }
@@ -103,14 +104,14 @@ public sealed class KubernetesJobExecutor(
 
     bool IsManaged(string @namespace) => options.Namespaces.Count == 0 ? @namespace == DefaultNamespace : options.Namespaces.Contains(@namespace);
 
-    async Task CreateOwnedAsync(KubernetesObject owned, Job job, bool adopted, Func<string, KubernetesObject, CancellationToken, Task> create, CancellationToken cancellationToken)
+    static async Task CreateOwnedAsync(IMetadata<V1ObjectMeta> owned, V1Job job, bool adopted, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
     {
         TaskManifestFactory.OwnBy(owned, job);
         try
         {
-            await create(job.Metadata.Namespace!, owned, cancellationToken);
+            await create(cancellationToken);
         }
-        catch (AlreadyExistsException) when (adopted)
+        catch (HttpOperationException ex) when (adopted && ex.Is(HttpStatusCode.Conflict))
         {
             // Created by the first delivery.
         }

@@ -1,29 +1,27 @@
-using MFlow.Kubernetes;
-using MFlow.Kubernetes.Errors;
-using MFlow.Kubernetes.Models;
+using k8s;
+using k8s.Autorest;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace MFlow.Execution.Kubernetes;
 
 /// <summary>
-/// Leader election on a coordination.k8s.io/v1 Lease, the way Kubernetes controllers do it: one
-/// replica holds the Lease and renews it; the others watch it age and take it over once it has not
-/// been renewed for its duration. Expiry is judged by when this replica last saw the Lease change
-/// (its own clock), never by comparing another machine's timestamps.
+/// Leader election on a coordination.k8s.io/v1 Lease with the official client's
+/// <see cref="LeaderElector"/>: one replica holds the Lease and renews it; the others watch it age
+/// (by their own clock) and take it over once it was not renewed for its duration. What MFlow adds:
+/// running the work only while leading, and giving the Lease up on shutdown so that another replica
+/// takes over at once rather than after the Lease's duration.
 /// </summary>
 public sealed class LeaderElection(
-    IKubernetesClient client,
+    IKubernetes client,
     string @namespace,
     string leaseName,
     string identity,
     LeaderElectionOptions options,
-    ILogger<LeaderElection> logger,
-    TimeProvider? time = null)
+    ILogger<LeaderElection> logger)
 {
-    readonly TimeProvider _time = time ?? TimeProvider.System;
-    (string? Holder, DateTimeOffset? RenewTime, string? ResourceVersion) _observed;
-    DateTimeOffset _observedAt;
-
     /// <summary>This replica's name in the Lease.</summary>
     public string Identity => identity;
 
@@ -32,24 +30,43 @@ public sealed class LeaderElection(
 
     /// <summary>
     /// Runs <paramref name="lead"/> while this replica holds the Lease, cancelling it when the Lease
-    /// is lost (and trying to win it again), until <paramref name="stopping"/>; then gives the Lease
-    /// up so another replica takes over at once rather than after its duration.
+    /// is lost (and trying to win it again), until <paramref name="stopping"/>; then releases the Lease.
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken stopping)
     {
+        using var elector = new LeaderElector(new LeaderElectionConfig(new MicroTimeLeaseLock(client, @namespace, leaseName, identity))
+        {
+            LeaseDuration = options.LeaseDuration,
+            RenewDeadline = options.RenewDeadline,
+            RetryPeriod = options.RetryPeriod,
+        });
+        elector.OnError += ex => logger.LogWarning(ex, "Leader election on {Lease} failed", leaseName);
         while (!stopping.IsCancellationRequested)
         {
-            if (!await TryAcquireOrRenewAsync(stopping))
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var work = Task.CompletedTask;
+            void Started()
             {
-                await DelayAsync(options.RetryPeriod, stopping);
-                continue;
+                IsLeader = true;
+                logger.LogInformation("{Identity} leads {Lease}", identity, leaseName);
+                work = lead(leading.Token);
             }
 
-            logger.LogInformation("{Identity} leads {Lease}", identity, leaseName);
-            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            var work = lead(leading.Token);
-            await RenewWhileLeadingAsync(work, stopping);
-            leading.Cancel();
+            elector.OnStartedLeading += Started;
+            try
+            {
+                await elector.RunUntilLeadershipLostAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                elector.OnStartedLeading -= Started;
+                IsLeader = false;
+                await leading.CancelAsync();
+            }
+
             try
             {
                 await work;
@@ -58,7 +75,6 @@ public sealed class LeaderElection(
             {
             }
 
-            IsLeader = false;
             if (!stopping.IsCancellationRequested)
                 logger.LogWarning("{Identity} lost {Lease}; standing by", identity, leaseName);
         }
@@ -66,116 +82,55 @@ public sealed class LeaderElection(
         await ReleaseAsync();
     }
 
-    async Task RenewWhileLeadingAsync(Task work, CancellationToken stopping)
-    {
-        var lastRenewed = _time.GetUtcNow();
-        while (!stopping.IsCancellationRequested && !work.IsCompleted)
-        {
-            await Task.WhenAny(work, DelayAsync(options.RenewPeriod, stopping));
-            if (stopping.IsCancellationRequested || work.IsCompleted)
-                return;
-            if (await TryAcquireOrRenewAsync(stopping))
-                lastRenewed = _time.GetUtcNow();
-            else if (_time.GetUtcNow() - lastRenewed > options.RenewDeadline || !string.Equals(_observed.Holder, identity, StringComparison.Ordinal))
-                return; // another replica holds it, or we could not renew in time: stop leading before it may take over
-        }
-    }
-
-    async Task<bool> TryAcquireOrRenewAsync(CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        try
-        {
-            Lease lease;
-            try
-            {
-                lease = await client.GetLeaseAsync(@namespace, leaseName, cancellationToken);
-            }
-            catch (NotFoundException)
-            {
-                await client.CreateLeaseAsync(@namespace, NewLease(now, transitions: 0), cancellationToken);
-                Observe(identity, now, null, now);
-                return IsLeader = true;
-            }
-
-            var spec = lease.Spec ?? new LeaseSpec();
-            if (!Equals(_observed, (spec.HolderIdentity, spec.RenewTime, lease.Metadata.ResourceVersion)))
-                Observe(spec.HolderIdentity, spec.RenewTime, lease.Metadata.ResourceVersion, now);
-
-            var held = !string.IsNullOrEmpty(spec.HolderIdentity) && spec.HolderIdentity != identity;
-            var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)options.LeaseDuration.TotalSeconds);
-            if (held && now - _observedAt < duration)
-                return IsLeader = false;
-
-            var ours = spec.HolderIdentity == identity;
-            lease.Spec = new LeaseSpec
-            {
-                HolderIdentity = identity,
-                LeaseDurationSeconds = (int)options.LeaseDuration.TotalSeconds,
-                AcquireTime = ours ? spec.AcquireTime ?? now : now,
-                RenewTime = now,
-                LeaseTransitions = (spec.LeaseTransitions ?? 0) + (ours ? 0 : 1),
-            };
-            var updated = await client.ReplaceLeaseAsync(@namespace, lease, cancellationToken);
-            Observe(identity, now, updated.Metadata.ResourceVersion, now);
-            return IsLeader = true;
-        }
-        catch (Exception ex) when (ex is AlreadyExistsException or ConflictException)
-        {
-            return IsLeader = false; // another replica wrote first
-        }
-        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or TimeoutException)
-        {
-            logger.LogWarning("Leader election on {Lease}: {Error}", leaseName, ex.Message);
-            return IsLeader = false;
-        }
-    }
-
+    // As client-go releases: an empty holder, and renewed now with a duration of 1 s. Never a null
+    // holder: an elector reads that as "no Lease yet" and would try to create it, in vain.
     async Task ReleaseAsync()
     {
-        if (!string.Equals(_observed.Holder, identity, StringComparison.Ordinal))
-            return;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            var lease = await client.GetLeaseAsync(@namespace, leaseName, timeout.Token);
+            var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(leaseName, @namespace, cancellationToken: timeout.Token);
             if (lease.Spec?.HolderIdentity != identity)
                 return;
-            lease.Spec.HolderIdentity = null;
+            var now = MicroTimeLeaseLock.Now();
+            lease.Spec.HolderIdentity = "";
             lease.Spec.LeaseDurationSeconds = 1;
-            await client.ReplaceLeaseAsync(@namespace, lease, timeout.Token);
+            lease.Spec.AcquireTime = now;
+            lease.Spec.RenewTime = now;
+            await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, leaseName, @namespace, cancellationToken: timeout.Token);
             logger.LogInformation("{Identity} released {Lease}", identity, leaseName);
         }
-        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or OperationCanceledException or TimeoutException)
         {
-            logger.LogInformation("Could not release {Lease} ({Error}); it expires on its own", leaseName, ex.Message);
+            logger.LogInformation(ex, "Could not release {Lease}; it expires on its own", leaseName);
         }
     }
 
-    Lease NewLease(DateTimeOffset now, int transitions) => new()
+    // The Lease's times are MicroTime, which the API server parses with exactly six fractional
+    // digits; the client omits the fraction of a time on a whole second, so such a time is moved by
+    // a microsecond. The Lease also says who manages it.
+    sealed class MicroTimeLeaseLock(IKubernetes client, string @namespace, string name, string identity)
+        : LeaseLock(client, @namespace, name, identity)
     {
-        Metadata = new ObjectMeta { Name = leaseName, Namespace = @namespace, Labels = new() { [TaskLabels.ManagedBy] = TaskLabels.ManagedByValue } },
-        Spec = new LeaseSpec
+        public static DateTime Now() => Micro(DateTime.UtcNow);
+
+        protected override V1Lease SetLeaderElectionRecord(LeaderElectionRecord record, V1Lease metaObj)
         {
-            HolderIdentity = identity,
-            LeaseDurationSeconds = (int)options.LeaseDuration.TotalSeconds,
-            AcquireTime = now,
-            RenewTime = now,
-            LeaseTransitions = transitions,
-        },
-    };
+            var lease = base.SetLeaderElectionRecord(record, metaObj);
+            lease.ApiVersion = "coordination.k8s.io/v1";
+            lease.Kind = V1Lease.KubeKind;
+            lease.Metadata.Labels ??= new Dictionary<string, string>();
+            lease.Metadata.Labels[TaskLabels.ManagedBy] = TaskLabels.ManagedByValue;
+            lease.Spec.AcquireTime = lease.Spec.AcquireTime is { } acquired ? Micro(acquired) : null;
+            lease.Spec.RenewTime = lease.Spec.RenewTime is { } renewed ? Micro(renewed) : null;
+            return lease;
+        }
 
-    void Observe(string? holder, DateTimeOffset? renewTime, string? resourceVersion, DateTimeOffset now)
-    {
-        _observed = (holder, renewTime, resourceVersion);
-        _observedAt = now;
+        static DateTime Micro(DateTime time) => time.Ticks % TimeSpan.TicksPerSecond == 0 ? time.AddTicks(10) : time;
     }
-
-    Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
-        Task.Delay(delay, _time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
 }
 
-/// <summary>Leader election timing, bound from "MFlow:Kubernetes:LeaderElection".</summary>
+/// <summary>Leader election timing, bound from "MFlow:Kubernetes:LeaderElection" (client-go's defaults).</summary>
 public sealed class LeaderElectionOptions
 {
     /// <summary>
@@ -190,12 +145,26 @@ public sealed class LeaderElectionOptions
     /// <summary>How long a claim lasts without renewal before another replica may take over.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How often the leader renews.</summary>
-    public TimeSpan RenewPeriod { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>How long the leader keeps leading while renewals fail; must be shorter than the duration.</summary>
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often a standing-by replica looks at the Lease.</summary>
+    /// <summary>How often the leader renews, and a standing-by replica looks at the Lease.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Timings under which a leader could not keep its Lease (client-go's rules: a renewal must fit
+    /// into the deadline with its jitter, and the deadline end before another replica may take over).
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        const string section = "MFlow:Kubernetes:LeaderElection";
+        if (!Enabled)
+            yield break;
+        if (RetryPeriod <= TimeSpan.Zero)
+            yield return $"{section}:RetryPeriod must be positive.";
+        else if (RenewDeadline <= RetryPeriod * 1.2)
+            yield return $"{section}:RenewDeadline must be longer than 1.2 times RetryPeriod ({RetryPeriod}).";
+        if (LeaseDuration <= RenewDeadline)
+            yield return $"{section}:LeaseDuration must be longer than RenewDeadline ({RenewDeadline}).";
+    }
 }

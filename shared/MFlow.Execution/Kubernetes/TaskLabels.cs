@@ -1,5 +1,5 @@
+using k8s.Models;
 using MFlow.Contracts;
-using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Naming;
 
 namespace MFlow.Execution.Kubernetes;
@@ -57,11 +57,10 @@ public static class TaskLabels
     public static string KindValue(JobKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>Selects every object of one kind's tasks.</summary>
-    public static string SelectorFor(JobKind kind) =>
-        new LabelSelectorBuilder().Equal(ManagedBy, ManagedByValue).Equal(Kind, KindValue(kind)).Build();
+    public static string SelectorFor(JobKind kind) => $"{ManagedBy}={ManagedByValue},{Kind}={KindValue(kind)}";
 
     /// <summary>The task a Job runs, read back from its labels and annotations; null for a Job that is not a task's.</summary>
-    public static Reporting.TaskRef? TaskOf(KubernetesObject job)
+    public static Reporting.TaskRef? TaskOf(IMetadata<V1ObjectMeta> job)
     {
         var labels = job.Metadata.Labels;
         if (labels is null
@@ -70,8 +69,9 @@ public static class TaskLabels
             || !labels.TryGetValue(Kind, out var kind) || !Enum.TryParse<JobKind>(kind, ignoreCase: true, out var jobKind)
             || !labels.TryGetValue(Attempt, out var attempt) || !int.TryParse(attempt, out var attemptNumber))
             return null;
-        var name = job.Metadata.Annotations?.GetValueOrDefault(TaskName) ?? job.Metadata.Name ?? "";
-        return new Reporting.TaskRef(run, task, name, jobKind, attemptNumber) { TraceParent = job.Metadata.Annotations?.GetValueOrDefault(TraceParent) };
+        var annotations = job.Metadata.Annotations ?? new Dictionary<string, string>();
+        var name = annotations.TryGetValue(TaskName, out var taskName) ? taskName : job.Metadata.Name ?? "";
+        return new Reporting.TaskRef(run, task, name, jobKind, attemptNumber) { TraceParent = annotations.TryGetValue(TraceParent, out var traceParent) ? traceParent : null };
     }
 
     /// <summary>

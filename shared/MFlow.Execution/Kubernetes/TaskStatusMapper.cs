@@ -1,5 +1,5 @@
+using k8s.Models;
 using MFlow.Contracts;
-using MFlow.Kubernetes.Models;
 
 namespace MFlow.Execution.Kubernetes;
 
@@ -17,12 +17,12 @@ public static class TaskStatusMapper
     ];
 
     /// <summary>Maps a Job and its latest pod (null when none was seen).</summary>
-    public static ObservedTask Map(Job job, Pod? pod)
+    public static ObservedTask Map(V1Job job, V1Pod? pod)
     {
-        var status = job.Status ?? new JobStatus();
+        var status = job.Status ?? new V1JobStatus();
         var main = MainContainerStatus(job, pod);
         var terminated = main?.State?.Terminated ?? main?.LastState?.Terminated;
-        var startedAt = pod?.Status?.StartTime ?? status.StartTime;
+        var startedAt = Utc(pod?.Status?.StartTime ?? status.StartTime);
 
         if (Condition(job, "Complete") is { } complete)
         {
@@ -30,7 +30,7 @@ public static class TaskStatusMapper
             // watch, and the exit code, log and outputs are the pod's. The tracker waits a grace period.
             return new ObservedTask(
                 TaskState.Succeeded, null, "Completed.", terminated?.ExitCode ?? 0, startedAt,
-                status.CompletionTime ?? complete.LastTransitionTime,
+                Utc(status.CompletionTime ?? complete.LastTransitionTime),
                 terminated?.Message, PodSettled: terminated is not null, pod?.Metadata.Name);
         }
 
@@ -47,7 +47,7 @@ public static class TaskStatusMapper
             var settled = terminated is not null || failed.Reason == "DeadlineExceeded";
             return new ObservedTask(
                 TaskState.Failed, failed.Reason ?? "Failed", message, terminated?.ExitCode, startedAt,
-                failed.LastTransitionTime ?? DateTimeOffset.UtcNow, terminated?.Message, settled, pod?.Metadata.Name);
+                Utc(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow, terminated?.Message, settled, pod?.Metadata.Name);
         }
 
         var waiting = WaitingReason(pod);
@@ -55,22 +55,30 @@ public static class TaskStatusMapper
             return new ObservedTask(TaskState.Pending, wait.Reason, wait.Message ?? wait.Reason, null, startedAt, null, null, true, pod?.Metadata.Name);
 
         // A pod that ended while its Job has not decided yet (a retry may follow) still counts as running.
-        if (pod?.Status?.Phase is PodPhases.Running or PodPhases.Succeeded or PodPhases.Failed || (pod is null && (status.Ready ?? 0) > 0))
+        if (pod?.Status?.Phase is "Running" or "Succeeded" or "Failed" || (pod is null && (status.Ready ?? 0) > 0))
             return new ObservedTask(TaskState.Running, null, null, null, startedAt, null, null, true, pod?.Metadata.Name);
 
         return new ObservedTask(TaskState.Pending, waiting?.Reason, waiting?.Message, null, startedAt, null, null, true, pod?.Metadata.Name);
     }
 
-    static JobCondition? Condition(Job job, string type) =>
+    static V1JobCondition? Condition(V1Job job, string type) =>
         job.Status?.Conditions?.FirstOrDefault(c => c.Type == type && string.Equals(c.Status, "True", StringComparison.OrdinalIgnoreCase));
 
-    static ContainerStatus? MainContainerStatus(Job job, Pod? pod)
+    static V1ContainerStatus? MainContainerStatus(V1Job job, V1Pod? pod)
     {
-        var mainName = job.Spec?.Template.Spec.Containers.FirstOrDefault()?.Name;
+        var mainName = job.Spec?.Template?.Spec?.Containers?.FirstOrDefault()?.Name;
         return pod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == mainName) ?? pod?.Status?.ContainerStatuses?.FirstOrDefault();
     }
 
-    static ContainerStateWaiting? WaitingReason(Pod? pod) =>
+    static V1ContainerStateWaiting? WaitingReason(V1Pod? pod) =>
         pod?.Status?.InitContainerStatuses?.Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is not null and not "PodInitializing")
         ?? pod?.Status?.ContainerStatuses?.Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is not null and not "ContainerCreating" and not "PodInitializing");
+
+    // The client reads times as UTC DateTimes; a task's times travel as DateTimeOffsets.
+    internal static DateTimeOffset? Utc(DateTime? time) => time switch
+    {
+        null => null,
+        { Kind: DateTimeKind.Local } local => new DateTimeOffset(local.ToUniversalTime()),
+        { } t => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)),
+    };
 }

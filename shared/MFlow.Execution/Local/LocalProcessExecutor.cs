@@ -109,8 +109,14 @@ public sealed class LocalProcessExecutor(
         // The worker may be stopping: the final report must still go out.
         using var reportTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         log.Dispose();
-        await reporter.PublishLogAsync(task, await ReadLogAsync(log.LogFile), truncated: new FileInfo(log.LogFile).Length > TaskLogCaptured.MaxLength, reportTimeout.Token);
-        await reporter.ReportAsync(task, report with { StartedAt = startedAt, LogTail = log.Tail(), Outputs = outputs }, reportTimeout.Token);
+        await reporter.ReportAsync(task, report with
+        {
+            StartedAt = startedAt,
+            LogTail = log.Tail(),
+            Log = await ReadLogAsync(log.LogFile),
+            LogTruncated = new FileInfo(log.LogFile).Length > TaskUpdated.MaxLogLength,
+            Outputs = outputs,
+        }, reportTimeout.Token);
 
         static TaskReport Finished(TaskState state, int? exitCode, string? reason, string message) =>
             new(state) { FinishedAt = DateTimeOffset.UtcNow, ExitCode = exitCode, Reason = reason, Message = message };
@@ -264,10 +270,10 @@ public sealed class LocalProcessExecutor(
         var info = new FileInfo(path);
         if (!info.Exists)
             return "";
-        if (info.Length <= TaskLogCaptured.MaxLength)
+        if (info.Length <= TaskUpdated.MaxLogLength)
             return await File.ReadAllTextAsync(path);
         await using var stream = info.OpenRead();
-        stream.Seek(-TaskLogCaptured.MaxLength, SeekOrigin.End);
+        stream.Seek(-TaskUpdated.MaxLogLength, SeekOrigin.End);
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync();
     }

@@ -35,6 +35,12 @@ public sealed record TaskReport(TaskState State)
     /// <summary>Last lines of output.</summary>
     public string? LogTail { get; init; }
 
+    /// <summary>A finished attempt's whole log, for its terminal report (see <see cref="TaskUpdated.Log"/>).</summary>
+    public string? Log { get; init; }
+
+    /// <summary>True when <see cref="Log"/> is the end of a longer log.</summary>
+    public bool LogTruncated { get; init; }
+
     /// <summary>Named outputs.</summary>
     public IReadOnlyDictionary<string, string> Outputs { get; init; } = new Dictionary<string, string>();
 }

@@ -24,22 +24,12 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
     /// <summary>This worker instance's name.</summary>
     public string Instance { get; } = options.Value.InstanceId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    /// <summary>Publishes a finished attempt's log, so MFlow can serve it after the pod or process is gone.</summary>
-    public Task PublishLogAsync(TaskRef task, string log, bool truncated, CancellationToken cancellationToken)
-    {
-        if (log.Length > TaskLogCaptured.MaxLength)
-        {
-            log = log[^TaskLogCaptured.MaxLength..];
-            truncated = true;
-        }
-
-        var captured = new TaskLogCaptured { RunId = task.RunId, TaskId = task.TaskId, TaskName = task.TaskName, Attempt = task.Attempt, Log = log, Truncated = truncated };
-        return PublishWithRetryAsync(task, captured, $"log of task {task.TaskId}", cancellationToken);
-    }
-
     /// <summary>Publishes one transition.</summary>
     public async Task ReportAsync(TaskRef task, TaskReport report, CancellationToken cancellationToken)
     {
+        var (log, truncated) = report.Log is { Length: > TaskUpdated.MaxLogLength } whole
+            ? (whole[^TaskUpdated.MaxLogLength..], true)
+            : (report.Log, report.LogTruncated);
         var update = new TaskUpdated
         {
             RunId = task.RunId,
@@ -56,6 +46,8 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
             Reason = report.Reason,
             Message = report.Message,
             LogTail = report.LogTail,
+            Log = log,
+            LogTruncated = truncated,
             Outputs = report.Outputs,
             Worker = Instance,
         };

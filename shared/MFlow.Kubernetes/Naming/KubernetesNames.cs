@@ -115,55 +115,8 @@ public static partial class KubernetesNames
         return prefix.Length == 0 ? hash : $"{prefix}-{hash}";
     }
 
-    /// <summary>
-    /// Makes a valid label value from arbitrary text, deterministically: like
-    /// <see cref="ToDns1123Label"/> but keeping upper case, '_' and '.', which label values allow.
-    /// </summary>
-    /// <param name="text">Any text.</param>
-    public static string ToLabelValue(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (IsLabelValue(text))
-        {
-            return text;
-        }
-
-        var sanitized = InvalidLabelValueCharsRegex().Replace(text, "-");
-        sanitized = TrimNonAlphanumeric(sanitized);
-        if (sanitized.Length is > 0 && sanitized.Length <= MaxLabelLength)
-        {
-            return sanitized;
-        }
-
-        var hash = ShortHash(text);
-        if (sanitized.Length == 0)
-        {
-            return hash;
-        }
-
-        var prefix = TrimNonAlphanumeric(sanitized[..(MaxLabelLength - HashLength - 1)]);
-        return prefix.Length == 0 ? hash : $"{prefix}-{hash}";
-    }
-
     private static bool IsQualifiedNamePart(string value) =>
         value.Length is > 0 and <= MaxLabelLength && QualifiedNamePartRegex().IsMatch(value);
-
-    private static string TrimNonAlphanumeric(string value)
-    {
-        var start = 0;
-        var end = value.Length;
-        while (start < end && !char.IsAsciiLetterOrDigit(value[start]))
-        {
-            start++;
-        }
-
-        while (end > start && !char.IsAsciiLetterOrDigit(value[end - 1]))
-        {
-            end--;
-        }
-
-        return value[start..end];
-    }
 
     private static string ShortHash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..HashLength];
@@ -185,7 +138,4 @@ public static partial class KubernetesNames
 
     [GeneratedRegex("[^a-z0-9]+", RegexOptions.CultureInvariant)]
     private static partial Regex InvalidLabelCharsRegex();
-
-    [GeneratedRegex("[^-A-Za-z0-9_.]+", RegexOptions.CultureInvariant)]
-    private static partial Regex InvalidLabelValueCharsRegex();
 }

@@ -1,23 +1,19 @@
 using MFlow.Contracts;
-using MFlow.Persistence.Sagas;
 
 namespace MFlow.Persistence.Runs;
 
 /// <summary>
-/// The aggregator saga's instance: everything known about one pipeline run's progress. Stored as a
-/// JSON document in <c>pipeline_run_state</c>; the scheduler's API reads the same document, which is
-/// why the class lives here rather than with the state machine.
+/// Everything known about one pipeline run's progress, as <see cref="RunStatusReader"/> assembles it
+/// from the aggregator's rows (run_status, run_stages, run_tasks, task_attempts). The aggregator
+/// writes those rows; the scheduler's API reads them through this shape.
 /// </summary>
-public sealed class PipelineRunState : IStoredSaga
+public sealed class PipelineRunState
 {
     /// <summary>The run id.</summary>
     public Guid CorrelationId { get; set; }
 
-    /// <summary>The state machine's state name.</summary>
+    /// <summary>AwaitingPlan, Running, Cancelling, Succeeded, Failed or Cancelled.</summary>
     public string CurrentState { get; set; } = "";
-
-    /// <summary>Optimistic concurrency version, bumped by every write.</summary>
-    public int Version { get; set; }
 
     /// <summary>The pipeline's name, once the plan is known.</summary>
     public string PipelineName { get; set; } = "";
@@ -37,12 +33,12 @@ public sealed class PipelineRunState : IStoredSaga
     /// <summary>The stages, in order.</summary>
     public List<StageRecord> Stages { get; set; } = [];
 
-    /// <summary>Every task the run knows of, by task id.</summary>
+    /// <summary>Every task the run knows of, by task id, with its latest attempt's progress.</summary>
     public Dictionary<Guid, TaskRecord> Tasks { get; set; } = [];
 
     /// <summary>
-    /// The run's trace (W3C traceparent of the span that first advanced it): what the saga publishes
-    /// on account of a message from another trace (a cancel request) still belongs to the run's trace.
+    /// The run's trace (W3C traceparent of the span its plan arrived in), as the earlier version's
+    /// JSON document kept it: the aggregator imports it with the run (see run_status.trace_parent).
     /// </summary>
     public string? TraceParent { get; set; }
 

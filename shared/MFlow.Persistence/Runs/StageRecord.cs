@@ -1,6 +1,6 @@
 namespace MFlow.Persistence.Runs;
 
-/// <summary>A stage of a run as the saga tracks it.</summary>
+/// <summary>A stage of a run.</summary>
 public sealed class StageRecord
 {
     /// <summary>Zero-based position.</summary>

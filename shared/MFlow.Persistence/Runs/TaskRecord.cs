@@ -3,7 +3,7 @@ using MFlow.Contracts;
 
 namespace MFlow.Persistence.Runs;
 
-/// <summary>A task of a run as the saga tracks it: the last update applied, by sequence.</summary>
+/// <summary>A task of a run: its plan facts and its latest attempt's last update applied (by sequence).</summary>
 public sealed class TaskRecord
 {
     /// <summary>The task id.</summary>

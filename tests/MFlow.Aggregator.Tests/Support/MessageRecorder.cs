@@ -17,7 +17,7 @@ public sealed class MessageRecorder : IPublishObserver, IConsumeObserver
 
     public IReadOnlyList<T> Published<T>() => _published.OfType<T>().ToList();
 
-    /// <summary>How many messages the run saga has consumed (or failed on).</summary>
+    /// <summary>How many run messages the aggregator has consumed (or failed on).</summary>
     public int Consumed => _consumed.Count;
 
     public IReadOnlyList<Exception> Faults => _faults.ToList();
@@ -45,7 +45,7 @@ public sealed class MessageRecorder : IPublishObserver, IConsumeObserver
     public Task PostConsume<T>(ConsumeContext<T> context)
         where T : class
     {
-        if (IsSagaMessage(context.Message))
+        if (IsRunMessage(context.Message))
             _consumed.Enqueue(context.Message);
         return Task.CompletedTask;
     }
@@ -54,10 +54,10 @@ public sealed class MessageRecorder : IPublishObserver, IConsumeObserver
         where T : class
     {
         _faults.Enqueue(exception);
-        if (IsSagaMessage(context.Message))
+        if (IsRunMessage(context.Message))
             _consumed.Enqueue(context.Message);
         return Task.CompletedTask;
     }
 
-    static bool IsSagaMessage(object message) => message is TaskUpdated or PipelineRunStarted or CancelPipelineRun;
+    static bool IsRunMessage(object message) => message is TaskUpdated or PipelineRunStarted or CancelPipelineRun;
 }

@@ -45,7 +45,7 @@ public sealed class DefinitionsCluster : IAsyncLifetime
     public static readonly IReadOnlyList<Type> EventTypes =
     [
         typeof(PipelineRunStarted), typeof(TaskUpdated), typeof(StageCompleted), typeof(PipelineRunSucceeded),
-        typeof(PipelineRunFailed), typeof(PipelineRunCancelled), typeof(TaskLogCaptured),
+        typeof(PipelineRunFailed), typeof(PipelineRunCancelled),
     ];
 
     static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);

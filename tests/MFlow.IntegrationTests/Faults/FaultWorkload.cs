@@ -34,7 +34,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     /// <summary>Every queue MFlow's services consume from (each has an <c>_error</c> twin).</summary>
     public static readonly IReadOnlyList<string> Queues =
     [
-        "mflow-scheduler", "mflow-scheduler-logs", "mflow-aggregator",
+        "mflow-scheduler", "mflow-aggregator",
         "mflow-build-worker", "mflow-deploy-worker", "mflow-vm-worker",
         "mflow-build-worker-cancel", "mflow-deploy-worker-cancel", "mflow-vm-worker-cancel",
     ];
@@ -45,7 +45,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     private static readonly Type[] _spiedTypes =
     [
         typeof(TaskUpdated), typeof(PipelineRunSucceeded), typeof(PipelineRunFailed), typeof(PipelineRunCancelled),
-        typeof(StageCompleted), typeof(TaskLogCaptured), typeof(RunBuildTask), typeof(RunDeployTask), typeof(RunVmTask),
+        typeof(StageCompleted), typeof(RunBuildTask), typeof(RunDeployTask), typeof(RunVmTask),
     ];
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
@@ -55,15 +55,16 @@ public sealed class FaultWorkload : IAsyncDisposable
     private readonly Random _submissionRandom;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private readonly HashSet<ServiceProcess> _killedForGood = [];
     private IReadOnlyDictionary<string, uint> _errorsBefore = new Dictionary<string, uint>();
 
-    private FaultWorkload(KubernetesCluster cluster, ITestOutputHelper output, string tag, int seed)
+    private FaultWorkload(KubernetesCluster cluster, ITestOutputHelper output, string tag, int seed, int pipelineCount)
     {
         _cluster = cluster;
         _output = output;
         Seed = seed;
         Random = new Random(seed);
-        Pipelines = FaultPipeline.Generate(tag, seed, Random, PipelineCount);
+        Pipelines = FaultPipeline.Generate(tag, seed, Random, pipelineCount);
         Fence = FaultPipeline.Fence(tag, seed);
         _submissionRandom = new Random(Random.Next());
         foreach (var task in Pipelines.Append(Fence).SelectMany(pipeline => pipeline.Tasks))
@@ -89,11 +90,11 @@ public sealed class FaultWorkload : IAsyncDisposable
     public int ExpectedJobs => Pipelines.Sum(pipeline => pipeline.Tasks.Count(pipeline.IsDispatched));
 
     /// <summary>Creates the workload (seed: <see cref="SeedVariable"/>, else <paramref name="defaultSeed"/>) and scripts its pods.</summary>
-    public static async Task<FaultWorkload> CreateAsync(KubernetesCluster cluster, ITestOutputHelper output, string tag, int defaultSeed)
+    public static async Task<FaultWorkload> CreateAsync(KubernetesCluster cluster, ITestOutputHelper output, string tag, int defaultSeed, int pipelineCount = PipelineCount)
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable(SeedVariable), out var chosen) ? chosen : defaultSeed;
         output.WriteLine($"seed {seed} (replay: {SeedVariable}={seed})");
-        var workload = new FaultWorkload(cluster, output, tag, seed);
+        var workload = new FaultWorkload(cluster, output, tag, seed, pipelineCount);
         workload.Spy = await MessageSpy.StartAsync(cluster.VirtualHost.Url, _spiedTypes);
         workload._errorsBefore = await workload.ErrorCountsAsync();
         var failing = workload.Pipelines.Where(p => p.FailingStage is not null).ToList();
@@ -144,6 +145,14 @@ public sealed class FaultWorkload : IAsyncDisposable
         await service.RestartAsync();
         await service.WaitUntilHealthyAsync(KubernetesCluster.StartTimeout);
         Log($"{service.Name} ready again {clock.ElapsedMilliseconds} ms after its restart (down {downtime.TotalMilliseconds:0} ms + start)");
+    }
+
+    /// <summary>Kills a replica (SIGKILL) for good: the others carry on, and the checks at the end leave it out.</summary>
+    public void KillForGood(ServiceProcess service)
+    {
+        service.Kill();
+        _killedForGood.Add(service);
+        Log($"killed {service.Name} for good ({JobsCreated()}/{ExpectedJobs} Jobs created, {RunsWithAJobRunning()} runs with a Job running)");
     }
 
     /// <summary>
@@ -257,7 +266,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), $"mflow-faults-{Fence.Name}-{Seed}-{DateTime.UtcNow:HHmmss}");
         Directory.CreateDirectory(directory);
-        foreach (var service in new[] { _cluster.Scheduler, _cluster.Aggregator, _cluster.BuildWorker, _cluster.DeployWorker, _cluster.VmWorker })
+        foreach (var service in _cluster.Services)
             await File.WriteAllLinesAsync(Path.Combine(directory, service.Name + ".log"), service.Output);
         await File.WriteAllLinesAsync(Path.Combine(directory, "jobs.txt"), _cluster.Kubernetes.List("jobs", KubernetesCluster.Namespace).Select(job => job.ToJsonString()));
         await File.WriteAllLinesAsync(Path.Combine(directory, "requests.txt"), _cluster.Kubernetes.Requests.Where(r => r.Timestamp >= _startedAt).Select(r => r.ToString()));
@@ -335,7 +344,7 @@ public sealed class FaultWorkload : IAsyncDisposable
 
     private async Task AssertServicesReadyAsync()
     {
-        foreach (var service in new[] { _cluster.Scheduler, _cluster.Aggregator, _cluster.BuildWorker, _cluster.DeployWorker, _cluster.VmWorker })
+        foreach (var service in _cluster.Services.Except(_killedForGood))
         {
             Assert.False(service.HasExited, $"{service.Name} exited with {service.ExitCode}:\n{service.OutputTail()}");
             await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
@@ -375,7 +384,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     {
         foreach (var (pipeline, run) in Pipelines.Zip(views))
         {
-            var row = await SagaRows.ReadAsync(_cluster.Database, run.Id);
+            var row = await StoredRuns.ReadAsync(_cluster.Database, run.Id);
             if (row is null)
             {
                 violations.Add($"run {pipeline.Name} has no stored state");
@@ -384,7 +393,7 @@ public sealed class FaultWorkload : IAsyncDisposable
 
             if (row.CurrentState != pipeline.ExpectedState)
                 violations.Add($"run {pipeline.Name} is stored as {row.CurrentState}, expected {pipeline.ExpectedState}");
-            var state = row.State();
+            var state = row.State;
             foreach (var task in pipeline.Tasks)
             {
                 var record = state.Tasks.GetValueOrDefault(run.Task(task.Name).Id);

@@ -22,7 +22,6 @@ public sealed class When_garbage_arrives_on_every_queue(KubernetesCluster cluste
     private static readonly IReadOnlyDictionary<string, (string Consumes, Type CutFrom)> _queues = new Dictionary<string, (string, Type)>
     {
         ["mflow-scheduler"] = (nameof(StartPipeline), typeof(StageCompleted)),
-        ["mflow-scheduler-logs"] = (nameof(TaskLogCaptured), typeof(TaskLogCaptured)),
         ["mflow-aggregator"] = (nameof(TaskUpdated), typeof(TaskUpdated)),
         ["mflow-build-worker"] = (nameof(RunBuildTask), typeof(RunBuildTask)),
         ["mflow-deploy-worker"] = (nameof(RunDeployTask), typeof(RunDeployTask)),

@@ -48,13 +48,12 @@ public sealed class When_services_are_killed_mid_run(KubernetesCluster cluster, 
         // asks the aggregator (GetTaskOutcomes) whether the outcome is recorded. If that TaskUpdated is
         // still queued for the aggregator (busy with twenty runs, or down), it is not recorded yet, so
         // the worker reports it again rather than risk silence: the next test makes that happen. Both
-        // copies carry the same outcome and sequence, the saga applies the first and drops the second,
-        // and the user sees one terminal state per task, which is checked exactly. The other kinds'
-        // workers never restart, so a repeat from them is a bug. Likewise the aggregator publishes run
-        // events before it commits (docs/architecture.md): killed in between, the redelivered
-        // TaskUpdated makes it publish the same terminal run event again, so a run may see its terminal
-        // event twice, never two different ones. (Seeds 1 to 8 and 5101 showed neither repeat: the
-        // windows are narrow.)
+        // copies carry the same outcome and sequence, the aggregator applies the first and drops the
+        // second, and the user sees one terminal state per task, which is checked exactly. The other
+        // kinds' workers never restart, so a repeat from them is a bug. Likewise the aggregator deletes
+        // an event from its outbox only after the broker confirmed it (docs/architecture.md): killed
+        // in between, its relay publishes the event again, so a run may see its terminal event twice,
+        // never two different ones. (Seeds 1 to 8 and 5101 showed neither repeat: the windows are narrow.)
         await workload.AssertInvariantsAsync(
             duplicateUpdatesMayComeFrom: new HashSet<JobKind> { workerKind },
             duplicateRunEventsPossible: true);
@@ -108,7 +107,7 @@ public sealed class When_services_are_killed_mid_run(KubernetesCluster cluster, 
         Assert.All(terminal, u => Assert.Equal(("once", TaskSequence.Of(1, TaskState.Succeeded)), (u.Outputs["RESULT"], u.Sequence)));
         Assert.True(run.State == "Succeeded", Runs.Summary(run));
         Assert.Equal("once", run.Task(name).Outputs["RESULT"]);
-        var stored = (await SagaRows.ReadAsync(cluster.Database, runId))!.State().Tasks[taskId];
+        var stored = (await StoredRuns.ReadAsync(cluster.Database, runId))!.State.Tasks[taskId];
         Assert.Equal((TaskState.Succeeded, 1, TaskSequence.Of(1, TaskState.Succeeded)), (stored.State, stored.Attempt, stored.Sequence));
         Assert.Single(await spy.MessagesAsync<PipelineRunSucceeded>(), e => e.RunId == runId);
         Assert.DoesNotContain(await spy.MessagesAsync<PipelineRunFailed>(), e => e.RunId == runId);

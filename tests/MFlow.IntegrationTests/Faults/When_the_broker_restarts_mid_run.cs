@@ -22,11 +22,11 @@ public sealed class When_the_broker_restarts_mid_run(KubernetesCluster cluster, 
 
         // Every service loses its connection and reconnects. A publish in flight when the broker went
         // away may have reached it without its confirm coming back: TaskReporter publishes that
-        // TaskUpdated again (it cannot know), whichever worker it is. Likewise the aggregator publishes
-        // before it commits and acknowledges; a TaskUpdated redelivered because its acknowledgement was
-        // lost with the connection can repeat a run's terminal event. Both were seen here (seed 5202:
+        // TaskUpdated again (it cannot know), whichever worker it is. Likewise an event the aggregator
+        // published from its outbox without the confirm coming back stays in the outbox and the relay
+        // publishes it again, which can repeat a run's terminal event. Both were seen here (seed 5202:
         // two deploy tasks reported twice, one run's PipelineRunSucceeded twice). Every copy carries the
-        // same outcome and sequence, the saga applies one, and the stored state is checked exactly.
+        // same outcome and sequence, the aggregator applies one, and the stored state is checked exactly.
         await workload.AssertInvariantsAsync(
             duplicateUpdatesMayComeFrom: new HashSet<JobKind> { JobKind.Build, JobKind.Deploy, JobKind.Vm },
             duplicateRunEventsPossible: true);

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MassTransit;
+using MFlow.Contracts;
 using MFlow.IntegrationTests.Support;
 using MFlow.Kubernetes.Fake;
 using MFlow.Scheduler.Api;
@@ -20,8 +21,9 @@ namespace MFlow.IntegrationTests.Kubernetes;
 /// OS processes over a fresh RabbitMQ virtual host and PostgreSQL database, the workers speaking the
 /// Kubernetes API (HTTPS, bearer token, from a kubeconfig file) to the fake API server in this process.
 /// Pods are driven per task name with <see cref="Script"/> (AutoRun) or by the test through the fake's controls.
+/// One process of each service unless a subclass asks for replicas (<see cref="ReplicatedKubernetesCluster"/>).
 /// </summary>
-public sealed class KubernetesCluster : IAsyncLifetime
+public class KubernetesCluster : IAsyncLifetime
 {
     /// <summary>The namespace the workers run task Jobs in.</summary>
     public const string Namespace = "mflow-it";
@@ -45,7 +47,17 @@ public sealed class KubernetesCluster : IAsyncLifetime
     readonly ConcurrentDictionary<string, PodScript> _scripts = new(StringComparer.Ordinal);
     readonly string _adminKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
     readonly string _directory = Directory.CreateTempSubdirectory("mflow-k8s-it-").FullName;
+    readonly ClusterReplicas _replicas;
     IBusControl? _bus;
+
+    /// <summary>One process of each service.</summary>
+    public KubernetesCluster()
+        : this(new ClusterReplicas(1, 1, 1))
+    {
+    }
+
+    /// <summary>The given number of processes of each service; workers elect their trackers' leader when there are several.</summary>
+    protected KubernetesCluster(ClusterReplicas replicas) => _replicas = replicas;
 
     /// <summary>The fake API server the workers talk to.</summary>
     public FakeKubernetesServer Kubernetes { get; private set; } = null!;
@@ -68,15 +80,38 @@ public sealed class KubernetesCluster : IAsyncLifetime
     /// <summary>The scheduler's HTTP API, with an operator's key.</summary>
     public HttpClient Api { get; private set; } = null!;
 
-    public ServiceProcess Scheduler => _services["scheduler"];
+    /// <summary>The (first) scheduler: the one <see cref="Api"/> talks to.</summary>
+    public ServiceProcess Scheduler => Schedulers[0];
 
-    public ServiceProcess Aggregator => _services["aggregator"];
+    /// <summary>The (first) aggregator.</summary>
+    public ServiceProcess Aggregator => Aggregators[0];
 
-    public ServiceProcess BuildWorker => _services["build-worker"];
+    /// <summary>The (first) build worker.</summary>
+    public ServiceProcess BuildWorker => WorkersOf(JobKind.Build)[0];
 
-    public ServiceProcess DeployWorker => _services["deploy-worker"];
+    /// <summary>The (first) deploy worker.</summary>
+    public ServiceProcess DeployWorker => WorkersOf(JobKind.Deploy)[0];
 
-    public ServiceProcess VmWorker => _services["vm-worker"];
+    /// <summary>The (first) VM worker.</summary>
+    public ServiceProcess VmWorker => WorkersOf(JobKind.Vm)[0];
+
+    /// <summary>Every scheduler process.</summary>
+    public IReadOnlyList<ServiceProcess> Schedulers => Of("scheduler");
+
+    /// <summary>Every aggregator process.</summary>
+    public IReadOnlyList<ServiceProcess> Aggregators => Of("aggregator");
+
+    /// <summary>Every worker process of a kind.</summary>
+    public IReadOnlyList<ServiceProcess> WorkersOf(JobKind kind) => Of($"{kind.ToString().ToLowerInvariant()}-worker");
+
+    /// <summary>Every service process.</summary>
+    public IReadOnlyList<ServiceProcess> Services => [.. _services.Values];
+
+    /// <summary>How long a tracker's leadership lasts without renewal, when workers elect a leader.</summary>
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a standing-by worker looks at its kind's Lease.</summary>
+    public static readonly TimeSpan LeaseRetryPeriod = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     public async Task InitializeAsync()
@@ -90,20 +125,33 @@ public sealed class KubernetesCluster : IAsyncLifetime
         Spy = await MessageSpy.StartAsync(VirtualHost.Url, SpiedTypes);
 
         StartedAt = DateTimeOffset.UtcNow;
-        Start("MFlow.Scheduler", "scheduler", new() { ["MFlow__Api__AdminKey"] = _adminKey });
-        Start("MFlow.Aggregator", "aggregator", []);
-        foreach (var (project, name) in new[] { ("MFlow.Workers.Build", "build-worker"), ("MFlow.Workers.Deploy", "deploy-worker"), ("MFlow.Workers.Vm", "vm-worker") })
+        for (var i = 1; i <= _replicas.Schedulers; i++)
+            Start("MFlow.Scheduler", Name("scheduler", i, _replicas.Schedulers), new() { ["MFlow__Api__AdminKey"] = _adminKey });
+        for (var i = 1; i <= _replicas.Aggregators; i++)
+            Start("MFlow.Aggregator", Name("aggregator", i, _replicas.Aggregators), []);
+        var elect = _replicas.WorkersPerKind > 1;
+        foreach (var (project, kind) in new[] { ("MFlow.Workers.Build", "build"), ("MFlow.Workers.Deploy", "deploy"), ("MFlow.Workers.Vm", "vm") })
         {
-            Start(project, name, new()
+            for (var i = 1; i <= _replicas.WorkersPerKind; i++)
             {
-                ["MFlow__Worker__Executor"] = "kubernetes",
-                ["MFlow__Kubernetes__Kubeconfig"] = KubeconfigPath,
-                ["MFlow__Kubernetes__Namespace"] = Namespace,
-            });
+                Start(project, Name($"{kind}-worker", i, _replicas.WorkersPerKind), new()
+                {
+                    ["MFlow__Worker__Executor"] = "kubernetes",
+                    ["MFlow__Kubernetes__Kubeconfig"] = KubeconfigPath,
+                    ["MFlow__Kubernetes__Namespace"] = Namespace,
+                    ["MFlow__Kubernetes__LeaderElection__Enabled"] = elect ? "true" : "false",
+                    ["MFlow__Kubernetes__LeaderElection__LeaseDuration"] = LeaseDuration.ToString(),
+                    ["MFlow__Kubernetes__LeaderElection__RenewDeadline"] = (LeaseDuration * 0.7).ToString(),
+                    ["MFlow__Kubernetes__LeaderElection__RenewPeriod"] = (LeaseDuration * 0.3).ToString(),
+                    ["MFlow__Kubernetes__LeaderElection__RetryPeriod"] = LeaseRetryPeriod.ToString(),
+                });
+            }
         }
 
         // A worker is ready once its bus is connected and its trackers have listed the Jobs.
-        await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(StartTimeout)));
+        // Thirteen hosts starting at once on two cores take longer than five: the time scales with them.
+        var startTimeout = StartTimeout * Math.Max(1.0, _services.Count / 5.0);
+        await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(startTimeout)));
         Api = new HttpClient { BaseAddress = Scheduler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _adminKey);
     }
@@ -208,8 +256,24 @@ public sealed class KubernetesCluster : IAsyncLifetime
         string.Join('\n', _services.Values.Select(service =>
             $"--- {service.Name} ({(service.HasExited ? $"exited {service.ExitCode}" : "running")}) ---\n{service.OutputTail(lines)}"));
 
+    /// <summary>Who holds the tracker Lease of a kind (a worker's instance name, which is its process's name), or null.</summary>
+    public string? TrackerLeader(JobKind kind) => TrackerLease(kind).Holder;
+
+    /// <summary>The tracker Lease of a kind: its holder, and when the holder acquired it (by the holder's clock).</summary>
+    public (string? Holder, DateTimeOffset? AcquiredAt) TrackerLease(JobKind kind)
+    {
+        var spec = Kubernetes.GetObject("leases", Namespace, $"mflow-{kind.ToString().ToLowerInvariant()}-tracker")?["spec"];
+        var acquired = spec?["acquireTime"]?.GetValue<string>();
+        return (spec?["holderIdentity"]?.GetValue<string>(), acquired is null ? null : DateTimeOffset.Parse(acquired, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>A label of a stored object.</summary>
     public static string? Label(JsonObject obj, string name) => obj["metadata"]?["labels"]?[name]?.GetValue<string>();
+
+    static string Name(string service, int index, int count) => count == 1 ? service : $"{service}-{index}";
+
+    IReadOnlyList<ServiceProcess> Of(string service) =>
+        [.. _services.Where(s => s.Key == service || s.Key.StartsWith(service + "-", StringComparison.Ordinal) && char.IsDigit(s.Key[^1])).Select(s => s.Value)];
 
     void Start(string project, string name, Dictionary<string, string?> extra)
     {
@@ -230,3 +294,12 @@ public sealed class KubernetesClusterCollection : ICollectionFixture<KubernetesC
     /// <summary>The collection's name.</summary>
     public const string Name = "kubernetes cluster";
 }
+
+/// <summary>How many processes of each service a <see cref="KubernetesCluster"/> runs.</summary>
+public sealed record ClusterReplicas(int Schedulers, int Aggregators, int WorkersPerKind);
+
+/// <summary>
+/// Every service replicated as production scales it: two schedulers, two aggregators and three
+/// workers of each kind, the workers electing one tracker per kind on a short Lease.
+/// </summary>
+public sealed class ReplicatedKubernetesCluster() : KubernetesCluster(new ClusterReplicas(Schedulers: 2, Aggregators: 2, WorkersPerKind: 3));

@@ -26,12 +26,12 @@ public sealed class RestartingServicesCollection
 }
 
 /// <summary>
-/// The saga repository's tests: each gets its own virtual host and database and hosts its own
-/// consumers; they run one after the other (not with each other) to keep the CPU for the races they set up.
+/// The aggregator's storage tests: each gets its own virtual host and database and hosts its own
+/// aggregators; they run one after the other (not with each other) to keep the CPU for the races they set up.
 /// </summary>
 [CollectionDefinition(Name)]
-public sealed class SagaRepositoryCollection
+public sealed class AggregatorStorageCollection
 {
     /// <summary>The collection's name.</summary>
-    public const string Name = "saga repository";
+    public const string Name = "aggregator storage";
 }

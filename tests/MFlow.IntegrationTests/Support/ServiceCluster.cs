@@ -180,8 +180,8 @@ public class ServiceCluster : IAsyncLifetime
             RunTimeout,
             description);
 
-    /// <summary>The aggregator's stored row for a run (<c>pipeline_run_state</c>), or null.</summary>
-    public Task<RunStateRow?> ReadRunStateAsync(Guid runId) => SagaRows.ReadAsync(Database, runId);
+    /// <summary>The aggregator's stored state of a run, or null.</summary>
+    public Task<RunStateRow?> ReadRunStateAsync(Guid runId) => StoredRuns.ReadAsync(Database, runId);
 
     /// <summary>The scheduler's dispatch cursor for a run: the last stage it dispatched.</summary>
     public async Task<int> DispatchedStageAsync(Guid runId)
@@ -224,6 +224,3 @@ public class ServiceCluster : IAsyncLifetime
         _services[name] = ServiceProcess.Start(project, environment, name);
     }
 }
-
-/// <summary>A row of <c>pipeline_run_state</c>, as stored.</summary>
-public sealed record RunStateRow(string CurrentState, int Version, string Data, DateTimeOffset UpdatedAt);

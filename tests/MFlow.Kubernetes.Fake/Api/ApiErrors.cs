@@ -18,7 +18,14 @@ internal static class ApiErrors
     public static ApiException Modified(ResourceType type, string name) =>
         Conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
 
-    public static ApiException Invalid(ResourceType type, string name, IReadOnlyList<FieldError> errors)
+    public static ApiException Invalid(ResourceType type, string name, IReadOnlyList<FieldError> errors) =>
+        Invalid(type.Group, type.Kind, type.QualifiedKind, name, errors);
+
+    /// <summary>Request options the apiserver refuses (an unsupported fieldValidation of a CreateOptions).</summary>
+    public static ApiException InvalidOptions(string optionsKind, FieldError error) =>
+        Invalid("meta.k8s.io", optionsKind, $"{optionsKind}.meta.k8s.io", "", [error]);
+
+    private static ApiException Invalid(string group, string kind, string qualifiedKind, string name, IReadOnlyList<FieldError> errors)
     {
         var unique = errors.DistinctBy(error => error.Message).ToList();
         var aggregate = unique.Count == 1 ? unique[0].Message : $"[{string.Join(", ", unique.Select(error => error.Message))}]";
@@ -29,14 +36,14 @@ internal static class ApiErrors
         }
 
         var details = new JsonObject { ["name"] = name };
-        if (type.Group.Length > 0)
+        if (group.Length > 0)
         {
-            details["group"] = type.Group;
+            details["group"] = group;
         }
 
-        details["kind"] = type.Kind;
+        details["kind"] = kind;
         details["causes"] = causes;
-        return Failure(422, "Invalid", $"{type.QualifiedKind} \"{name}\" is invalid: {aggregate}", details);
+        return Failure(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {aggregate}", details);
     }
 
     public static ApiException BadRequest(string message) => Failure(400, "BadRequest", message);

@@ -1,3 +1,4 @@
+using k8s.Models;
 using MFlow.Kubernetes.Fake.Resources;
 
 namespace MFlow.Kubernetes.Fake.Api;
@@ -15,6 +16,7 @@ internal sealed class ResourceRegistry
             Group = "batch",
             Version = "v1",
             Strategy = new JobStrategy(),
+            Model = typeof(V1Job),
             SelectableFields = ["status.successful"],
         };
         Pods = new ResourceType
@@ -26,6 +28,7 @@ internal sealed class ResourceRegistry
             Version = "v1",
             ShortNames = ["po"],
             Strategy = new PodStrategy(),
+            Model = typeof(V1Pod),
             Subresources = ["log"],
             SelectableFields = ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP"],
             ReturnDeletedObject = true,
@@ -38,6 +41,7 @@ internal sealed class ResourceRegistry
             Group = "",
             Version = "v1",
             Strategy = new SecretStrategy(),
+            Model = typeof(V1Secret),
             SelectableFields = ["type"],
         };
         ConfigMaps = new ResourceType
@@ -49,6 +53,7 @@ internal sealed class ResourceRegistry
             Version = "v1",
             ShortNames = ["cm"],
             Strategy = new ConfigMapStrategy(),
+            Model = typeof(V1ConfigMap),
         };
         Leases = new ResourceType
         {
@@ -58,6 +63,7 @@ internal sealed class ResourceRegistry
             Group = "coordination.k8s.io",
             Version = "v1",
             Strategy = new LeaseStrategy(),
+            Model = typeof(V1Lease),
         };
         All = [Jobs, Pods, Secrets, ConfigMaps, Leases];
     }

@@ -20,6 +20,9 @@ internal sealed class ResourceType
 
     public required IResourceStrategy Strategy { get; init; }
 
+    /// <summary>The official client's model of the kind: the schema request bodies are decoded against.</summary>
+    public required Type Model { get; init; }
+
     public IReadOnlyList<string> ShortNames { get; init; } = [];
 
     /// <summary>The verbs discovery advertises.</summary>

@@ -9,8 +9,19 @@ namespace MFlow.Kubernetes.Fake.Json;
 /// </summary>
 internal sealed class DecodeException(string message) : Exception(message)
 {
-    public static DecodeException WrongType(JsonNode node, string path, string goType) =>
-        new($"json: cannot unmarshal {JsonKind(node)} into Go struct field {path} of type {goType}");
+    /// <summary>
+    /// Go's UnmarshalTypeError: <paramref name="field"/> is "Struct.dotted.path" (null for a value
+    /// outside a struct); a number that does not fit an integer type is quoted.
+    /// </summary>
+    public static DecodeException WrongType(JsonNode node, string? field, string goType)
+    {
+        var value = node.GetValueKind() == JsonValueKind.Number && goType.StartsWith("int", StringComparison.Ordinal)
+            ? $"number {node.ToJsonString()}"
+            : JsonKind(node);
+        return new(field is null
+            ? $"json: cannot unmarshal {value} into Go value of type {goType}"
+            : $"json: cannot unmarshal {value} into Go struct field {field} of type {goType}");
+    }
 
     private static string JsonKind(JsonNode node) => node.GetValueKind() switch
     {

@@ -19,8 +19,10 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
 
     public async Task CreateAsync(HttpContext context, ResourceType type, string @namespace, CancellationToken cancellationToken)
     {
+        var fieldValidation = FieldValidation(context.Request, "CreateOptions");
         var body = await HttpIo.ReadObjectAsync(context.Request, type, cancellationToken);
         var obj = WithTypeMeta(type, body);
+        DecodeBody(context, type, obj, fieldValidation);
         var metadata = Decode(type, () => TypedReader.Object(obj, "metadata", "metadata")) ?? [];
         obj["metadata"] = metadata;
         var objectNamespace = KubeJson.String(metadata["namespace"]);
@@ -112,7 +114,9 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
 
     public async Task UpdateAsync(HttpContext context, ResourceType type, string @namespace, string name, CancellationToken cancellationToken)
     {
+        var fieldValidation = FieldValidation(context.Request, "UpdateOptions");
         var body = WithTypeMeta(type, await HttpIo.ReadObjectAsync(context.Request, type, cancellationToken));
+        DecodeBody(context, type, body, fieldValidation);
         var metadata = Decode(type, () => TypedReader.Object(body, "metadata", "metadata")) ?? [];
         body["metadata"] = metadata;
         CheckIdentity(metadata, @namespace, name);
@@ -137,7 +141,9 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
             throw ApiErrors.UnsupportedMediaType(_patchTypes);
         }
 
+        var fieldValidation = FieldValidation(context.Request, "PatchOptions");
         var patch = await HttpIo.ReadJsonAsync(context.Request, type.Kind, cancellationToken);
+        IReadOnlyList<string> unknownFields = [];
         var updated = Decode(type, () => store.Update(type, @namespace, name, current =>
         {
             JsonObject patched;
@@ -156,6 +162,14 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
                 throw ApiErrors.BadRequest(error.Message);
             }
 
+            // The patched object is decoded as a body would be; a strict error here is a plain
+            // BadRequest, without the "cannot be handled as" prefix of a create or update.
+            unknownFields = SchemaDecoder.Decode(patched, type.Model);
+            if (unknownFields.Count > 0 && fieldValidation == "Strict")
+            {
+                throw ApiErrors.BadRequest(SchemaDecoder.StrictError(unknownFields));
+            }
+
             var metadata = TypedReader.Object(patched, "metadata", "metadata") ?? [];
             patched["metadata"] = metadata;
             CheckIdentity(metadata, @namespace, name);
@@ -169,6 +183,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
 
             return PrepareUpdate(type, patched, current);
         }));
+        WarnAbout(context, unknownFields, fieldValidation);
         await HttpIo.WriteJsonAsync(context, StatusCodes.Status200OK, updated, cancellationToken);
     }
 
@@ -367,6 +382,49 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The fieldValidation directive of a write: Warn when absent (the apiserver's default since 1.27),
+    /// 422 for a value it does not know.
+    /// </summary>
+    private static string FieldValidation(HttpRequest request, string optionsKind)
+    {
+        var value = request.Query["fieldValidation"].ToString();
+        return value switch
+        {
+            "" => "Warn",
+            "Ignore" or "Warn" or "Strict" => value,
+            _ => throw ApiErrors.InvalidOptions(optionsKind, FieldError.NotSupported("fieldValidation", value, "", "Ignore", "Strict", "Warn")),
+        };
+    }
+
+    /// <summary>
+    /// Decodes a create or update body against the kind's schema: a wrong type is 400; unknown fields
+    /// are dropped, then refused (Strict), warned about (Warn) or passed over (Ignore).
+    /// </summary>
+    private static void DecodeBody(HttpContext context, ResourceType type, JsonObject body, string fieldValidation)
+    {
+        var unknownFields = Decode(type, () => SchemaDecoder.Decode(body, type.Model));
+        if (unknownFields.Count > 0 && fieldValidation == "Strict")
+        {
+            throw ApiErrors.CannotDecode(type, SchemaDecoder.StrictError(unknownFields));
+        }
+
+        WarnAbout(context, unknownFields, fieldValidation);
+    }
+
+    private static void WarnAbout(HttpContext context, IReadOnlyList<string> unknownFields, string fieldValidation)
+    {
+        if (fieldValidation != "Warn")
+        {
+            return;
+        }
+
+        foreach (var path in unknownFields)
+        {
+            context.Response.Headers.Append("Warning", SchemaDecoder.Warning(path));
+        }
     }
 
     private static T Decode<T>(ResourceType type, Func<T> action)

@@ -4,7 +4,7 @@ using MFlow.Kubernetes.Fake.Json;
 
 namespace MFlow.Kubernetes.Fake.Validation;
 
-/// <summary>Validation of a pod spec (a Pod's or a Job template's): containers, volumes, mounts, env, resources.</summary>
+/// <summary>Validation of a pod spec (a Pod's or a Job template's): containers, volumes, mounts, env, resources, scheduling.</summary>
 internal static class PodSpecValidator
 {
     private static readonly string[] _volumeSources =
@@ -28,6 +28,7 @@ internal static class PodSpecValidator
 
         ValidateContainers(containers, $"{path}.containers", volumes, containerNames, errors);
         ValidateContainers(TypedReader.Objects(spec, "initContainers", $"{path}.initContainers"), $"{path}.initContainers", volumes, containerNames, errors);
+        SchedulingValidator.Validate(spec, path, errors);
 
         if (TypedReader.Integer(spec, "activeDeadlineSeconds", $"{path}.activeDeadlineSeconds") is { } deadline and (< 1 or > int.MaxValue))
         {

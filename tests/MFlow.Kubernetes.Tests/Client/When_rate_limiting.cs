@@ -11,14 +11,13 @@ public sealed class When_rate_limiting
         var stub = new StubHandler();
         using var client = TestClients.Create(stub, o =>
         {
-            o.RateLimitEnabled = true;
             o.QueriesPerSecond = 5;
             o.Burst = 2;
         });
         var stopwatch = Stopwatch.StartNew();
 
         // 2 from the burst, then 3 more at 5 per second: at least 3 × 200 ms minus timer slack.
-        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => client.ListJobsAsync("ns")));
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => client.ListJobsAsync("ns", "a=b")));
 
         Assert.Equal(5, stub.Requests.Count);
         Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(500), $"took only {stopwatch.Elapsed}");
@@ -30,12 +29,11 @@ public sealed class When_rate_limiting
         var stub = new StubHandler();
         using var client = TestClients.Create(stub, o =>
         {
-            o.RateLimitEnabled = false;
-            o.QueriesPerSecond = 0.001;
+            o.QueriesPerSecond = 0;
             o.Burst = 1;
         });
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.ListJobsAsync("ns")));
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.ListJobsAsync("ns", "a=b")));
 
         Assert.Equal(20, stub.Requests.Count);
     }
@@ -45,7 +43,6 @@ public sealed class When_rate_limiting
     {
         var options = new KubernetesClientOptions();
 
-        Assert.True(options.RateLimitEnabled);
         Assert.Equal(50, options.QueriesPerSecond);
         Assert.Equal(100, options.Burst);
     }

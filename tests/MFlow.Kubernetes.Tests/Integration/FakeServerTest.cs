@@ -1,47 +1,52 @@
-using MFlow.Kubernetes.Configuration;
+using k8s;
+using k8s.Models;
 using MFlow.Kubernetes.Fake;
-using MFlow.Kubernetes.Models;
 
 namespace MFlow.Kubernetes.Tests.Integration;
 
-/// <summary>A fresh fake API server per test class instance (so per test), and a client for it.</summary>
+/// <summary>A fresh fake API server per test class instance (so per test), and the official client for it.</summary>
 public abstract class FakeServerTest : IAsyncLifetime
 {
     protected const string Namespace = "mflow-test";
 
     protected FakeKubernetesServer Server { get; private set; } = null!;
 
-    protected KubernetesClient Client { get; private set; } = null!;
+    protected KubernetesApi Api { get; private set; } = null!;
+
+    protected IKubernetes Client => Api.Client;
 
     public async Task InitializeAsync()
     {
         Server = await FakeKubernetesServer.StartAsync();
-        Client = CreateClient(KubernetesConnection.FromKubeconfigYaml(Server.CreateKubeconfig(Namespace)));
+        Api = CreateApi(KubernetesConnections.FromYaml(Server.CreateKubeconfig(Namespace)));
     }
 
     public async Task DisposeAsync()
     {
-        Client.Dispose();
+        Api.Dispose();
         await Server.DisposeAsync();
     }
 
-    protected static KubernetesClient CreateClient(KubernetesConnection connection, int maxAttempts = 5) =>
-        new(connection, new KubernetesClientOptions { MaxAttempts = maxAttempts, InitialBackoff = TimeSpan.FromMilliseconds(50) });
+    protected static KubernetesApi CreateApi(KubernetesClientConfiguration configuration, int maxAttempts = 5) =>
+        KubernetesApi.Create(configuration, new KubernetesClientOptions { MaxAttempts = maxAttempts, InitialBackoff = TimeSpan.FromMilliseconds(50) });
 
-    protected static Job NewJob(string name, string restartPolicy = RestartPolicies.Never, string run = "run-1") =>
-        new(
-            new ObjectMeta { Name = name, Labels = new() { ["mflow.io/run"] = run } },
-            new JobSpec
+    protected static V1Job NewJob(string name, string restartPolicy = "Never", string run = "run-1", string @namespace = Namespace) => new()
+    {
+        ApiVersion = "batch/v1",
+        Kind = "Job",
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = @namespace, Labels = new Dictionary<string, string> { ["mflow.io/run"] = run } },
+        Spec = new V1JobSpec
+        {
+            BackoffLimit = 0,
+            ActiveDeadlineSeconds = 600,
+            Template = new V1PodTemplateSpec
             {
-                BackoffLimit = 0,
-                ActiveDeadlineSeconds = 600,
-                Template = new PodTemplateSpec
+                Spec = new V1PodSpec
                 {
-                    Spec = new PodSpec
-                    {
-                        RestartPolicy = restartPolicy,
-                        Containers = [new Container { Name = "main", Image = "busybox:1.36", Command = ["sh", "-c", "echo hi"] }],
-                    },
+                    RestartPolicy = restartPolicy,
+                    Containers = [new V1Container { Name = "main", Image = "busybox:1.36", Command = ["sh", "-c", "echo hi"] }],
                 },
-            });
+            },
+        },
+    };
 }

@@ -1,4 +1,4 @@
-using MFlow.Kubernetes.Models;
+using k8s.Models;
 using MFlow.Kubernetes.Watching;
 
 namespace MFlow.Kubernetes.Tests.Integration;
@@ -6,10 +6,10 @@ namespace MFlow.Kubernetes.Tests.Integration;
 public sealed class When_list_watching_the_fake_server : FakeServerTest
 {
     /// <summary>What a controller would know: the latest state of each Job, from snapshots and changes.</summary>
-    private readonly Dictionary<string, Job> _known = [];
+    private readonly Dictionary<string, V1Job> _known = [];
     private int _snapshots;
 
-    private void Apply(ListWatchEvent<Job> e)
+    private void Apply(ListWatchEvent<V1Job> e)
     {
         switch (e.Type)
         {
@@ -18,21 +18,21 @@ public sealed class When_list_watching_the_fake_server : FakeServerTest
                 _known.Clear();
                 foreach (var job in e.Items)
                 {
-                    _known[job.Metadata.Name!] = job;
+                    _known[job.Metadata.Name] = job;
                 }
 
                 break;
             case ListWatchEventType.Deleted:
-                _known.Remove(e.Object!.Metadata.Name!);
+                _known.Remove(e.Object!.Metadata.Name);
                 break;
             default:
-                _known[e.Object!.Metadata.Name!] = e.Object;
+                _known[e.Object!.Metadata.Name] = e.Object;
                 break;
         }
     }
 
     /// <summary>Pulls events until <paramref name="condition"/> holds for what is known; the watcher reads nothing while we do not pull.</summary>
-    private async Task PullUntil(IAsyncEnumerator<ListWatchEvent<Job>> events, Func<bool> condition, string what)
+    private async Task PullUntil(IAsyncEnumerator<ListWatchEvent<V1Job>> events, Func<bool> condition, string what)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         while (!condition())
@@ -50,14 +50,14 @@ public sealed class When_list_watching_the_fake_server : FakeServerTest
     [Fact]
     public async Task Should_not_lose_a_transition_across_a_dropped_watch_and_a_compacted_history()
     {
-        await Client.CreateJobAsync(Namespace, NewJob("build-1"));
+        await Api.CreateJobAsync(NewJob("build-1"));
         await Server.WaitForControllersAsync();
-        var watcher = ListWatcher.ForJobs(Client, Namespace, "mflow.io/run=run-1", new ListWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(50) });
+        var watcher = ListWatcher.ForJobs(Api, Namespace, "mflow.io/run=run-1", new ListWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(50) });
         using var stop = new CancellationTokenSource();
         await using var events = watcher.RunAsync(stop.Token).GetAsyncEnumerator(stop.Token);
 
         await PullUntil(events, () => _known.ContainsKey("build-1"), "the job in the first snapshot");
-        await Client.CreateJobAsync(Namespace, NewJob("build-2"));
+        await Api.CreateJobAsync(NewJob("build-2"));
         await PullUntil(events, () => _known.ContainsKey("build-2"), "build-2 added through the watch");
 
         // The connection drops while the pod starts: the watcher resumes from its last version and
@@ -72,7 +72,7 @@ public sealed class When_list_watching_the_fake_server : FakeServerTest
         // resuming gets 410 Gone, so the watcher lists again and the snapshot carries both outcomes.
         Server.DropWatches();
         await Server.CompletePodAsync(Namespace, "build-1", exitCode: 0, log: "ok\n");
-        await Client.DeleteJobAsync(Namespace, "build-2");
+        await Api.DeleteJobAsync(Namespace, "build-2");
         await Server.WaitForDeletionAsync("jobs", Namespace, "build-2");
         await Server.WaitForControllersAsync();
         Server.CompactHistory();

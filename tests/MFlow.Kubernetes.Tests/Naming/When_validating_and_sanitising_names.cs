@@ -145,14 +145,5 @@ public sealed class When_validating_and_sanitising_names
     {
         Assert.True(KubernetesNames.IsDns1123Label(KubernetesNames.ToDns1123Label(text)));
         Assert.True(KubernetesNames.IsDns1123Label(KubernetesNames.ToDns1123Label(text + new string('q', 100))));
-        Assert.True(KubernetesNames.IsLabelValue(KubernetesNames.ToLabelValue(text)));
-        Assert.True(KubernetesNames.IsLabelValue(KubernetesNames.ToLabelValue(text + new string('Q', 100))));
-    }
-
-    [Fact]
-    public void Should_keep_case_underscores_and_dots_in_label_values()
-    {
-        Assert.Equal("My_Run.v1", KubernetesNames.ToLabelValue("My_Run.v1"));
-        Assert.Equal("team-My_Run", KubernetesNames.ToLabelValue("team/My_Run"));
     }
 }

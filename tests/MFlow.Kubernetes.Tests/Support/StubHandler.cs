@@ -5,16 +5,16 @@ using System.Text;
 namespace MFlow.Kubernetes.Tests.Support;
 
 /// <summary>One request as the stub saw it.</summary>
-internal sealed record StubRequest(HttpMethod Method, Uri Uri, string? Authorization, string? ContentType, string? Body, string UserAgent, string Accept)
+internal sealed record StubRequest(HttpMethod Method, Uri Uri, string? Body)
 {
     public string PathAndQuery => Uri.PathAndQuery;
 }
 
 /// <summary>
-/// An in-memory HttpMessageHandler for unit tests of the client itself: answers from a queue of
+/// The innermost handler of a client under test, in place of the network: answers from a queue of
 /// responders (then from the default responder) and records every request.
 /// </summary>
-internal sealed class StubHandler : HttpMessageHandler
+internal sealed class StubHandler : DelegatingHandler
 {
     private readonly ConcurrentQueue<Func<StubRequest, HttpResponseMessage>> _queue = new();
     private readonly Func<StubRequest, HttpResponseMessage> _default;
@@ -22,7 +22,7 @@ internal sealed class StubHandler : HttpMessageHandler
 
     public StubHandler(Func<StubRequest, HttpResponseMessage>? defaultResponder = null)
     {
-        _default = defaultResponder ?? (_ => Json(HttpStatusCode.OK, "{}"));
+        _default = defaultResponder ?? (_ => Json(HttpStatusCode.OK, """{"apiVersion":"batch/v1","kind":"JobList","metadata":{"resourceVersion":"1"},"items":[]}"""));
     }
 
     public IReadOnlyList<StubRequest> Requests
@@ -49,23 +49,13 @@ internal sealed class StubHandler : HttpMessageHandler
     public static HttpResponseMessage Json(HttpStatusCode code, string json) =>
         new(code) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
 
-    public static HttpResponseMessage Status(HttpStatusCode code, string reason, string message, string? details = null) =>
-        Json(code, $$"""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"{{message}}","reason":"{{reason}}","code":{{(int)code}}{{(details is null ? "" : $",\"details\":{details}")}}}""");
-
-    public static HttpResponseMessage Text(HttpStatusCode code, string text, string mediaType = "text/plain") =>
-        new(code) { Content = new StringContent(text, Encoding.UTF8, mediaType) };
+    public static HttpResponseMessage Status(HttpStatusCode code, string reason, string message) =>
+        Json(code, $$"""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"{{message}}","reason":"{{reason}}","code":{{(int)code}}}""");
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
-        var recorded = new StubRequest(
-            request.Method,
-            request.RequestUri!,
-            request.Headers.Authorization?.ToString(),
-            request.Content?.Headers.ContentType?.MediaType,
-            body,
-            request.Headers.UserAgent.ToString(),
-            request.Headers.Accept.ToString());
+        var recorded = new StubRequest(request.Method, request.RequestUri!, body);
         lock (_requests)
         {
             _requests.Add(recorded);

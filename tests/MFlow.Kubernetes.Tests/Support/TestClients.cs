@@ -1,4 +1,4 @@
-using MFlow.Kubernetes.Configuration;
+using k8s;
 
 namespace MFlow.Kubernetes.Tests.Support;
 
@@ -6,13 +6,12 @@ internal static class TestClients
 {
     public const string Token = "test-token-c2VjcmV0";
 
-    public static readonly Uri Server = new("https://k8s.test:6443");
-
-    /// <summary>A client over <paramref name="handler"/> with fast, virtual-time retries and no rate limit.</summary>
-    public static KubernetesClient Create(StubHandler handler, Action<KubernetesClientOptions>? configure = null, KubernetesConnection? connection = null)
+    /// <summary>The official client with MFlow's request handler in front of <paramref name="stub"/> (virtual-time retries, no rate limit).</summary>
+    public static KubernetesApi Create(StubHandler stub, Action<KubernetesClientOptions>? configure = null)
     {
-        var options = new KubernetesClientOptions { RateLimitEnabled = false, TimeProvider = new VirtualTimeProvider() };
+        var options = new KubernetesClientOptions { QueriesPerSecond = 0, TimeProvider = new VirtualTimeProvider() };
         configure?.Invoke(options);
-        return new KubernetesClient(connection ?? KubernetesConnection.ForServer(Server, Token), options, handler, logger: null);
+        var configuration = new KubernetesClientConfiguration { Host = "https://k8s.test:6443", AccessToken = Token, Namespace = "ns" };
+        return new KubernetesApi(new k8s.Kubernetes(configuration, new KubernetesRequestHandler(options), stub), "ns");
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using MFlow.Kubernetes.Errors;
-using MFlow.Kubernetes.Models;
+using k8s;
+using k8s.Models;
 using MFlow.Kubernetes.Tests.Support;
 using MFlow.Kubernetes.Watching;
 using MFlow.Testing;
@@ -10,27 +10,26 @@ namespace MFlow.Kubernetes.Tests.Watching;
 public sealed class When_list_watching
 {
     private readonly VirtualTimeProvider _clock = new();
-    private readonly Queue<Func<IKubernetesList<Job>>> _lists = new();
-    private readonly Queue<Func<CancellationToken, IAsyncEnumerable<WatchEvent<Job>>>> _watches = new();
+    private readonly Queue<Func<(string?, IList<V1Job>)>> _lists = new();
+    private readonly Queue<Func<CancellationToken, IAsyncEnumerable<(WatchEventType, V1Job)>>> _watches = new();
     private readonly List<string> _watchedFrom = [];
     private int _listCalls;
 
-    private static Job Job(string name, string resourceVersion) =>
-        new() { Metadata = new ObjectMeta { Name = name, Namespace = "ns", ResourceVersion = resourceVersion } };
+    private static V1Job Job(string name, string resourceVersion) =>
+        new() { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ns", ResourceVersion = resourceVersion } };
 
-    private static WatchEvent<Job> Event(WatchEventType type, string name, string resourceVersion) => new(type, Job(name, resourceVersion));
+    private static (WatchEventType, V1Job) Event(WatchEventType type, string name, string resourceVersion) => (type, Job(name, resourceVersion));
 
-    private void ListReturns(string resourceVersion, params Job[] items) =>
-        _lists.Enqueue(() => new JobList { Metadata = new ListMeta { ResourceVersion = resourceVersion }, Items = [.. items] });
+    private void ListReturns(string resourceVersion, params V1Job[] items) => _lists.Enqueue(() => (resourceVersion, items));
 
     private void ListThrows(Exception exception) => _lists.Enqueue(() => throw exception);
 
     /// <summary>A watch that yields <paramref name="events"/>, then throws <paramref name="then"/>, ends, or (by default) stays open.</summary>
-    private void WatchYields(IEnumerable<WatchEvent<Job>> events, Exception? then = null, bool end = false) =>
+    private void WatchYields(IEnumerable<(WatchEventType, V1Job)> events, Exception? then = null, bool end = false) =>
         _watches.Enqueue(cancellationToken => Script(events, then, end, cancellationToken));
 
-    private static async IAsyncEnumerable<WatchEvent<Job>> Script(
-        IEnumerable<WatchEvent<Job>> events,
+    private static async IAsyncEnumerable<(WatchEventType, V1Job)> Script(
+        IEnumerable<(WatchEventType, V1Job)> events,
         Exception? then,
         bool end,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -52,7 +51,7 @@ public sealed class When_list_watching
         }
     }
 
-    private ListWatcher<Job> Watcher(TimeProvider? clock = null, TimeSpan? initialBackoff = null) => new(
+    private ListWatcher<V1Job> Watcher(TimeProvider? clock = null, TimeSpan? initialBackoff = null) => new(
         _ =>
         {
             Interlocked.Increment(ref _listCalls);
@@ -74,10 +73,10 @@ public sealed class When_list_watching
             MaxBackoff = TimeSpan.FromSeconds(8),
         });
 
-    private static async Task<List<ListWatchEvent<Job>>> Take(ListWatcher<Job> watcher, int count)
+    private static async Task<List<ListWatchEvent<V1Job>>> Take(ListWatcher<V1Job> watcher, int count)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var events = new List<ListWatchEvent<Job>>();
+        var events = new List<ListWatchEvent<V1Job>>();
         await foreach (var watchEvent in watcher.RunAsync(cts.Token))
         {
             events.Add(watchEvent);
@@ -90,7 +89,7 @@ public sealed class When_list_watching
         return events;
     }
 
-    private static string Describe(ListWatchEvent<Job> e) =>
+    private static string Describe(ListWatchEvent<V1Job> e) =>
         e.Type == ListWatchEventType.Synced
             ? $"Synced[{string.Join(",", e.Items.Select(i => i.Metadata.Name))}]"
             : $"{e.Type} {e.Object!.Metadata.Name}@{e.Object.Metadata.ResourceVersion}";
@@ -126,7 +125,7 @@ public sealed class When_list_watching
     public async Task Should_list_again_and_deliver_a_new_snapshot_after_410_Gone()
     {
         ListReturns("10", Job("a", "9"), Job("b", "9"));
-        WatchYields([], then: new GoneException("too old resource version"));
+        WatchYields([], then: new KubernetesException(new V1Status { Code = 410, Reason = "Expired", Message = "too old resource version" }));
         ListReturns("20", Job("a", "18"), Job("c", "19"));
         WatchYields([Event(WatchEventType.Modified, "c", "21")]);
 
@@ -158,7 +157,7 @@ public sealed class When_list_watching
         ListReturns("10");
         for (var i = 0; i < 5; i++)
         {
-            WatchYields([], then: new KubernetesApiException("internal", System.Net.HttpStatusCode.InternalServerError));
+            WatchYields([], then: new KubernetesException(new V1Status { Code = 500, Reason = "InternalError", Message = "internal" }));
         }
 
         WatchYields([Event(WatchEventType.Added, "a", "11")]);

@@ -42,7 +42,7 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
             return Task.CompletedTask;
         })));
         await _bus.StartAsync();
-        _outbox = new Scheduler.Outbox.Outbox(_database, _bus, new Scheduler.Outbox.OutboxRelaySignal(), new EphemeralDataProtectionProvider(), NullLogger<Scheduler.Outbox.Outbox>.Instance);
+        _outbox = new Scheduler.Outbox.Outbox(_database, _bus, new EphemeralDataProtectionProvider(), NullLogger<Scheduler.Outbox.Outbox>.Instance);
     }
 
     public async Task DisposeAsync()

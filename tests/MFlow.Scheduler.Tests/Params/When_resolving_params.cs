@@ -145,19 +145,39 @@ public sealed class When_resolving_params
             ["GREETING"] = "hi",
             ["CLUSTER"] = "east",
             ["NAMESPACE"] = "ci",
-            ["KUBECONFIG"] = "apiVersion: v1",
+            ["KUBECONFIG"] = Kubeconfig,
             ["SECRET_CHANNEL"] = "a",
         });
 
         Assert.True(errors.IsEmpty);
         Assert.Equal("hi", resolved.Template["GREETING"]);
         Assert.False(resolved.Env.ContainsKey("GREETING"));
-        Assert.Equal(("east", "ci", "apiVersion: v1"), (resolved.Cluster, resolved.Namespace, resolved.Kubeconfig));
+        Assert.Equal(("east", "ci", Kubeconfig), (resolved.Cluster, resolved.Namespace, resolved.Kubeconfig));
         Assert.DoesNotContain(resolved.Env.Keys, key => key is "CLUSTER" or "NAMESPACE" or "KUBECONFIG" or "_TRACE");
         Assert.Equal(new Dictionary<string, string> { ["TOKEN"] = "job-token", ["SECRET_CHANNEL"] = "a" }, resolved.Secret);
         Assert.DoesNotContain(resolved.Env.Keys, key => key is "TOKEN" or "SECRET_CHANNEL");
         Assert.Equal("fixed", resolved.Env["LOCKED"]);
     }
+
+    [Fact]
+    public void Should_refuse_a_kubeconfig_that_names_a_file_without_quoting_it()
+    {
+        Resolve(RunMode.Normal, out var errors, task: new(Valid) { ["KUBECONFIG"] = Kubeconfig.Replace("token: t0ken-4f2a", "tokenFile: /var/run/secrets/t0ken-4f2a", StringComparison.Ordinal) });
+
+        var problem = Assert.Single(Assert.Single(ErrorsOf(errors)).Value);
+        Assert.Contains("param KUBECONFIG is not a usable kubeconfig", problem, StringComparison.Ordinal);
+        Assert.Contains("tokenFile of user 'deployer' is a file path", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("t0ken-4f2a", problem, StringComparison.Ordinal);
+    }
+
+    const string Kubeconfig = """
+        apiVersion: v1
+        kind: Config
+        current-context: prod
+        clusters: [{ name: prod, cluster: { server: "https://prod.example.com:6443" } }]
+        contexts: [{ name: prod, context: { cluster: prod, user: deployer } }]
+        users: [{ name: deployer, user: { token: t0ken-4f2a } }]
+        """;
 
     static Dictionary<string, string[]> Resolve(RunMode mode, Dictionary<string, string>? pipeline = null, Dictionary<string, string>? stage = null,
         Dictionary<string, string>? task = null, Dictionary<string, string>? run = null)

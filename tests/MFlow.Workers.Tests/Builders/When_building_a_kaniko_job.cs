@@ -96,7 +96,7 @@ public class When_building_a_kaniko_job
         var item = Assert.Single(volume.Secret.Items!);
         Assert.Equal((".dockerconfigjson", "config.json"), (item.Key, item.Path));
         var mount = Assert.Single(job.MainContainer().VolumeMounts!, m => m.Name == "registry-credentials");
-        Assert.Equal(("/kaniko/.docker/config.json", "config.json", true), (mount.MountPath, mount.SubPath, mount.ReadOnly));
+        Assert.Equal(("/kaniko/.docker/config.json", "config.json", true), (mount.MountPath, mount.SubPath, mount.ReadOnlyProperty));
     }
 
     [Fact]
@@ -120,8 +120,8 @@ public class When_building_a_kaniko_job
         Assert.Equal("git-known-hosts", job.Volume("git-known-hosts").Secret!.SecretName);
 
         var clone = job.Container("clone");
-        Assert.Contains(clone.VolumeMounts!, m => m is { Name: "git-ssh-key", MountPath: "/etc/mflow/git-ssh", ReadOnly: true });
-        Assert.Contains(clone.VolumeMounts!, m => m is { Name: "git-known-hosts", MountPath: "/etc/mflow/git-known-hosts", ReadOnly: true });
+        Assert.Contains(clone.VolumeMounts!, m => m is { Name: "git-ssh-key", MountPath: "/etc/mflow/git-ssh", ReadOnlyProperty: true });
+        Assert.Contains(clone.VolumeMounts!, m => m is { Name: "git-known-hosts", MountPath: "/etc/mflow/git-known-hosts", ReadOnlyProperty: true });
         var ssh = clone.Env("GIT_SSH_COMMAND")!;
         Assert.Contains("-i /etc/mflow/git-ssh/id", ssh, StringComparison.Ordinal);
         Assert.Contains("-o UserKnownHostsFile=/etc/mflow/git-known-hosts/known_hosts", ssh, StringComparison.Ordinal);

@@ -63,7 +63,7 @@ public class When_building_a_kubectl_job
         foreach (var container in job.AllContainers())
         {
             Assert.Equal("/etc/mflow/kubeconfig/config", container.Env("KUBECONFIG"));
-            Assert.Contains(container.VolumeMounts!, m => m is { Name: "mflow-kubeconfig", MountPath: "/etc/mflow/kubeconfig", ReadOnly: true });
+            Assert.Contains(container.VolumeMounts!, m => m is { Name: "mflow-kubeconfig", MountPath: "/etc/mflow/kubeconfig", ReadOnlyProperty: true });
         }
 
         Assert.Equal(kubeconfig, System.Text.Encoding.UTF8.GetString(manifests.Secret!.Data!["kubeconfig"]));

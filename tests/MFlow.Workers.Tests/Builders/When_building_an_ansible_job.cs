@@ -34,7 +34,7 @@ public class When_building_an_ansible_job
 
         var volume = manifests.Job.Volume("playbook");
         Assert.Equal(configMap.Metadata.Name, volume.ConfigMap!.Name);
-        Assert.Contains(manifests.Job.MainContainer().VolumeMounts!, m => m is { Name: "playbook", MountPath: "/etc/mflow/vm", ReadOnly: true });
+        Assert.Contains(manifests.Job.MainContainer().VolumeMounts!, m => m is { Name: "playbook", MountPath: "/etc/mflow/vm", ReadOnlyProperty: true });
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class When_building_an_ansible_job
         TaskManifestFactory.OwnBy(manifests.ConfigMap!, job);
         TaskManifestFactory.OwnBy(manifests.Secret!, job);
 
-        foreach (var owned in new MFlow.Kubernetes.Models.KubernetesObject[] { manifests.ConfigMap!, manifests.Secret! })
+        foreach (var owned in new k8s.Models.IMetadata<k8s.Models.V1ObjectMeta>[] { manifests.ConfigMap!, manifests.Secret! })
         {
             var owner = Assert.Single(owned.Metadata.OwnerReferences!);
             Assert.Equal(("batch/v1", "Job", job.Metadata.Name, job.Metadata.Uid), (owner.ApiVersion, owner.Kind, owner.Name, owner.Uid));
@@ -110,7 +110,7 @@ public class When_building_an_ansible_job
 
         var volume = manifests.Job.Volume("extra-vars");
         Assert.Equal(manifests.Job.Metadata.Name, volume.Secret!.SecretName);
-        Assert.Contains(manifests.Job.MainContainer().VolumeMounts!, m => m is { Name: "extra-vars", MountPath: "/etc/mflow/task", ReadOnly: true });
+        Assert.Contains(manifests.Job.MainContainer().VolumeMounts!, m => m is { Name: "extra-vars", MountPath: "/etc/mflow/task", ReadOnlyProperty: true });
     }
 
     [Fact]

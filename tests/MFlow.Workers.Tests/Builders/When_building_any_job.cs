@@ -72,7 +72,7 @@ public partial class When_building_any_job
             Assert.Equal(expected, configMap.Metadata.Labels);
         Assert.Equal(command.TaskName, manifests.Job.Metadata.Annotations![TaskLabels.TaskName]);
         Assert.Equal(TaskLabels.TaskOf(manifests.Job), new Execution.Reporting.TaskRef(Commands.RunId, Commands.TaskId, command.TaskName, command.Kind, 3));
-        Assert.All(new[] { manifests.Job.Metadata.Namespace, manifests.Secret.Metadata.Namespace }, ns => Assert.Equal(Manifests.Namespace, ns));
+        Assert.All(new[] { manifests.Job.Metadata.NamespaceProperty, manifests.Secret!.Metadata.NamespaceProperty }, ns => Assert.Equal(Manifests.Namespace, ns));
     }
 
     [Theory]

@@ -1,8 +1,8 @@
+using k8s;
+using k8s.Models;
 using MFlow.Execution.Kubernetes;
 using MFlow.Kubernetes;
-using MFlow.Kubernetes.Configuration;
 using MFlow.Kubernetes.Fake;
-using MFlow.Kubernetes.Models;
 using MFlow.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,18 +18,17 @@ public sealed class When_replicas_elect_a_tracker : IAsyncLifetime
     {
         Enabled = true,
         LeaseDuration = TimeSpan.FromSeconds(2),
-        RenewPeriod = TimeSpan.FromMilliseconds(300),
         RenewDeadline = TimeSpan.FromSeconds(1),
         RetryPeriod = TimeSpan.FromMilliseconds(200),
     };
 
     FakeKubernetesServer _server = null!;
-    KubernetesClient _client = null!;
+    KubernetesApi _client = null!;
 
     public async Task InitializeAsync()
     {
         _server = await FakeKubernetesServer.StartAsync();
-        _client = new KubernetesClient(KubernetesConnection.FromKubeconfigYaml(_server.CreateKubeconfig(Namespace)), new KubernetesClientOptions { RateLimitEnabled = false });
+        _client = KubernetesApi.Create(KubernetesConnections.FromYaml(_server.CreateKubeconfig(Namespace)), new KubernetesClientOptions { QueriesPerSecond = 0 });
     }
 
     public async Task DisposeAsync()
@@ -87,11 +86,12 @@ public sealed class When_replicas_elect_a_tracker : IAsyncLifetime
     public async Task Should_take_over_a_lease_whose_holder_stopped_renewing()
     {
         // A replica that died without releasing: its Lease is simply never renewed again.
-        await _client.CreateLeaseAsync(Namespace, new Lease
+        var acquired = DateTime.UtcNow.AddSeconds(-1);
+        await _client.Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
         {
-            Metadata = new ObjectMeta { Name = LeaseName, Namespace = Namespace },
-            Spec = new LeaseSpec { HolderIdentity = "crashed-replica", LeaseDurationSeconds = 2, RenewTime = DateTimeOffset.UtcNow, LeaseTransitions = 0 },
-        });
+            Metadata = new V1ObjectMeta { Name = LeaseName, NamespaceProperty = Namespace },
+            Spec = new V1LeaseSpec { HolderIdentity = "crashed-replica", LeaseDurationSeconds = 2, AcquireTime = acquired, RenewTime = acquired, LeaseTransitions = 0 },
+        }, Namespace);
         var b = Election("replica-b");
         using var stop = new CancellationTokenSource();
         var run = b.RunAsync(token => Task.Delay(Timeout.Infinite, token), stop.Token);
@@ -109,5 +109,5 @@ public sealed class When_replicas_elect_a_tracker : IAsyncLifetime
         DateTimeOffset.Parse(_server.GetObject("leases", Namespace, LeaseName)!["spec"]!["renewTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
 
     LeaderElection Election(string identity) =>
-        new(_client, Namespace, LeaseName, identity, Fast, NullLogger<LeaderElection>.Instance);
+        new(_client.Client, Namespace, LeaseName, identity, Fast, NullLogger<LeaderElection>.Instance);
 }

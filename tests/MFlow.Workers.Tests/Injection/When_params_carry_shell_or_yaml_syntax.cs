@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
 using MFlow.Kubernetes.Naming;
 using MFlow.Workers.Tests.Support;
 

@@ -125,6 +125,9 @@ public sealed class When_rendering_the_examples : IAsyncLifetime
                       KUBECONFIG: |
                         apiVersion: v1
                         kind: Config
+                        current-context: prod
+                        clusters: [{name: prod, cluster: {server: "https://prod.example.com:6443"}}]
+                        contexts: [{name: prod, context: {cluster: prod, user: deployer}}]
                         users: [{name: deployer, user: {token: {{{marker}}} }}]
             """);
 

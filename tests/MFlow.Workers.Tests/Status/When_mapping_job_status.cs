@@ -1,6 +1,6 @@
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
 using MFlow.Workers.Tests.Support;
 
 namespace MFlow.Workers.Tests.Status;
@@ -8,29 +8,29 @@ namespace MFlow.Workers.Tests.Status;
 /// <summary>The one function from a Job and its latest pod to a task state, as a table.</summary>
 public class When_mapping_job_status
 {
-    static readonly DateTimeOffset Started = new(2025, 11, 21, 10, 0, 0, TimeSpan.Zero);
-    static readonly DateTimeOffset Finished = Started.AddMinutes(3);
+    static readonly DateTime Started = new(2025, 11, 21, 10, 0, 0, DateTimeKind.Utc);
+    static readonly DateTime Finished = Started.AddMinutes(3);
 
-    public static TheoryData<string, Job, Pod?, TaskState, string?, string?, int?> Table() => new()
+    public static TheoryData<string, V1Job, V1Pod?, TaskState, string?, string?, int?> Table() => new()
     {
         // case, job, pod, state, reason, message contains, exit code
         { "just created, no pod yet", NewJob(), null, TaskState.Pending, null, null, null },
-        { "pod scheduled, containers being created", NewJob(), NewPod(PodPhases.Pending, main: Waiting("ContainerCreating")), TaskState.Pending, null, null, null },
-        { "image cannot be pulled", NewJob(), NewPod(PodPhases.Pending, main: Waiting("ImagePullBackOff", "Back-off pulling image \"registry.example.com/shop:nope\"")), TaskState.Pending, "ImagePullBackOff", "Back-off pulling image", null },
-        { "init container image cannot be pulled", NewJob(), NewPod(PodPhases.Pending, init: Waiting("ErrImagePull", "manifest unknown"), main: Waiting("PodInitializing")), TaskState.Pending, "ErrImagePull", "manifest unknown", null },
-        { "a Secret to mount is missing", NewJob(), NewPod(PodPhases.Pending, main: Waiting("CreateContainerConfigError", "secret \"kaniko-secret\" not found")), TaskState.Pending, "CreateContainerConfigError", "kaniko-secret", null },
-        { "running", NewJob(), NewPod(PodPhases.Running, main: Running()), TaskState.Running, null, null, null },
-        { "a try failed, the Job retries", NewJob(failed: 1), NewPod(PodPhases.Failed, main: Terminated(1)), TaskState.Running, null, null, null },
+        { "pod scheduled, containers being created", NewJob(), NewPod(PodPhase.Pending, main: Waiting("ContainerCreating")), TaskState.Pending, null, null, null },
+        { "image cannot be pulled", NewJob(), NewPod(PodPhase.Pending, main: Waiting("ImagePullBackOff", "Back-off pulling image \"registry.example.com/shop:nope\"")), TaskState.Pending, "ImagePullBackOff", "Back-off pulling image", null },
+        { "init container image cannot be pulled", NewJob(), NewPod(PodPhase.Pending, init: Waiting("ErrImagePull", "manifest unknown"), main: Waiting("PodInitializing")), TaskState.Pending, "ErrImagePull", "manifest unknown", null },
+        { "a V1Secret to mount is missing", NewJob(), NewPod(PodPhase.Pending, main: Waiting("CreateContainerConfigError", "secret \"kaniko-secret\" not found")), TaskState.Pending, "CreateContainerConfigError", "kaniko-secret", null },
+        { "running", NewJob(), NewPod(PodPhase.Running, main: Running()), TaskState.Running, null, null, null },
+        { "a try failed, the V1Job retries", NewJob(failed: 1), NewPod(PodPhase.Failed, main: Terminated(1)), TaskState.Running, null, null, null },
         { "ready, pod not seen", NewJob(ready: 1), null, TaskState.Running, null, null, null },
-        { "complete", NewJob(Condition("Complete", "CompletionsReached")), NewPod(PodPhases.Succeeded, main: Terminated(0, "sha256:abc")), TaskState.Succeeded, null, "Completed", 0 },
-        { "failed past the backoff limit", NewJob(Condition("Failed", "BackoffLimitExceeded"), failed: 3, backoffLimit: 2), NewPod(PodPhases.Failed, main: Terminated(137)), TaskState.Failed, "BackoffLimitExceeded", "failed 3 times; its retry budget (backoffLimit 2) is spent; the last try exited with code 137", 137 },
-        { "deadline exceeded", NewJob(Condition("Failed", "DeadlineExceeded"), deadline: 600), NewPod(PodPhases.Running, main: Running()), TaskState.Failed, "DeadlineExceeded", "ran longer than its 600 s deadline", null },
-        { "failed for another reason", NewJob(Condition("Failed", "PodFailurePolicy", "Container main for pod x failed with exit code 42 matching FailJob rule")), NewPod(PodPhases.Failed, main: Terminated(42)), TaskState.Failed, "PodFailurePolicy", "exit code 42 matching FailJob rule", 42 },
+        { "complete", NewJob(Condition("Complete", "CompletionsReached")), NewPod(PodPhase.Succeeded, main: Terminated(0, "sha256:abc")), TaskState.Succeeded, null, "Completed", 0 },
+        { "failed past the backoff limit", NewJob(Condition("Failed", "BackoffLimitExceeded"), failed: 3, backoffLimit: 2), NewPod(PodPhase.Failed, main: Terminated(137)), TaskState.Failed, "BackoffLimitExceeded", "failed 3 times; its retry budget (backoffLimit 2) is spent; the last try exited with code 137", 137 },
+        { "deadline exceeded", NewJob(Condition("Failed", "DeadlineExceeded"), deadline: 600), NewPod(PodPhase.Running, main: Running()), TaskState.Failed, "DeadlineExceeded", "ran longer than its 600 s deadline", null },
+        { "failed for another reason", NewJob(Condition("Failed", "PodFailurePolicy", "V1Container main for pod x failed with exit code 42 matching FailJob rule")), NewPod(PodPhase.Failed, main: Terminated(42)), TaskState.Failed, "PodFailurePolicy", "exit code 42 matching FailJob rule", 42 },
     };
 
     [Theory]
     [MemberData(nameof(Table))]
-    public void Should_map_job_and_pod_to_the_task_state(string @case, Job job, Pod? pod, TaskState state, string? reason, string? message, int? exitCode)
+    public void Should_map_job_and_pod_to_the_task_state(string @case, V1Job job, V1Pod? pod, TaskState state, string? reason, string? message, int? exitCode)
     {
         var observed = TaskStatusMapper.Map(job, pod);
 
@@ -45,23 +45,23 @@ public class When_mapping_job_status
     public void Should_take_exit_code_and_termination_message_from_the_main_container()
     {
         var job = NewJob(Condition("Complete", "CompletionsReached"));
-        var pod = NewPod(PodPhases.Succeeded, main: Terminated(0, "sha256:" + new string('a', 64)));
+        var pod = NewPod(PodPhase.Succeeded, main: Terminated(0, "sha256:" + new string('a', 64)));
         // A sidecar listed first must not be mistaken for the task.
-        pod.Status!.ContainerStatuses!.Insert(0, new ContainerStatus { Name = "sidecar", State = Terminated(2, "not mine") });
+        pod.Status!.ContainerStatuses!.Insert(0, new V1ContainerStatus { Name = "sidecar", State = Terminated(2, "not mine") });
 
         var observed = TaskStatusMapper.Map(job, pod);
 
         Assert.Equal(0, observed.ExitCode);
         Assert.Equal("sha256:" + new string('a', 64), observed.TerminationMessage);
-        Assert.Equal(Started, observed.StartedAt);
-        Assert.Equal(Finished, observed.FinishedAt);
+        Assert.Equal(new DateTimeOffset(Started), observed.StartedAt);
+        Assert.Equal(new DateTimeOffset(Finished), observed.FinishedAt);
         Assert.Equal("build-42-abcde", observed.PodName);
     }
 
     [Fact]
     public void Should_read_the_last_state_of_a_container_that_restarted()
     {
-        var pod = NewPod(PodPhases.Failed, main: Waiting("CrashLoopBackOff"));
+        var pod = NewPod(PodPhase.Failed, main: Waiting("CrashLoopBackOff"));
         pod.Status!.ContainerStatuses![0].LastState = Terminated(3, "boom");
 
         var observed = TaskStatusMapper.Map(NewJob(Condition("Failed", "BackoffLimitExceeded"), failed: 1, backoffLimit: 0), pod);
@@ -74,8 +74,8 @@ public class When_mapping_job_status
     {
         var job = NewJob(Condition("Complete", "CompletionsReached"));
 
-        Assert.False(TaskStatusMapper.Map(job, NewPod(PodPhases.Running, main: Running())).PodSettled);
-        Assert.True(TaskStatusMapper.Map(job, NewPod(PodPhases.Succeeded, main: Terminated(0))).PodSettled);
+        Assert.False(TaskStatusMapper.Map(job, NewPod(PodPhase.Running, main: Running())).PodSettled);
+        Assert.True(TaskStatusMapper.Map(job, NewPod(PodPhase.Succeeded, main: Terminated(0))).PodSettled);
         // Not seen yet is not settled: the pod watch may lag the Job watch, and the outputs are the pod's.
         Assert.False(TaskStatusMapper.Map(job, null).PodSettled);
         Assert.False(TaskStatusMapper.Map(NewJob(Condition("Failed", "BackoffLimitExceeded"), failed: 3), null).PodSettled);
@@ -84,7 +84,7 @@ public class When_mapping_job_status
     [Fact]
     public void Should_not_wait_for_a_pod_the_deadline_killed()
     {
-        var observed = TaskStatusMapper.Map(NewJob(Condition("Failed", "DeadlineExceeded"), deadline: 60), NewPod(PodPhases.Running, main: Running()));
+        var observed = TaskStatusMapper.Map(NewJob(Condition("Failed", "DeadlineExceeded"), deadline: 60), NewPod(PodPhase.Running, main: Running()));
 
         Assert.True(observed.PodSettled);
         Assert.True(observed.IsTerminal);
@@ -93,15 +93,15 @@ public class When_mapping_job_status
     [Fact]
     public void Should_ignore_a_condition_that_is_not_true()
     {
-        var job = NewJob(new JobCondition { Type = "Failed", Status = "False", Reason = "BackoffLimitExceeded" });
+        var job = NewJob(new V1JobCondition { Type = "Failed", Status = "False", Reason = "BackoffLimitExceeded" });
 
-        Assert.Equal(TaskState.Running, TaskStatusMapper.Map(job, NewPod(PodPhases.Running, main: Running())).State);
+        Assert.Equal(TaskState.Running, TaskStatusMapper.Map(job, NewPod(PodPhase.Running, main: Running())).State);
     }
 
-    static Job NewJob(JobCondition? condition = null, int? failed = null, int? ready = null, int backoffLimit = 2, long deadline = 1800)
+    static V1Job NewJob(V1JobCondition? condition = null, int? failed = null, int? ready = null, int backoffLimit = 2, long deadline = 1800)
     {
         var job = Manifests.JobFor(Commands.Build() with { BackoffLimit = backoffLimit, TimeoutSeconds = (int)deadline });
-        job.Status = new JobStatus
+        job.Status = new V1JobStatus
         {
             StartTime = Started,
             Failed = failed,
@@ -112,27 +112,35 @@ public class When_mapping_job_status
         return job;
     }
 
-    static JobCondition Condition(string type, string reason, string? message = null) =>
+    static V1JobCondition Condition(string type, string reason, string? message = null) =>
         new() { Type = type, Status = "True", Reason = reason, Message = message, LastTransitionTime = Finished };
 
-    static Pod NewPod(string phase, ContainerState main, ContainerState? init = null) => new()
+    static V1Pod NewPod(string phase, V1ContainerState main, V1ContainerState? init = null) => new()
     {
-        Metadata = new ObjectMeta { Name = "build-42-abcde", Namespace = Manifests.Namespace },
-        Status = new PodStatus
+        Metadata = new V1ObjectMeta { Name = "build-42-abcde", NamespaceProperty = Manifests.Namespace },
+        Status = new V1PodStatus
         {
             Phase = phase,
             StartTime = Started,
-            InitContainerStatuses = init is null ? null : [new ContainerStatus { Name = "clone", State = init }],
-            ContainerStatuses = [new ContainerStatus { Name = "kaniko", State = main }],
+            InitContainerStatuses = init is null ? null : [new V1ContainerStatus { Name = "clone", State = init }],
+            ContainerStatuses = [new V1ContainerStatus { Name = "kaniko", State = main }],
         },
     };
 
-    static ContainerState Waiting(string reason, string? message = null) => new() { Waiting = new ContainerStateWaiting { Reason = reason, Message = message } };
+    static V1ContainerState Waiting(string reason, string? message = null) => new() { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message } };
 
-    static ContainerState Running() => new() { Running = new ContainerStateRunning { StartedAt = Started } };
+    static V1ContainerState Running() => new() { Running = new V1ContainerStateRunning { StartedAt = Started } };
 
-    static ContainerState Terminated(int exitCode, string? message = null) => new()
+    static V1ContainerState Terminated(int exitCode, string? message = null) => new()
     {
-        Terminated = new ContainerStateTerminated { ExitCode = exitCode, Message = message, Reason = exitCode == 0 ? "Completed" : "Error", StartedAt = Started, FinishedAt = Finished },
+        Terminated = new V1ContainerStateTerminated { ExitCode = exitCode, Message = message, Reason = exitCode == 0 ? "Completed" : "Error", StartedAt = Started, FinishedAt = Finished },
     };
+
+    static class PodPhase
+    {
+        public const string Pending = "Pending";
+        public const string Running = "Running";
+        public const string Succeeded = "Succeeded";
+        public const string Failed = "Failed";
+    }
 }

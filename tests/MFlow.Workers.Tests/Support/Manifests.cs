@@ -1,8 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
-using MFlow.Kubernetes.Models;
 using MFlow.Workers.Build.Jobs;
 using MFlow.Workers.Deploy.Jobs;
 using MFlow.Workers.Vm.Jobs;
@@ -27,29 +27,29 @@ public static class Manifests
     public static TaskManifests For(RunTaskCommand command) =>
         TaskManifestFactory.Build(command, BuilderFor(command.Kind), Namespace, Options);
 
-    public static Job JobFor(RunTaskCommand command) => For(command).Job;
+    public static V1Job JobFor(RunTaskCommand command) => For(command).Job;
 
-    public static PodSpec Pod(this Job job) => job.Spec!.Template.Spec;
+    public static V1PodSpec Pod(this V1Job job) => job.Spec.Template.Spec;
 
-    public static Container MainContainer(this Job job) => job.Pod().Containers.Single();
+    public static V1Container MainContainer(this V1Job job) => job.Pod().Containers.Single();
 
     /// <summary>Init containers first, in order, then the main one.</summary>
-    public static IReadOnlyList<Container> AllContainers(this Job job) => [.. job.Pod().InitContainers ?? [], .. job.Pod().Containers];
+    public static IReadOnlyList<V1Container> AllContainers(this V1Job job) => [.. job.Pod().InitContainers ?? [], .. job.Pod().Containers];
 
-    public static Container Container(this Job job, string name) =>
+    public static V1Container Container(this V1Job job, string name) =>
         job.AllContainers().SingleOrDefault(c => c.Name == name)
         ?? throw new InvalidOperationException($"No container '{name}' in {string.Join(", ", job.AllContainers().Select(c => c.Name))}.");
 
-    public static Volume Volume(this Job job, string name) =>
+    public static V1Volume Volume(this V1Job job, string name) =>
         job.Pod().Volumes?.SingleOrDefault(v => v.Name == name)
         ?? throw new InvalidOperationException($"No volume '{name}' in {string.Join(", ", job.Pod().Volumes?.Select(v => v.Name) ?? [])}.");
 
     /// <summary>A literal env value of a container as the process receives it (null when absent or set by reference).</summary>
-    public static string? Env(this Container container, string name) =>
+    public static string? Env(this V1Container container, string name) =>
         container.Env?.SingleOrDefault(e => e.Name == name)?.Value is { } value ? Received(value) : null;
 
     /// <summary>The command line as the kubelet runs it: command then args, each element one argv entry, after $(VAR) expansion.</summary>
-    public static IReadOnlyList<string> Argv(this Container container) => [.. (container.Command ?? []).Select(Received), .. (container.Args ?? []).Select(Received)];
+    public static IReadOnlyList<string> Argv(this V1Container container) => [.. (container.Command ?? []).Select(Received), .. (container.Args ?? []).Select(Received)];
 
     /// <summary>
     /// A command, args or env value as the process receives it: after the kubelet's $(VAR)
@@ -82,10 +82,10 @@ public static class Manifests
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    /// <summary>The Job exactly as the executor sends it to the API server (the source-generated JSON context).</summary>
-    public static JsonObject ToJson(this Job job) => JsonSerializer.SerializeToNode(job, KubernetesJsonContext.Default.Job)!.AsObject();
+    /// <summary>The Job exactly as the executor sends it to the API server (the official client's JSON).</summary>
+    public static JsonObject ToJson(this V1Job job) => JsonNode.Parse(job.ToJsonText())!.AsObject();
 
-    public static string ToJsonText(this Job job) => JsonSerializer.Serialize(job, KubernetesJsonContext.Default.Job);
+    public static string ToJsonText(this V1Job job) => KubernetesJson.Serialize(job);
 
     /// <summary>Every property name anywhere in the tree, with its path ("spec.template.spec.containers[0].env[3].value").</summary>
     public static IReadOnlyList<string> Paths(JsonNode? node, string prefix = "")

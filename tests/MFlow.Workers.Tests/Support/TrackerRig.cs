@@ -6,7 +6,6 @@ using MFlow.Execution;
 using MFlow.Execution.Kubernetes;
 using MFlow.Execution.Reporting;
 using MFlow.Kubernetes;
-using MFlow.Kubernetes.Configuration;
 using MFlow.Kubernetes.Fake;
 using MFlow.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +25,7 @@ public sealed class TrackerRig : IAsyncDisposable
     readonly ServiceProvider _provider;
     readonly List<JobTracker> _trackers = [];
 
-    TrackerRig(FakeKubernetesServer server, KubernetesClient client, ServiceProvider provider, ITestHarness harness)
+    TrackerRig(FakeKubernetesServer server, KubernetesApi client, ServiceProvider provider, ITestHarness harness)
     {
         Server = server;
         Client = client;
@@ -37,7 +36,7 @@ public sealed class TrackerRig : IAsyncDisposable
 
     public FakeKubernetesServer Server { get; }
 
-    public KubernetesClient Client { get; }
+    public KubernetesApi Client { get; }
 
     public ITestHarness Harness { get; }
 
@@ -53,9 +52,9 @@ public sealed class TrackerRig : IAsyncDisposable
     public static async Task<TrackerRig> StartAsync()
     {
         var server = await FakeKubernetesServer.StartAsync();
-        var client = new KubernetesClient(
-            KubernetesConnection.FromKubeconfigYaml(server.CreateKubeconfig(Namespace)),
-            new KubernetesClientOptions { RateLimitEnabled = false, InitialBackoff = TimeSpan.FromMilliseconds(50) });
+        var client = KubernetesApi.Create(
+            KubernetesConnections.FromYaml(server.CreateKubeconfig(Namespace)),
+            new KubernetesClientOptions { QueriesPerSecond = 0, InitialBackoff = TimeSpan.FromMilliseconds(50) });
         var provider = new ServiceCollection()
             .AddSingleton<ReportedUpdates>()
             .AddMassTransitTestHarness(x =>

@@ -44,7 +44,8 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         Assert.Equal($"registry.example.com/shop/app:1.4.0@{Digest}", succeeded.Outputs["IMAGE"]);
         Assert.Equal(0, succeeded.ExitCode);
         Assert.Contains("Pushed registry.example.com/shop/app:1.4.0", succeeded.LogTail, StringComparison.Ordinal);
-        Assert.True(await _rig.Harness.Published.Any<TaskLogCaptured>(m => m.Context.Message.TaskId == command.TaskId));
+        Assert.Equal("INFO Pushed registry.example.com/shop/app:1.4.0\n", succeeded.Log);
+        Assert.False(succeeded.LogTruncated);
         // The task's Secret (its update token) goes with the Job: owned by it.
         var secret = _rig.Server.GetObject("secrets", Ns, job)!;
         Assert.Equal(_rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["uid"]!.GetValue<string>(), secret["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());

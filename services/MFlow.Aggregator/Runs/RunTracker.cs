@@ -1,0 +1,238 @@
+using System.Data.Common;
+using System.Diagnostics;
+using MFlow.Contracts;
+using MFlow.Persistence;
+using MFlow.Persistence.Outbox;
+using MFlow.Persistence.Runs;
+using MFlow.ServiceDefaults.Telemetry;
+
+namespace MFlow.Aggregator.Runs;
+
+/// <summary>
+/// Applies one message to a run's rows in one transaction and publishes what follows (StageCompleted,
+/// the run's terminal event, CancelTask) through the aggregator's outbox after the commit. Learns the
+/// plan from <see cref="PipelineRunStarted"/> and the tasks' progress from <see cref="TaskUpdated"/>,
+/// in whatever order they arrive; the rules are in <see cref="RunProgress"/>.
+/// </summary>
+/// <remarks>
+/// Any number of aggregator replicas may consume the same queue. Concurrent messages of one run wait
+/// for each other's row locks instead of failing, and what can still fail because of a race (a
+/// deadlock, PostgreSQL's serialization failure, SQLite's busy database, two first updates of one
+/// attempt inserting at once) is retried at once on fresh state for as long as it takes: a lost race
+/// is never a fault, so it never sends a message to the error queue.
+/// </remarks>
+public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogger<RunTracker> logger)
+{
+    /// <summary>Applies a task update; a duplicate or late one changes nothing and publishes nothing.</summary>
+    public Task ApplyTaskUpdateAsync(TaskUpdated update, CancellationToken cancellationToken)
+    {
+        // Shared with the run's other task updates, until the run turns out to be cancelling: then the
+        // update needs the whole run to itself to decide whether it was the last one running.
+        var exclusive = false;
+        return InTransactionAsync(async rows =>
+        {
+            var view = await rows.BeginTaskUpdateAsync(update, exclusive, cancellationToken);
+            if (view.Run is { CancelRequested: true } && !exclusive)
+            {
+                exclusive = true;
+                throw new StartOver();
+            }
+
+            var applied = RunProgress.ApplyTaskUpdate(view.Attempt, update);
+            if (applied is null)
+                return [];
+
+            // An attempt reaches a terminal state once (see RunProgress), so each task is counted once;
+            // an older attempt's late end does not count for a task that has moved on, and a run being
+            // cancelled completes no stage.
+            var counts = applied.IsTerminal && view.Run is { PlanKnown: true, CancelRequested: false } && view.StageIndex is { } stage
+                && update.Attempt >= view.LatestAttempt
+                ? (stage, applied.State != TaskState.Succeeded)
+                : ((int, bool)?)null;
+            StageCount? count;
+            try
+            {
+                count = await rows.WriteTaskUpdateAsync(update.RunId, applied, isNew: view.Attempt is null, update, counts, cancellationToken);
+            }
+            catch (DbException ex) when (view.Attempt is null && Database.IsUniqueViolation(ex))
+            {
+                throw new StartOver(); // another delivery of this attempt's first update got there first
+            }
+
+            // The attempt's first terminal state is its only outcome (see RunProgress): its duration counts once.
+            if (applied is { IsTerminal: true, State: { } outcome, StartedAt: { } started, FinishedAt: { } finished } && view.Attempt is not { IsTerminal: true })
+                rows.AfterCommit(() => MFlowMetrics.TaskFinished(applied.Kind, outcome, finished - started));
+
+            if (view.Run is not { PlanKnown: true } run)
+                return []; // the plan counts what ended before it
+            if (run.CancelRequested)
+                return await CancelActiveTasksAsync(rows, run.RunId, cancellationToken);
+            return count is { Complete: true } ? await CompleteStageAsync(rows, run, counts!.Value.Item1, succeeded: count.Failed == 0, cancellationToken) : [];
+        }, cancellationToken);
+    }
+
+    /// <summary>Records the plan (once), counting the tasks that ended before it arrived.</summary>
+    public Task ApplyPlanAsync(PipelineRunStarted started, CancellationToken cancellationToken) =>
+        InTransactionAsync(async rows =>
+        {
+            var run = await rows.LockRunAsync(started.RunId, cancellationToken);
+            if (run is { PlanKnown: true })
+                return [];
+
+            var early = await rows.ReadRunStateAsync(started.RunId, cancellationToken);
+            var ended = (early?.Tasks.Values.AsEnumerable() ?? []).Where(t => t.IsTerminal).ToDictionary(t => t.TaskId, t => t.State != TaskState.Succeeded);
+            await rows.SavePlanAsync(run, started, ended, cancellationToken);
+            var planned = new RunRow(started.RunId, RunStates.Running, true, started.PipelineName, started.Mode, started.Stages.Count,
+                started.StartedAt, null, run?.CancelRequested ?? false, run?.CancelReason, run?.CancelRequestedBy);
+            if (planned.CancelRequested)
+                return await CancelActiveTasksAsync(rows, started.RunId, cancellationToken);
+
+            var events = new List<object>();
+            foreach (var stage in started.Stages.Where(s => s.Tasks.Count(t => ended.ContainsKey(t.TaskId)) == s.Tasks.Count))
+            {
+                var succeeded = stage.Tasks.All(t => !ended[t.TaskId]);
+                events.AddRange(await CompleteStageAsync(rows, planned, stage.Index, succeeded, cancellationToken));
+                if (!succeeded)
+                    break;
+            }
+
+            if (started.Stages.Count == 0)
+                events.AddRange(await EndRunAsync(rows, planned, RunStates.Succeeded, DateTimeOffset.UtcNow, null, cancellationToken));
+            return events;
+        }, cancellationToken);
+
+    /// <summary>Cancels the run: its running tasks now, the run once they stopped. The first request wins; a finished run ignores it.</summary>
+    public Task RequestCancelAsync(CancelPipelineRun cancel, CancellationToken cancellationToken) =>
+        InTransactionAsync(async rows =>
+        {
+            var run = await rows.LockRunAsync(cancel.RunId, cancellationToken);
+            if (run is { CancelRequested: true } || (run is not null && RunStates.IsFinal(run.State)))
+                return [];
+
+            await rows.RequestCancelAsync(run, cancel.RunId, RunProgress.CancelReason(cancel), cancel.RequestedBy, cancellationToken);
+            return run is { PlanKnown: true } ? await CancelActiveTasksAsync(rows, cancel.RunId, cancellationToken) : [];
+        }, cancellationToken);
+
+    // Holds the run's lock exclusively (see the callers). Sends CancelTask for every running task not
+    // sent one yet; a run still going ends Cancelled when nothing of it runs any more, Cancelling until
+    // then. A finished run only stops tasks whose dispatch crossed the cancellation.
+    async Task<IReadOnlyList<object>> CancelActiveTasksAsync(RunRows rows, Guid runId, CancellationToken cancellationToken)
+    {
+        var run = (await rows.ReadRunStateAsync(runId, cancellationToken))!;
+        var events = new List<object>();
+        var active = RunProgress.ActiveTasks(run).ToList();
+        foreach (var task in active.Where(t => !t.CancelSent))
+        {
+            events.Add(RunProgress.CancelTask(run, task));
+            await rows.MarkCancelSentAsync(task.TaskId, task.Attempt, cancellationToken);
+        }
+
+        if (RunStates.IsFinal(run.CurrentState))
+            return events;
+        if (active.Count > 0)
+        {
+            if (run.CurrentState != RunStates.Cancelling)
+                await rows.SetRunStateAsync(runId, RunStates.Cancelling, null, cancellationToken);
+            return events;
+        }
+
+        var completedAt = DateTimeOffset.UtcNow;
+        await rows.SetRunStateAsync(runId, RunStates.Cancelled, completedAt, cancellationToken);
+        rows.AfterCommit(() => MFlowMetrics.RunFinished(run.PipelineName, "cancelled", (run.CompletedAt ?? completedAt) - run.StartedAt));
+        events.Add(new PipelineRunCancelled
+        {
+            RunId = runId,
+            PipelineName = run.PipelineName,
+            Reason = run.CancelReason ?? "cancelled",
+            RequestedBy = run.CancelRequestedBy,
+            CompletedAt = run.CompletedAt ?? completedAt,
+        });
+        return events;
+    }
+
+    // The stage's last task ended: the stage is complete, and a failed stage or the last one ends the run.
+    async Task<IReadOnlyList<object>> CompleteStageAsync(RunRows rows, RunRow run, int stageIndex, bool succeeded, CancellationToken cancellationToken)
+    {
+        var (name, completedAt, tasks, previousCompletedAt) = await rows.CompleteStageAsync(run.RunId, stageIndex, succeeded, cancellationToken);
+        // The idle time before the stage: from the previous stage's end to this one's first task's start.
+        if (previousCompletedAt is { } previousEnd && tasks.Min(t => t.StartedAt) is { } firstStart)
+            rows.AfterCommit(() => MFlowMetrics.StageDeadTimeObserved(run.PipelineName, firstStart - previousEnd));
+        var stage = new StageRecord { Index = stageIndex, Name = name, Completed = true, Succeeded = succeeded, CompletedAt = completedAt };
+        var events = new List<object> { RunProgress.StageCompleted(run.RunId, stage, tasks) };
+        if (RunStates.IsFinal(run.State))
+            return events;
+        if (!succeeded)
+            events.AddRange(await EndRunAsync(rows, run, RunStates.Failed, completedAt, (stageIndex, RunProgress.Failures(tasks)), cancellationToken));
+        else if (stageIndex == run.StageCount - 1)
+            events.AddRange(await EndRunAsync(rows, run, RunStates.Succeeded, completedAt, null, cancellationToken));
+        return events;
+    }
+
+    static async Task<IReadOnlyList<object>> EndRunAsync(
+        RunRows rows, RunRow run, string state, DateTimeOffset completedAt, (int Stage, IReadOnlyList<TaskFailure> Tasks)? failure, CancellationToken cancellationToken)
+    {
+        await rows.SetRunStateAsync(run.RunId, state, completedAt, cancellationToken);
+        var startedAt = run.StartedAt ?? completedAt;
+        rows.AfterCommit(() => MFlowMetrics.RunFinished(run.PipelineName, state.ToLowerInvariant(), completedAt - startedAt));
+        return
+        [
+            failure is { } failed
+                ? new PipelineRunFailed
+                {
+                    RunId = run.RunId,
+                    PipelineName = run.PipelineName,
+                    StageIndex = failed.Stage,
+                    FailedTasks = failed.Tasks,
+                    StartedAt = startedAt,
+                    CompletedAt = completedAt,
+                }
+                : new PipelineRunSucceeded { RunId = run.RunId, PipelineName = run.PipelineName, StartedAt = startedAt, CompletedAt = completedAt },
+        ];
+    }
+
+    // One transaction per message, its events in the outbox within it and published after the commit,
+    // in the run's trace; what the committed try measured is recorded then, and only then.
+    async Task InTransactionAsync(Func<RunRows, Task<IReadOnlyList<object>>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            Activity? trace = null;
+            try
+            {
+                IReadOnlyList<PendingMessage> pending;
+                RunRows rows;
+                await using (var connection = await database.OpenAsync(cancellationToken))
+                await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+                {
+                    rows = new RunRows(database, connection, transaction);
+                    var events = await work(rows);
+                    // A message of another trace (a cancel request) still publishes in the run's trace, linked to its own.
+                    if (events.Count > 0)
+                        trace = MFlowTelemetry.ContinueTrace("run advance", rows.TraceParent);
+                    pending = events.Count == 0 ? [] : await outbox.EnqueueAsync(connection, transaction, events, cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+
+                rows.Committed();
+                await outbox.PublishAsync(pending, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is StartOver || Database.IsConcurrencyConflict(ex))
+            {
+                // Nothing was committed; the next try reads what the winner wrote. Past the first few
+                // tries a short random pause keeps two losers from meeting again and again.
+                if (ex is not StartOver)
+                    logger.LogDebug("Run transaction lost a race (try {Attempt}): {Error}", attempt, ex.Message);
+                if (attempt > 3)
+                    await Task.Delay(Random.Shared.Next(1, Math.Min(100, attempt * 5)), cancellationToken);
+            }
+            finally
+            {
+                trace?.Dispose();
+            }
+        }
+    }
+
+    // Thrown to roll back and run the message's transaction again from the start.
+    sealed class StartOver : Exception;
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MFlow.Persistence.Outbox;
+
+/// <summary>
+/// Publishes what a crash (or a broker outage) left in an outbox: everything at start-up, then
+/// everything when woken by a failed publish, and as a safety net once a minute whatever is older
+/// than <see cref="OutboxRelay.StaleAfter"/> (a replica that was scaled away leaves no one else to wake).
+/// </summary>
+public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOutbox>> logger) : BackgroundService
+    where TOutbox : TransactionalOutbox
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var cutoff = DateTimeOffset.UtcNow;
+        var woken = false;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int published;
+                do
+                {
+                    published = await outbox.RelayAsync(cutoff, stoppingToken);
+                    if (published > 0)
+                        logger.LogInformation("Relayed {Count} messages from {Table}", published, outbox.Table);
+                }
+                while (published > 0);
+
+                failures = 0;
+                woken = await outbox.WaitForWakeAsync(TimeSpan.FromMinutes(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                logger.LogWarning(ex, "Relaying {Table} failed (attempt {Attempt})", outbox.Table, failures);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures))), stoppingToken);
+            }
+
+            // Woken by a failed publish: take everything now. On the timer: only what nobody else is publishing.
+            cutoff = woken || failures > 0 ? DateTimeOffset.UtcNow : DateTimeOffset.UtcNow - OutboxRelay.StaleAfter;
+        }
+    }
+}
+
+/// <summary>What every outbox relay shares.</summary>
+public static class OutboxRelay
+{
+    /// <summary>How old a message must be before a relay takes it over from the publisher that wrote it.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
+}

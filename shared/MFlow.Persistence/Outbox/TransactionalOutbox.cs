@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Text.Json;
+using MassTransit;
+using MFlow.Contracts;
+using MFlow.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace MFlow.Persistence.Outbox;
+
+/// <summary>
+/// MFlow's transactional outbox (MassTransit's needs EF Core, which cannot be had here): messages are
+/// written in the same transaction as the state change that causes them, published right after
+/// commit, and deleted once the broker confirmed them. Whatever a crash leaves behind,
+/// <see cref="OutboxRelay{TOutbox}"/> publishes later, so a committed change's messages are never
+/// lost; a message may go out twice, which every consumer tolerates. Each service has its own table
+/// and its own subclass (the scheduler encrypts secret values at rest, see <see cref="Seal"/>).
+/// </summary>
+public abstract class TransactionalOutbox(Database database, IBus bus, string table, ILogger logger)
+{
+    // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
+    // never complete (RabbitMQ.Client 7.2.2 still leaves a pending confirm hanging after a broker
+    // restart: rabbitmq-dotnet-client#1930): it is abandoned after this long and the relay
+    // publishes the message instead.
+    static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+    // Messages written by one INSERT, and rows removed by one DELETE: far below either database's
+    // limit on parameters.
+    const int Chunk = 200;
+
+    readonly SemaphoreSlim _wake = new(0, 1);
+    readonly ConcurrentQueue<long> _published = new();
+    int _deleting;
+
+    /// <summary>The table the messages wait in.</summary>
+    public string Table { get; } = table;
+
+    /// <summary>What is stored for a message: the message itself unless a subclass protects parts of it.</summary>
+    protected virtual object Seal(object message) => message;
+
+    /// <summary>Undoes <see cref="Seal"/> on a message read back.</summary>
+    protected virtual object Unseal(object message) => message;
+
+    /// <summary>Writes messages in the caller's transaction; publish them with <see cref="PublishAsync"/> after commit.</summary>
+    public async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(DbConnection connection, DbTransaction transaction, IEnumerable<object> messages, CancellationToken cancellationToken)
+    {
+        var pending = new List<PendingMessage>();
+        var now = DateTimeOffset.UtcNow;
+        // One INSERT per chunk of messages rather than per message: a stage's dispatch is one round trip.
+        foreach (var chunk in messages.Select(message => (MessageId: NewId.NextGuid(), Message: message)).Chunk(Chunk))
+        {
+            var parameters = new List<(string, object?)> { ("at", now), ("trace", MFlowTelemetry.CurrentTraceParent) };
+            var rows = new List<string>();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var type = chunk[i].Message.GetType();
+                rows.Add($"(@mid{i}, @type{i}, @body{i}, @at, @trace)");
+                parameters.Add(($"mid{i}", chunk[i].MessageId));
+                parameters.Add(($"type{i}", type.FullName));
+                parameters.Add(($"body{i}", JsonSerializer.Serialize(Seal(chunk[i].Message), type, StoredJson.Options)));
+            }
+
+            var ids = new Dictionary<Guid, long>();
+            await using (var command = connection.Command(
+                $"INSERT INTO {Table} (message_id, message_type, body, created_at, trace_parent) VALUES {string.Join(", ", rows)} RETURNING id, message_id",
+                transaction, [.. parameters]))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                    ids[reader.GetId(1)] = reader.GetInt64(0);
+            }
+
+            pending.AddRange(chunk.Select(row => new PendingMessage(ids[row.MessageId], row.MessageId, row.Message, MFlowTelemetry.CurrentTraceParent)));
+        }
+
+        return pending;
+    }
+
+    /// <summary>Publishes committed messages and deletes them; on failure leaves them for the relay.</summary>
+    public async Task PublishAsync(IReadOnlyList<PendingMessage> pending, CancellationToken cancellationToken)
+    {
+        if (pending.Count == 0)
+            return;
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PublishTimeout);
+            if (pending.Count == 1)
+                await PublishOneAsync(pending[0], timeout.Token);
+            else
+                await Task.WhenAll(pending.Select(p => PublishOneAsync(p, timeout.Token)));
+        }
+        catch (Exception ex)
+        {
+            // Committed messages are published whatever went wrong, a broker gone mid-publish included
+            // (the transport then throws OperationCanceledException): now by the relay, not within a minute.
+            Wake();
+            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                throw;
+            logger.LogWarning(ex, "Publishing {Count} messages from {Table} failed; the relay will publish them", pending.Count, Table);
+            return;
+        }
+
+        foreach (var message in pending)
+            _published.Enqueue(message.Id);
+        await DeletePublishedAsync(cancellationToken);
+    }
+
+    /// <summary>Publishes the stored messages created before <paramref name="cutoff"/>; returns how many.</summary>
+    public async Task<int> RelayAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var pending = new List<PendingMessage>();
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var command = connection.Command(
+            $"SELECT id, message_id, message_type, body, trace_parent FROM {Table} WHERE created_at < @cutoff ORDER BY id LIMIT 500", null, ("cutoff", cutoff)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var typeName = reader.GetString(2);
+                // Only contract types are ever written, so only they are ever read back.
+                var type = typeof(StartPipeline).Assembly.GetType(typeName, throwOnError: false)
+                    ?? throw new InvalidOperationException($"{Table} row {reader.GetInt64(0)} holds unknown message type '{typeName}'.");
+                var message = Unseal(JsonSerializer.Deserialize(reader.GetString(3), type, StoredJson.Options)!);
+                pending.Add(new PendingMessage(reader.GetInt64(0), reader.GetId(1), message, reader.GetNullableString(4)));
+            }
+        }
+
+        foreach (var message in pending)
+        {
+            // Published in the trace that wrote it (the run's), not in the relay's.
+            using var trace = MFlowTelemetry.ContinueTrace("outbox relay", message.TraceParent);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PublishTimeout);
+            await PublishOneAsync(message, timeout.Token);
+        }
+
+        await DeleteAsync(pending.Select(p => p.Id).ToList(), cancellationToken);
+        return pending.Count;
+    }
+
+    /// <summary>Asks the relay to run soon.</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try { _wake.Release(); }
+            catch (SemaphoreFullException) { } // already woken
+        }
+    }
+
+    /// <summary>Waits for a <see cref="Wake"/> (true) or the timeout (false).</summary>
+    public Task<bool> WaitForWakeAsync(TimeSpan timeout, CancellationToken cancellationToken) => _wake.WaitAsync(timeout, cancellationToken);
+
+    Task PublishOneAsync(PendingMessage message, CancellationToken cancellationToken) =>
+        bus.Publish(message.Message, message.Message.GetType(), context => context.MessageId = message.MessageId, cancellationToken);
+
+    // Published rows are deleted by whichever publisher gets here while no delete runs, together
+    // with every row published meanwhile: under load one DELETE (one transaction) serves many
+    // publishes instead of one each. A row whose delete fails is published again by the relay.
+    async Task DeletePublishedAsync(CancellationToken cancellationToken)
+    {
+        while (!_published.IsEmpty && Interlocked.CompareExchange(ref _deleting, 1, 0) == 0)
+        {
+            var ids = new List<long>();
+            while (ids.Count < Chunk && _published.TryDequeue(out var id))
+                ids.Add(id);
+            try
+            {
+                await DeleteAsync(ids, cancellationToken);
+            }
+            catch (Exception ex) when (ex is DbException or TimeoutException or InvalidOperationException)
+            {
+                logger.LogWarning("Deleting {Count} published messages from {Table} failed ({Error}); the relay will publish them again", ids.Count, Table, ex.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _deleting, 0);
+            }
+        }
+    }
+
+    async Task DeleteAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+            return;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var (list, parameters) = DbCommandExtensions.InList("id", ids);
+        await connection.ExecuteAsync($"DELETE FROM {Table} WHERE id IN ({list})", null, cancellationToken, parameters);
+    }
+}
+
+/// <summary>A message written to an outbox and not yet confirmed by the broker, with the trace it belongs to.</summary>
+public sealed record PendingMessage(long Id, Guid MessageId, object Message, string? TraceParent = null);
