@@ -219,6 +219,21 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
         }
     }
 
+    /// <summary>The exchanges and queues an exchange routes to (its bindings as source), from the management API.</summary>
+    /// <param name="exchange">The exchange name.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    public async Task<IReadOnlyList<string>> DestinationsOfAsync(string exchange, CancellationToken cancellationToken = default)
+    {
+        using var request = NewRequest(HttpMethod.Get, $"api/exchanges/{EscapedName}/{Uri.EscapeDataString(exchange)}/bindings/source");
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, request, cancellationToken).ConfigureAwait(false);
+        using var document = await JsonDocument.ParseAsync(
+                await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false),
+                cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return document.RootElement.EnumerateArray().Select(binding => binding.GetProperty("destination").GetString()!).Order(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>
     /// The queues of this virtual host with their message counts, from the management API; the counts
     /// lag the broker by up to the statistics interval (500 ms on the test broker).

@@ -56,3 +56,23 @@ public sealed class PipelineRunStartedConsumerDefinition()
 /// <summary>CancelPipelineRun on the aggregator's queue.</summary>
 public sealed class CancelPipelineRunConsumerDefinition()
     : RunMessageDefinition<CancelPipelineRunConsumer, CancelPipelineRun>(m => [("runId", m.RunId)]);
+
+/// <summary>CancelPipelineRun as plain JSON, alone on "mflow-cancel-pipeline-run".</summary>
+public sealed class PlainCancelPipelineRunConsumerDefinition : RunMessageDefinition<PlainCancelPipelineRunConsumer, CancelPipelineRun>
+{
+    /// <summary>Names the endpoint; it binds no message-type exchange.</summary>
+    public PlainCancelPipelineRunConsumerDefinition()
+        : base(m => [("runId", m.RunId)])
+    {
+        // The base named the aggregator's queue, and that name wins over the endpoint's.
+        EndpointName = PlainJsonQueues.CancelPipelineRun;
+        Endpoint(endpoint => PlainJsonEndpoint.Configure(endpoint, PlainJsonQueues.CancelPipelineRun));
+    }
+
+    /// <inheritdoc />
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<PlainCancelPipelineRunConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UsePlainJson();
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+    }
+}

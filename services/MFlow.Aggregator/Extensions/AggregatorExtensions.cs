@@ -32,12 +32,13 @@ public static class AggregatorExtensions
         return builder;
     }
 
-    /// <summary>Registers the aggregator's consumers, all on its one queue.</summary>
+    /// <summary>Registers the aggregator's consumers, all on its one queue but the plain JSON one.</summary>
     public static IBusRegistrationConfigurator AddAggregatorConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<PipelineRunStartedConsumer, PipelineRunStartedConsumerDefinition>();
         bus.AddConsumer<TaskUpdatedConsumer, TaskUpdatedConsumerDefinition>();
         bus.AddConsumer<CancelPipelineRunConsumer, CancelPipelineRunConsumerDefinition>();
+        bus.AddConsumer<PlainCancelPipelineRunConsumer, PlainCancelPipelineRunConsumerDefinition>();
         bus.AddConsumer<GetTaskOutcomesConsumer, GetTaskOutcomesConsumerDefinition>();
         return bus;
     }

@@ -15,7 +15,7 @@ public sealed class StartPipelineConsumer(RunSubmitter submitter, ILogger<StartP
         var message = context.Message;
         try
         {
-            var request = ToRequest(message, context.MessageId);
+            var request = ToRequest(message, MessageKey(context));
             var run = message.Pipeline is null && message.PipelineName is { } stored
                 ? await submitter.SubmitStoredAsync(stored, request, context.CancellationToken)
                 : await submitter.SubmitAsync(request, context.CancellationToken);
@@ -27,7 +27,13 @@ public sealed class StartPipelineConsumer(RunSubmitter submitter, ILogger<StartP
         }
     }
 
-    static RunRequest ToRequest(StartPipeline message, Guid? messageId)
+    // The envelope's message id; for a plain message, the AMQP message_id property, which need not be
+    // a Guid (MassTransit reads only a Guid into MessageId).
+    static string? MessageKey(ConsumeContext context) =>
+        context.MessageId?.ToString()
+        ?? (context.ReceiveContext.TransportHeaders.TryGetHeader("MessageId", out var id) && id is string text && !string.IsNullOrWhiteSpace(text) ? text : null);
+
+    static RunRequest ToRequest(StartPipeline message, string? messageKey)
     {
         if (string.IsNullOrWhiteSpace(message.Pipeline) && string.IsNullOrWhiteSpace(message.PipelineName))
             throw PipelineValidationException.For("pipeline", "StartPipeline needs a stored pipeline's name (pipelineName) or an inline pipeline document (pipeline).");
@@ -38,7 +44,7 @@ public sealed class StartPipelineConsumer(RunSubmitter submitter, ILogger<StartP
             Pipeline = string.IsNullOrWhiteSpace(message.Pipeline) ? new PipelineDocument() : PipelineDocumentParser.ParsePipeline(message.Pipeline, "pipeline"),
             Params = message.Params ?? new Dictionary<string, string>(),
             // Without a key, the message id makes a redelivered message map to the run it already started.
-            IdempotencyKey = message.IdempotencyKey ?? (messageId is { } id ? $"message:{id}" : null),
+            IdempotencyKey = message.IdempotencyKey ?? (messageKey is null ? null : $"message:{messageKey}"),
             TriggeredBy = message.TriggeredBy,
             Trigger = message.Trigger,
             Mode = message.Mode,

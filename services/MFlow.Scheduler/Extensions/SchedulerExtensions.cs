@@ -84,6 +84,7 @@ public static class SchedulerExtensions
     {
         bus.AddConsumer<StartPipelineConsumer, StartPipelineConsumerDefinition>();
         bus.AddConsumer<StageCompletedConsumer, StageCompletedConsumerDefinition>();
+        bus.AddConsumer<PlainStartPipelineConsumer, PlainStartPipelineConsumerDefinition>();
         return bus;
     }
 
