@@ -1,7 +1,7 @@
 namespace MFlow.Persistence;
 
 /// <summary>Every schema change, in order. Never edit one that has shipped: add the next.</summary>
-public static class Migrations
+public static partial class Migrations
 {
     /// <summary>All migrations.</summary>
     public static IReadOnlyList<Migration> All { get; } =
@@ -273,6 +273,7 @@ public static class Migrations
             // mflow.runs.active counts the runs not yet final on every metrics collection.
             "CREATE INDEX ix_run_status_active ON run_status (state) WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled')",
         ]),
+        GitTriggers,
     ];
 
     // A server built without lz4 answers feature_not_supported and keeps pglz.

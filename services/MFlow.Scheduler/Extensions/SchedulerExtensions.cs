@@ -14,6 +14,7 @@ using MFlow.Scheduler.Outbox;
 using MFlow.Scheduler.Outputs;
 using MFlow.Scheduler.Runs;
 using MFlow.Scheduler.Security;
+using MFlow.Scheduler.Triggers;
 using MFlow.ServiceDefaults;
 
 namespace MFlow.Scheduler.Extensions;
@@ -42,6 +43,7 @@ public static class SchedulerExtensions
         services.AddSingleton<DefinitionSecrets>();
         services.AddSingleton<JobResolver>();
         services.AddSingleton<ClusterStore>();
+        services.AddSingleton<TriggerStore>();
         services.AddSingleton<TaskTokenStore>();
         services.AddSingleton<TaskOutputStore>();
         services.AddSingleton<Outbox.Outbox>();
@@ -99,6 +101,7 @@ public static class SchedulerExtensions
         app.MapRunEndpoints();
         app.MapDefinitionEndpoints();
         app.MapClusterEndpoints();
+        app.MapTriggerEndpoints();
         app.MapOutputEndpoints();
         app.MapApiKeyEndpoints();
         return app;

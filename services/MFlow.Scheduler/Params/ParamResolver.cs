@@ -16,7 +16,8 @@ namespace MFlow.Scheduler.Params;
 public static class ParamResolver
 {
     /// <summary>One source of values, with the field path its values are reported under.</summary>
-    public sealed record Layer(string Source, string? Path, IReadOnlyDictionary<string, string>? Values, bool TaskLevel = false);
+    /// <remarks>An <paramref name="Offered"/> layer's values reach a job only where it declares them as settable; elsewhere they are dropped silently.</remarks>
+    public sealed record Layer(string Source, string? Path, IReadOnlyDictionary<string, string>? Values, bool TaskLevel = false, bool Offered = false);
 
     /// <summary>Resolves a stored job's params for one task; errors go to <paramref name="errors"/>.</summary>
     public static ResolvedParams Resolve(ResolvedJob job, string taskName, RunMode mode, IReadOnlyList<Layer> layers, IReadOnlySet<string> registeredClusters, ValidationErrors errors, string taskPath)
@@ -36,6 +37,9 @@ public static class ParamResolver
             foreach (var (name, value) in layer.Values ?? new Dictionary<string, string>())
             {
                 var path = $"{layer.Path}.{name}";
+                if (layer.Offered && (!specs.TryGetValue(name, out var offeredTo) || offeredTo.ReadOnly || offeredTo.ParsedUsage == ParamUsage.System))
+                    continue;
+
                 if (specs.TryGetValue(name, out var spec))
                 {
                     if (spec.ReadOnly)

@@ -83,6 +83,7 @@ public static class RunPlanner
                 new("stage", $"stages[{stageIndex}].params", stage.Params),
                 new("task", $"{taskPath}.params", WithTaskFields(task), TaskLevel: true),
                 new("run", "params", request.Params),
+                new("trigger", "trigger", request.OfferedParams, Offered: true),
             };
             var resolved = ParamResolver.Resolve(job, task.Name!, request.Mode, layers, clusters, errors, taskPath);
             var template = job.Document.Template;
@@ -127,6 +128,13 @@ public static class RunPlanner
 
                 merged[name] = value;
             }
+        }
+
+        // What a trigger offers reaches an inline task wherever a param of that name would be accepted, and is dropped elsewhere.
+        foreach (var (name, value) in request.OfferedParams)
+        {
+            if (!ProcessControllingNames.Contains(name) || builtinParams?.Contains(name) == true)
+                merged[name] = value;
         }
 
         var container = task.Container is null ? null : ToSpec(task.Container, "main");

@@ -12,6 +12,13 @@ public sealed record RunRequest
     /// <summary>Run-time param values.</summary>
     public IReadOnlyDictionary<string, string> Params { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Values a trigger offers (GIT_URL, GIT_COMMIT...): each reaches the tasks whose job declares it
+    /// (or whose built-in kind reads it) and is dropped for the others, never refused for being
+    /// undeclared. They take precedence over <see cref="Params"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> OfferedParams { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Makes the request idempotent.</summary>
     public string? IdempotencyKey { get; init; }
 

@@ -30,6 +30,7 @@ public sealed class RunSubmitter(
     {
         PipelineValidator.Validate(request.Pipeline);
         PipelineValidator.ValidateRunValues(request.Params, request.TriggeredBy, request.Trigger, request.IdempotencyKey);
+        PipelineValidator.ValidateRunParams(request.OfferedParams, "trigger");
 
         var runId = request.IdempotencyKey is { Length: > 0 } key
             ? DeterministicGuid.Create(DeterministicGuid.RunNamespace, key)
