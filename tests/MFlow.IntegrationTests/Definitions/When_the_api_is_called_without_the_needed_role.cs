@@ -82,8 +82,10 @@ public sealed class When_the_api_is_called_without_the_needed_role(DefinitionsCl
             .Where(endpoint => endpoint.RoutePattern.RawText!.StartsWith("/api/v1/", StringComparison.Ordinal))
             .SelectMany(endpoint => endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(method => $"{method} {endpoint.RoutePattern.RawText}"))
             .Order(StringComparer.Ordinal);
+        // Besides the table: the task-output route (a task's token) and a trigger's webhook (the trigger's
+        // secret, When_a_git_server_calls_a_trigger), which take no API key.
         var walked = _routes.Select(route => route.ToString()).Append("POST /api/v1/tasks/{id:guid}/outputs")
-            .Append("POST /api/v1/triggers/{name}") // the Git server's webhook: the trigger's secret instead of a key (When_a_git_server_calls_a_trigger).Order(StringComparer.Ordinal);
+            .Append("POST /api/v1/triggers/{name}").Order(StringComparer.Ordinal);
         Assert.Equal(walked, mapped);
     }
 

@@ -20,6 +20,9 @@ public sealed class When_a_malformed_message_arrives(ServiceCluster cluster)
         [("mflow-aggregator", "TaskUpdated")] = ("aggregator", """{"taskName":"compile","state":"Succeeded","sequence":13}""", "runId is missing; taskId is missing"),
         [("mflow-aggregator", "PipelineRunStarted")] = ("aggregator", """{"pipelineName":"nameless"}""", "runId is missing"),
         [("mflow-aggregator", "CancelPipelineRun")] = ("aggregator", """{"reason":"no run named"}""", "runId is missing"),
+        // The plain JSON queues read the envelope too (their plain form: When_a_plain_amqp_client_sends_commands).
+        [("mflow-start-pipeline", "StartPipeline")] = ("scheduler", """{"triggeredBy":"upstream"}""", "StartPipeline needs"),
+        [("mflow-cancel-pipeline-run", "CancelPipelineRun")] = ("aggregator", """{"reason":"no run named"}""", "runId is missing"),
         [("mflow-build-worker", "RunBuildTask")] = ("build-worker", """{"taskName":"compile"}""", "runId is missing; taskId is missing"),
         [("mflow-deploy-worker", "RunDeployTask")] = ("deploy-worker", """{"taskName":"ship"}""", "runId is missing; taskId is missing"),
         [("mflow-vm-worker", "RunVmTask")] = ("vm-worker", """{"taskName":"provision"}""", "runId is missing; taskId is missing"),
