@@ -7,11 +7,14 @@ namespace MFlow.Aggregator.Tests.Support;
 /// <summary>
 /// Records what the bus published and consumed, in order, without waiting: the harness's own lists
 /// wait for the bus to go quiet before they answer, which would make every check take the
-/// inactivity timeout.
+/// inactivity timeout. A message the outbox sent twice (after its commit and again from its relay,
+/// which it may: see <c>TransactionalOutbox</c>) keeps one MessageId and is recorded once, as an
+/// idempotent consumer sees it.
 /// </summary>
 public sealed class MessageRecorder : IPublishObserver, IConsumeObserver
 {
     readonly ConcurrentQueue<object> _published = new();
+    readonly ConcurrentDictionary<Guid, bool> _publishedIds = new();
     readonly ConcurrentQueue<object> _consumed = new();
     readonly ConcurrentQueue<Exception> _faults = new();
 
@@ -28,7 +31,8 @@ public sealed class MessageRecorder : IPublishObserver, IConsumeObserver
     public Task PostPublish<T>(PublishContext<T> context)
         where T : class
     {
-        _published.Enqueue(context.Message);
+        if (context.MessageId is not { } id || _publishedIds.TryAdd(id, true))
+            _published.Enqueue(context.Message);
         return Task.CompletedTask;
     }
 
