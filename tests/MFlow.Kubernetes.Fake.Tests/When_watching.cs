@@ -65,10 +65,47 @@ public sealed class When_watching : ServerTest
         await using var watch = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={Server.ResourceVersion}&fieldSelector=metadata.name%3Dbuild-1");
 
         await Server.CompletePodAsync("default", "build-1", 0);
+        var counted = await watch.NextChangeAsync();
         var change = await watch.NextChangeAsync();
 
+        Assert.Equal("MODIFIED", counted.Type());
+        Assert.Equal(["SuccessCriteriaMet"], counted["object"]!.AsObject().ConditionTypes());
         Assert.Equal("MODIFIED", change.Type());
         Assert.Equal(["SuccessCriteriaMet", "Complete"], change["object"]!.AsObject().ConditionTypes());
+    }
+
+    [Fact]
+    public async Task Should_send_DELETED_when_a_relabelled_object_leaves_the_selector_and_ADDED_when_it_returns()
+    {
+        var job = await CreateJobAsync("a", j => j["metadata"]!["labels"]!["stage"] = "build");
+        await Server.WaitForControllersAsync();
+        await using var watch = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={Server.ResourceVersion}&labelSelector=stage%3Dbuild");
+
+        var leave = await Client.PatchAsync($"{Manifests.JobsPath}/a", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["stage"] = "test" } } });
+        var deleted = await watch.NextChangeAsync();
+        await Client.PatchAsync($"{Manifests.JobsPath}/a", new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["note"] = "unseen" } } });
+        await Client.PatchAsync($"{Manifests.JobsPath}/a", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["stage"] = "build" } } });
+        var added = await watch.NextChangeAsync();
+        await using var replay = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={job.ResourceVersion()}&labelSelector=stage%3Dbuild");
+        var replayed = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var e = await replay.NextChangeAsync();
+            while (e.Type() == "MODIFIED")
+            {
+                e = await replay.NextChangeAsync();
+            }
+
+            replayed.Add(e.Type());
+        }
+
+        // As the apiserver's cacher: the previous content, at the relabelling write's resourceVersion.
+        Assert.Equal(("DELETED", "a"), (deleted.Type(), deleted.ObjectName()));
+        Assert.Equal("build", deleted["object"]!["metadata"]!["labels"]!["stage"]!.GetValue<string>());
+        Assert.Equal(leave.Json.ResourceVersion(), deleted["object"]!.AsObject().ResourceVersion());
+        Assert.Equal(("ADDED", "a"), (added.Type(), added.ObjectName()));
+        Assert.Equal("unseen", added["object"]!["metadata"]!["annotations"]!["note"]!.GetValue<string>());
+        Assert.Equal(["DELETED", "ADDED"], replayed);
     }
 
     [Fact]
