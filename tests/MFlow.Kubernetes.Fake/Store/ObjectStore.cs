@@ -21,6 +21,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
     private readonly List<WatchSubscription> _subscriptions = [];
     private static readonly Dictionary<string, string> _noStrings = [];
     private readonly int _historyLimit = Math.Max(1, historyLimit);
+    private readonly List<(long Revision, TaskCompletionSource Reached)> _revisionWaiters = [];
     private long _revision;
 
     // Watches may start from this revision or later; older ones were compacted away (410 Gone).
@@ -44,6 +45,42 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
             lock (_gate)
             {
                 return _events.ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until the store's revision reaches <paramref name="revision"/>, at most <paramref name="timeout"/>,
+    /// as the apiserver's watch cache waits for a resourceVersion it has not seen yet; false when it did not.
+    /// </summary>
+    public async Task<bool> WaitForRevisionAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource reached;
+        lock (_gate)
+        {
+            if (_revision >= revision)
+            {
+                return true;
+            }
+
+            reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _revisionWaiters.Add((revision, reached));
+        }
+
+        try
+        {
+            await reached.Task.WaitAsync(timeout, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _revisionWaiters.RemoveAll(waiter => waiter.Reached == reached);
             }
         }
     }
@@ -393,6 +430,14 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
         }
 
         _events.Add(new ResourceEvent(e.Timestamp, eventType, type.Plural, e.Namespace, e.Name, e.Revision.ToString(CultureInfo.InvariantCulture)));
+        foreach (var (revision, reached) in _revisionWaiters)
+        {
+            if (revision <= _revision)
+            {
+                reached.TrySetResult();
+            }
+        }
+
         foreach (var subscription in _subscriptions)
         {
             if (subscription.Filter.Select(e) is { } selected)
