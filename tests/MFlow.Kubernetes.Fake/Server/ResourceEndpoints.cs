@@ -170,8 +170,8 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
                 patched = (mediaType, patch) switch
                 {
                     ("application/json-patch+json", JsonArray operations) => JsonPatch.Apply(current, operations),
-                    ("application/merge-patch+json", JsonObject merge) => MergePatch.Apply(KubeJson.Clone(current), merge, strategic: false),
-                    ("application/strategic-merge-patch+json", JsonObject merge) => MergePatch.Apply(KubeJson.Clone(current), merge, strategic: true),
+                    ("application/merge-patch+json", JsonObject merge) => MergePatch.Apply(KubeJson.Clone(current), merge),
+                    ("application/strategic-merge-patch+json", JsonObject merge) => StrategicMergePatch.Apply(type, current, merge),
                     _ => throw ApiErrors.BadRequest($"the body of a {mediaType} patch must be a JSON {(mediaType == "application/json-patch+json" ? "array" : "object")}"),
                 };
             }
