@@ -39,6 +39,16 @@ public sealed record BenchmarkReport
     /// <summary>True when every level ran and every run of it succeeded.</summary>
     public bool AllRunsSucceeded => Failure is null && Levels.All(level => level.RunsSucceeded == level.Runs);
 
+    /// <summary>What the figures leave out: levels whose measured stage boundaries are not the expected ones.</summary>
+    public IReadOnlyList<string> Gaps => Levels
+        .Where(level => level.BoundariesMeasured != level.BoundariesExpected)
+        .Select(level => $"level {level.Concurrency}: {level.BoundariesMeasured} of {level.BoundariesExpected} stage boundaries measured" +
+            (level.JobsWithoutCompletion > 0 ? $" ({level.JobsWithoutCompletion} Jobs without a completion time)" : ""))
+        .ToList();
+
+    /// <summary>True when the benchmark ran to its end and every figure covers what it should.</summary>
+    public bool Complete => AllRunsSucceeded && Gaps.Count == 0;
+
     /// <summary>The level with the most concurrent runs.</summary>
     public LevelResult? Busiest => Levels.MaxBy(level => level.Concurrency);
 
@@ -97,6 +107,15 @@ public sealed record LevelResult
     /// <summary>Last Job of a stage complete → first create request of the next stage, per run and boundary (ms).</summary>
     public required Distribution InterStageDeadTime { get; init; }
 
+    /// <summary>Stage boundaries the dead time was measured at (one per run and pair of adjacent stages whose Jobs all completed).</summary>
+    public int BoundariesMeasured => InterStageDeadTime.Samples;
+
+    /// <summary>Stage boundaries the level's runs crossed: runs × (stages − 1).</summary>
+    public required int BoundariesExpected { get; init; }
+
+    /// <summary>The level's Jobs the timeline has no completion time for (their stage's boundary is not measured).</summary>
+    public required int JobsWithoutCompletion { get; init; }
+
     /// <summary>Of the dead time: last Job complete → the worker's request for its log (ms).</summary>
     public required Distribution TrackerReaction { get; init; }
 
@@ -127,7 +146,7 @@ public sealed record LevelResult
     /// <summary>Database counters over the level (until its transactions were reported).</summary>
     public required DatabaseCounters Database { get; init; }
 
-    /// <summary>CPU seconds each process used from the first submit until every run was final.</summary>
+    /// <summary>CPU seconds each process used from the first submit until every run was final and every MFlow queue empty.</summary>
     public required IReadOnlyDictionary<string, double> CpuSeconds { get; init; }
 
     /// <summary>The time <see cref="CpuSeconds"/> were measured over.</summary>

@@ -130,14 +130,18 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             peaks = sampler.Peaks;
         }
 
-        var cpuAfter = processes.CpuSeconds();
         var loadAfter = WorkloadInfo.LoadAverage();
-        var cpuWindow = cpuClock.Elapsed;
-
         var firstSubmit = submitted.Min();
         var lastFinal = runs.Max(run => run.FinalAt!.Value);
         Say($"  all final after {(lastFinal - firstSubmit).TotalSeconds:0.00} s ({runs.Count(r => r.FinalState == "Succeeded")} succeeded); waiting for queues and statistics to settle");
-        var (brokerAfter, databaseAfter) = await SettleAsync(broker, database);
+
+        // The work a level causes ends when its messages are consumed (late events, outbox relays,
+        // acknowledgements), not when the last run turns final: its CPU is counted until the queues are empty.
+        var brokerAfter = await broker.ReadWhenSettledAsync(SettleTimeout);
+        var cpuAfter = processes.CpuSeconds();
+        var cpuWindow = cpuClock.Elapsed;
+        var databaseAfter = await database.ReadWhenSettledAsync(SettleTimeout);
+        brokerAfter = await broker.ReadAsync();
         var requests = kubernetes.Requests.Skip(requestsBefore).ToList();
         var events = kubernetes.Events.Skip(eventsBefore).ToList();
         var timeline = KubernetesTimeline.Build(kubernetes, runs, requests, events);
@@ -156,6 +160,8 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             Wall = lastFinal - firstSubmit,
             SteadyTasksPerSecond = SteadyRate(timeline.Completions()),
             InterStageDeadTime = Distribution.Of(timeline.InterStageDeadTimes()),
+            BoundariesExpected = runs.Count * Math.Max(0, _workload.Stages - 1),
+            JobsWithoutCompletion = timeline.Jobs.Count(job => job.CompletedAt is null),
             TrackerReaction = Distribution.Of(timeline.TrackerReactionTimes()),
             CompleteToStageCompleted = Distribution.Of(toStageCompleted),
             StageCompletedToNextCreate = Distribution.Of(toNextCreate),
@@ -175,6 +181,8 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
                 return (lines.Count, lines.Count(line => line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal)));
             }),
         };
+        if (level.BoundariesMeasured != level.BoundariesExpected)
+            Say($"  INCOMPLETE: {level.BoundariesMeasured} of {level.BoundariesExpected} stage boundaries measured ({level.JobsWithoutCompletion} Jobs without a completion time)");
         Say($"  {level.TasksPerSecond:0.0} tasks/s, dead time p50 {level.InterStageDeadTime.P50:0.0} ms p99 {level.InterStageDeadTime.P99:0.0} ms, " +
             $"{level.RequestsPerTask:0.00} API requests, {level.MessagesPerTask:0.00} messages and {level.TransactionsPerTask:0.00} transactions per task");
         return (level, brokerAfter, databaseAfter);

@@ -8,4 +8,4 @@ var report = await new BenchmarkRunner(options, Console.Out).RunAsync();
 ReportTable.Write(report, Console.Out);
 await ReportJson.WriteAsync(report, options.JsonPath);
 Console.Out.WriteLine($"JSON written to {options.JsonPath}");
-return report.AllRunsSucceeded ? 0 : 1;
+return report.Complete ? 0 : 1;

@@ -69,6 +69,8 @@ public static class ReportJson
             },
             ["all_runs_succeeded"] = report.AllRunsSucceeded,
             ["failure"] = report.Failure,
+            ["complete"] = report.Complete,
+            ["gaps"] = new JsonArray(report.Gaps.Select(gap => (JsonNode?)JsonValue.Create(gap)).ToArray()),
             ["duration_seconds"] = Number(report.Duration.TotalSeconds),
         };
     }
@@ -149,6 +151,9 @@ public static class ReportJson
         ["share_of_raw_postgres_limit"] = Number(level.DatabaseTransactionsPerSecond / report.Postgres.PerSecond),
         ["cpu_seconds"] = Map(level.CpuSeconds),
         ["cpu_window_seconds"] = Number(level.CpuWindow.TotalSeconds),
+        ["boundaries_measured"] = level.BoundariesMeasured,
+        ["boundaries_expected"] = level.BoundariesExpected,
+        ["jobs_without_completion"] = level.JobsWithoutCompletion,
         ["cpu_ms_per_task"] = Number(level.CpuSeconds.Values.Sum() * 1000 / level.Tasks),
         ["cpu_ms_per_task_mflow_services"] = Number(level.ServiceCpuMillisecondsPerTask),
         ["memory_mb_peak"] = Map(level.PeakMemoryMegabytes),

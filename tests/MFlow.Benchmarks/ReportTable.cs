@@ -37,7 +37,8 @@ public static class ReportTable
         Row("  its first part p50: Job complete → log read, ms", l => F(l.TrackerReaction.P50, 1));
         Row("  Job complete → StageCompleted heard p50 / p99, ms", l => $"{F(l.CompleteToStageCompleted.P50, 1)} / {F(l.CompleteToStageCompleted.P99, 1)}", "worker report + aggregator");
         Row("  StageCompleted heard → next create p50 / p99, ms", l => $"{F(l.StageCompletedToNextCreate.P50, 1)} / {F(l.StageCompletedToNextCreate.P99, 1)}", "scheduler + worker");
-        Row("  boundaries measured", l => l.InterStageDeadTime.Samples.ToString(CultureInfo.InvariantCulture));
+        Row("  boundaries measured / expected", l => $"{l.BoundariesMeasured.ToString(CultureInfo.InvariantCulture)} / {l.BoundariesExpected.ToString(CultureInfo.InvariantCulture)}",
+            "runs × (stages − 1); less: Jobs without a completion time");
         Row("dispatch latency p50, ms (StartPipeline → 1st Job)", l => F(l.DispatchLatency.P50, 1));
         Row("dispatch latency p99, ms", l => F(l.DispatchLatency.P99, 1));
         Row("Job create → Complete p50 / p99, ms", l => $"{F(l.JobDuration.P50, 0)} / {F(l.JobDuration.P99, 0)}",
@@ -57,7 +58,7 @@ public static class ReportTable
         Row("  of which wrote (got a transaction id)", l => F(l.WriteTransactionsPerTask, 2));
         Row("transactions/s MFlow needs", l => F(l.DatabaseTransactionsPerSecond, 0), $"raw limit {F(report.Postgres.PerSecond, 0)} updates/s");
         Row("  share of the raw database limit", l => P(l.DatabaseTransactionsPerSecond / report.Postgres.PerSecond));
-        Section($"CPU, % of one core until all runs were final ({report.Workload.Cores} cores)");
+        Section($"CPU, % of one core until all runs were final and the queues empty ({report.Workload.Cores} cores)");
         foreach (var process in levels.SelectMany(l => l.CpuSeconds.Keys).Distinct())
             Row($"  {process}", l => P(l.CpuSeconds.GetValueOrDefault(process) / l.CpuWindow.TotalSeconds, 0));
         Row("  all processes, CPU ms per task", l => F(l.CpuSeconds.Values.Sum() * 1000 / l.Tasks, 2), "what a stage boundary's wave of tasks costs the cores");
@@ -89,6 +90,8 @@ public static class ReportTable
             output.WriteLine(Line(row));
         if (report.Failure is not null)
             output.WriteLine($"INCOMPLETE: {report.Failure.Split('\n')[0]}");
+        foreach (var gap in report.Gaps)
+            output.WriteLine($"INCOMPLETE: {gap}");
         output.WriteLine($"Benchmark took {report.Duration.TotalSeconds:0} s; load average {report.Workload.LoadAverageAtStart} at the start, {report.Workload.LoadAverageAtEnd} at the end.");
     }
 

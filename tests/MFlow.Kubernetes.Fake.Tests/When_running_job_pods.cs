@@ -93,6 +93,91 @@ public sealed class When_running_job_pods : ServerTest
     }
 
     [Fact]
+    public async Task Should_hold_a_failing_job_at_FailureTarget_until_its_killed_pod_has_terminated()
+    {
+        await CreateJobAsync("build-1", j => j["spec"]!["activeDeadlineSeconds"] = 3600);
+        await Server.SetPodRunningAsync("default", "build-1");
+        Server.HoldPodTermination = true;
+
+        await Server.ExceedJobDeadlineAsync("default", "build-1");
+
+        var decided = Server.GetObject("jobs", "default", "build-1")!;
+        Assert.Equal(["FailureTarget"], decided.ConditionTypes());
+        Assert.False(decided.IsFinished());
+        Assert.Equal(1, decided.StatusCount("terminating"));
+        Assert.Null(decided.StatusCount("active"));
+        var terminating = Assert.Single(Server.GetJobPods("default", "build-1"));
+        Assert.NotNull(terminating["metadata"]!["deletionTimestamp"]);
+        Assert.Equal("Running", terminating.Phase());
+
+        await Server.ReleasePodTerminationsAsync();
+
+        var job = Server.GetObject("jobs", "default", "build-1")!;
+        Assert.Equal(["FailureTarget", "Failed"], job.ConditionTypes());
+        Assert.Equal(0, job.StatusCount("terminating"));
+        Assert.Empty(Server.GetJobPods("default", "build-1"));
+    }
+
+    [Fact]
+    public async Task Should_write_the_target_condition_the_pod_kill_and_the_final_condition_as_separate_events()
+    {
+        await CreateJobAsync("build-1", j => j["spec"]!["activeDeadlineSeconds"] = 3600);
+        await Server.SetPodRunningAsync("default", "build-1");
+        var from = Server.ResourceVersion;
+
+        await Server.ExceedJobDeadlineAsync("default", "build-1");
+
+        await using var watch = await Client.WatchAsync($"/api/v1/namespaces/default/pods?watch=true&resourceVersion={from}");
+        var podEvents = new List<JsonObject>();
+        for (var e = await watch.NextChangeAsync(); ; e = await watch.NextChangeAsync())
+        {
+            podEvents.Add(e);
+            if (e.Type() == "DELETED")
+            {
+                break;
+            }
+        }
+
+        await using var jobs = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={from}");
+        var interim = await jobs.NextChangeAsync();
+        var final = await jobs.NextChangeAsync();
+        // Interim condition, then the pod deleted, killed (exit 137, Failed) and gone, then the final condition.
+        Assert.Equal(["FailureTarget"], interim["object"]!.AsObject().ConditionTypes());
+        Assert.Equal(["FailureTarget", "Failed"], final["object"]!.AsObject().ConditionTypes());
+        var interimVersion = long.Parse(interim["object"]!.AsObject().ResourceVersion());
+        var finalVersion = long.Parse(final["object"]!.AsObject().ResourceVersion());
+        Assert.All(podEvents, e => Assert.InRange(long.Parse(e["object"]!.AsObject().ResourceVersion()), interimVersion + 1, finalVersion - 1));
+        Assert.Equal(["MODIFIED", "MODIFIED", "DELETED"], podEvents.Select(e => e.Type()));
+        Assert.NotNull(podEvents[0]["object"]!["metadata"]!["deletionTimestamp"]);
+        var killed = podEvents[1]["object"]!.AsObject();
+        Assert.Equal("Failed", killed.Phase());
+        Assert.Equal(137, killed["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Should_write_SuccessCriteriaMet_before_Complete()
+    {
+        await CreateJobAsync("build-1");
+        await Server.WaitForControllersAsync();
+        var from = Server.ResourceVersion;
+
+        await Server.CompletePodAsync("default", "build-1", 0);
+
+        await using var jobs = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={from}");
+        var counted = await jobs.NextChangeAsync();
+        while (counted["object"]!.AsObject().ConditionTypes().Count == 0)
+        {
+            counted = await jobs.NextChangeAsync();
+        }
+
+        var final = await jobs.NextChangeAsync();
+        Assert.Equal(["SuccessCriteriaMet"], counted["object"]!.AsObject().ConditionTypes());
+        Assert.Null(counted["object"]!["status"]!["completionTime"]);
+        Assert.Equal(["SuccessCriteriaMet", "Complete"], final["object"]!.AsObject().ConditionTypes());
+        Assert.NotNull(final["object"]!["status"]!["completionTime"]);
+    }
+
+    [Fact]
     public async Task Should_honour_activeDeadlineSeconds_with_a_timer()
     {
         await CreateJobAsync("build-1", j => j["spec"]!["activeDeadlineSeconds"] = 1);

@@ -79,17 +79,28 @@ public sealed class When_updating_and_patching : ServerTest
     }
 
     [Fact]
-    public async Task Should_treat_a_strategic_merge_patch_as_a_merge_for_metadata()
+    public async Task Should_merge_a_strategic_patch_into_a_pods_containers_by_name_where_a_merge_patch_replaces_the_list()
     {
         await CreateAndSettleAsync("build-1");
+        var pod = Server.GetJobPods("default", "build-1").Single().Name();
+        var path = $"/api/v1/namespaces/default/pods/{pod}";
+        var imageOnly = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["mflow.io/note"] = "hi" } },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "busybox:1.37" }) },
+        };
 
-        var response = await Client.PatchAsync(
-            $"{Manifests.JobsPath}/build-1",
-            new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["mflow.io/note"] = "hi" } } },
-            "application/strategic-merge-patch+json");
+        var strategic = await Client.PatchAsync(path, imageOnly, "application/strategic-merge-patch+json");
+        var merge = await Client.PatchAsync(path, imageOnly.DeepClone(), "application/merge-patch+json");
 
-        Assert.Equal(HttpStatusCode.OK, response.Status);
-        Assert.Equal("hi", response.Json["metadata"]!["annotations"]!["mflow.io/note"]!.GetValue<string>());
+        // Strategic: the container named main keeps its command and gets the new image.
+        Assert.Equal(HttpStatusCode.OK, strategic.Status);
+        var container = Assert.Single(strategic.Json["spec"]!["containers"]!.AsArray())!;
+        Assert.Equal("busybox:1.37", container["image"]!.GetValue<string>());
+        Assert.NotNull(container["command"]);
+        Assert.Equal("hi", strategic.Json["metadata"]!["annotations"]!["mflow.io/note"]!.GetValue<string>());
+        // JSON merge patch: the list is replaced wholesale, which drops the container's other fields: refused.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, merge.Status);
     }
 
     [Fact]

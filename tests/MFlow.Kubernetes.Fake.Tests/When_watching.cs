@@ -65,10 +65,47 @@ public sealed class When_watching : ServerTest
         await using var watch = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={Server.ResourceVersion}&fieldSelector=metadata.name%3Dbuild-1");
 
         await Server.CompletePodAsync("default", "build-1", 0);
+        var counted = await watch.NextChangeAsync();
         var change = await watch.NextChangeAsync();
 
+        Assert.Equal("MODIFIED", counted.Type());
+        Assert.Equal(["SuccessCriteriaMet"], counted["object"]!.AsObject().ConditionTypes());
         Assert.Equal("MODIFIED", change.Type());
         Assert.Equal(["SuccessCriteriaMet", "Complete"], change["object"]!.AsObject().ConditionTypes());
+    }
+
+    [Fact]
+    public async Task Should_send_DELETED_when_a_relabelled_object_leaves_the_selector_and_ADDED_when_it_returns()
+    {
+        var job = await CreateJobAsync("a", j => j["metadata"]!["labels"]!["stage"] = "build");
+        await Server.WaitForControllersAsync();
+        await using var watch = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={Server.ResourceVersion}&labelSelector=stage%3Dbuild");
+
+        var leave = await Client.PatchAsync($"{Manifests.JobsPath}/a", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["stage"] = "test" } } });
+        var deleted = await watch.NextChangeAsync();
+        await Client.PatchAsync($"{Manifests.JobsPath}/a", new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["note"] = "unseen" } } });
+        await Client.PatchAsync($"{Manifests.JobsPath}/a", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["stage"] = "build" } } });
+        var added = await watch.NextChangeAsync();
+        await using var replay = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={job.ResourceVersion()}&labelSelector=stage%3Dbuild");
+        var replayed = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var e = await replay.NextChangeAsync();
+            while (e.Type() == "MODIFIED")
+            {
+                e = await replay.NextChangeAsync();
+            }
+
+            replayed.Add(e.Type());
+        }
+
+        // As the apiserver's cacher: the previous content, at the relabelling write's resourceVersion.
+        Assert.Equal(("DELETED", "a"), (deleted.Type(), deleted.ObjectName()));
+        Assert.Equal("build", deleted["object"]!["metadata"]!["labels"]!["stage"]!.GetValue<string>());
+        Assert.Equal(leave.Json.ResourceVersion(), deleted["object"]!.AsObject().ResourceVersion());
+        Assert.Equal(("ADDED", "a"), (added.Type(), added.ObjectName()));
+        Assert.Equal("unseen", added["object"]!["metadata"]!["annotations"]!["note"]!.GetValue<string>());
+        Assert.Equal(["DELETED", "ADDED"], replayed);
     }
 
     [Fact]
@@ -97,6 +134,68 @@ public sealed class When_watching : ServerTest
         Assert.Equal(HttpStatusCode.Gone, list.Status);
         Assert.Equal("Expired", list.Json["reason"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, fresh.Status);
+    }
+
+    [Fact]
+    public async Task Should_deliver_only_later_events_to_a_plain_watch_from_a_resourceVersion_ahead_of_the_store()
+    {
+        await CreateJobAsync("a");
+        await Server.WaitForControllersAsync();
+        var ahead = long.Parse(Server.ResourceVersion) + 3;
+
+        // kube-apiserver 1.32 (cacheWatcher): no error and no time limit, only events newer than the requested version.
+        await using var watch = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&resourceVersion={ahead}");
+        for (var i = 0; i < 4; i++)
+        {
+            await CreateJobAsync($"b{i}");
+            await Server.WaitForControllersAsync();
+        }
+
+        var first = await watch.NextChangeAsync();
+        Assert.Equal(HttpStatusCode.OK, watch.Status);
+        Assert.True(long.Parse(first["object"]!.AsObject().ResourceVersion()) > ahead);
+    }
+
+    [Fact]
+    public async Task Should_answer_504_Too_large_resource_version_to_reads_ahead_of_the_store_after_waiting_for_it()
+    {
+        await CreateJobAsync("a");
+        await Server.WaitForControllersAsync();
+        var current = Server.ResourceVersion;
+        var ahead = long.Parse(current) + 1000;
+
+        var list = await Client.GetAsync($"{Manifests.JobsPath}?resourceVersion={ahead}");
+        var get = await Client.GetAsync($"{Manifests.JobsPath}/a?resourceVersion={ahead}");
+        await using var watchList = await Client.WatchAsync($"{Manifests.JobsPath}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion={ahead}");
+        var error = await watchList.NextAsync() ?? throw new InvalidOperationException("No ERROR event.");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, list.Status);
+        Assert.Equal($"Timeout: Too large resource version: {ahead}, current: {current}", list.Json["message"]!.GetValue<string>());
+        Assert.Equal("Timeout", list.Json["reason"]!.GetValue<string>());
+        Assert.Equal("ResourceVersionTooLarge", list.Json["details"]!["causes"]![0]!["reason"]!.GetValue<string>());
+        Assert.Equal("Too large resource version", list.Json["details"]!["causes"]![0]!["message"]!.GetValue<string>());
+        Assert.Equal(1, list.Json["details"]!["retryAfterSeconds"]!.GetValue<int>());
+        Assert.Equal("1", Assert.Single(list.Headers.GetValues("Retry-After")));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, get.Status);
+        Assert.Equal(HttpStatusCode.OK, watchList.Status);
+        Assert.Equal("ERROR", error.Type());
+        Assert.Equal(504, error["object"]!["code"]!.GetValue<int>());
+        Assert.Equal("ResourceVersionTooLarge", error["object"]!["details"]!["causes"]![0]!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_serve_a_read_once_the_store_reaches_the_requested_resourceVersion()
+    {
+        await CreateJobAsync("a");
+        await Server.WaitForControllersAsync();
+        var next = long.Parse(Server.ResourceVersion) + 1;
+
+        var list = Client.GetAsync($"{Manifests.JobsPath}?resourceVersion={next}");
+        await CreateJobAsync("b");
+        var answer = await list;
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.True(long.Parse(answer.Json["metadata"]!["resourceVersion"]!.GetValue<string>()) >= next);
     }
 
     [Fact]

@@ -164,7 +164,25 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
         _kubelet.AppendLog(@namespace, pod, container, text);
     }
 
-    /// <summary>Fails the Job as if its activeDeadlineSeconds passed: active pods deleted, condition Failed/DeadlineExceeded.</summary>
+    /// <summary>
+    /// When set, a Job the controller ends with pods still running (deadline passed, completions reached with
+    /// more pods) stays in its interim condition (<c>FailureTarget</c> / <c>SuccessCriteriaMet</c>) with those
+    /// pods terminating, until <see cref="ReleasePodTerminationsAsync"/>: the window a real cluster shows
+    /// while the kubelet stops the containers.
+    /// </summary>
+    public bool HoldPodTermination
+    {
+        get => _controller.HoldPodTermination;
+        set => _controller.HoldPodTermination = value;
+    }
+
+    /// <summary>Lets the pods held by <see cref="HoldPodTermination"/> terminate; returns once their Jobs reached the final condition.</summary>
+    public Task ReleasePodTerminationsAsync(CancellationToken cancellationToken = default) => _controller.ReleasePodTerminationsAsync(cancellationToken);
+
+    /// <summary>
+    /// Fails the Job as if its activeDeadlineSeconds passed: condition FailureTarget/DeadlineExceeded, the
+    /// active pods deleted and killed, then condition Failed (unless <see cref="HoldPodTermination"/>).
+    /// </summary>
     public async Task ExceedJobDeadlineAsync(string @namespace, string jobName, CancellationToken cancellationToken = default)
     {
         if (!await _controller.ExceedDeadlineAsync(@namespace, jobName, null, cancellationToken))

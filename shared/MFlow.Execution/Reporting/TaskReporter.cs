@@ -52,12 +52,35 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
             Worker = Instance,
         };
 
-        await PublishWithRetryAsync(task, update, $"{report.State} of task {task.TaskId}", cancellationToken);
+        // Every copy of an attempt's end carries one MessageId, whoever publishes it and however often:
+        // a publish retried after a lost confirm, or a restarted worker reporting a finished Job again.
+        // A subscriber that drops a MessageId it has seen sees each outcome once.
+        var messageId = report.State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled
+            ? TerminalMessageId(task.TaskId, update.Sequence)
+            : (Guid?)null;
+        await PublishWithRetryAsync(task, update, messageId, $"{report.State} of task {task.TaskId}", cancellationToken);
         logger.LogInformation("Task {Task} ({TaskId}) attempt {Attempt}: {State}{Exit}",
             task.TaskName, task.TaskId, task.Attempt, report.State, report.ExitCode is { } code ? $" (exit {code})" : "");
     }
 
-    async Task PublishWithRetryAsync<T>(TaskRef task, T message, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// The MessageId of a task attempt's terminal TaskUpdated: derived from the task and the update's
+    /// sequence (attempt and state), so that every copy of that report has the same one.
+    /// </summary>
+    public static Guid TerminalMessageId(Guid taskId, long sequence)
+    {
+        Span<byte> input = stackalloc byte[24];
+        taskId.TryWriteBytes(input);
+        BitConverter.TryWriteBytes(input[16..], sequence);
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(input, hash);
+        // An RFC 9562 version 8 (custom) UUID: version and variant bits set, the rest from the hash.
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true);
+    }
+
+    async Task PublishWithRetryAsync<T>(TaskRef task, T message, Guid? messageId, string what, CancellationToken cancellationToken)
         where T : class
     {
         // A tracker reports long after the command that launched the task was consumed, maybe in
@@ -71,7 +94,10 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
             {
                 using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 attemptTimeout.CancelAfter(AttemptTimeout);
-                await bus.Publish(message, attemptTimeout.Token);
+                if (messageId is { } id)
+                    await bus.Publish(message, context => context.MessageId = id, attemptTimeout.Token);
+                else
+                    await bus.Publish(message, attemptTimeout.Token);
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DateTime.UtcNow - started < GiveUpAfter)

@@ -39,4 +39,27 @@ public sealed class When_numbering_task_updates
         // Whichever terminal state is reported first wins; a second one is a duplicate.
         Assert.Single(new[] { TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled }.Select(s => TaskSequence.Of(3, s)).Distinct());
     }
+
+    [Fact]
+    public async Task Should_give_every_copy_of_an_attempts_end_one_MessageId_and_other_reports_none()
+    {
+        var (bus, recorder) = Support.RecordingBus.Create();
+        var reporter = new TaskReporter(bus, Microsoft.Extensions.Options.Options.Create(new WorkerOptions()), Microsoft.Extensions.Logging.Abstractions.NullLogger<TaskReporter>.Instance);
+        var task = new TaskRef(Guid.NewGuid(), Guid.NewGuid(), "compile", JobKind.Build, Attempt: 1);
+        var other = task with { TaskId = Guid.NewGuid() };
+
+        await reporter.ReportAsync(task, new TaskReport(TaskState.Running), CancellationToken.None);
+        await reporter.ReportAsync(task, new TaskReport(TaskState.Succeeded) { ExitCode = 0 }, CancellationToken.None);
+        await reporter.ReportAsync(task, new TaskReport(TaskState.Succeeded) { ExitCode = 0 }, CancellationToken.None); // a restarted worker reporting it again
+        await reporter.ReportAsync(task with { Attempt = 2 }, new TaskReport(TaskState.Failed) { ExitCode = 1 }, CancellationToken.None);
+        await reporter.ReportAsync(other, new TaskReport(TaskState.Succeeded) { ExitCode = 0 }, CancellationToken.None);
+
+        var ids = recorder.Published<TaskUpdated>().Select(recorder.MessageIdOf).ToList();
+        Assert.Null(ids[0]);
+        Assert.NotNull(ids[1]);
+        Assert.Equal(ids[1], ids[2]);
+        Assert.Equal(5, ids.Count);
+        Assert.Equal(4, ids.Distinct().Count());
+        Assert.Equal(TaskReporter.TerminalMessageId(task.TaskId, TaskSequence.Of(1, TaskState.Succeeded)), ids[1]);
+    }
 }

@@ -56,6 +56,7 @@ public sealed class When_garbage_arrives_on_every_queue(KubernetesCluster cluste
             "a real message of each type to cut in half went by");
 
         workload.Log($"injecting 3 x {_queues.Count} messages ({workload.JobsCreated()}/{workload.ExpectedJobs} Jobs created)");
+        var fault = workload.BeginFault("garbage on every queue");
         var injected = new List<(string Queue, string Kind, int Length)>();
         foreach (var (queue, (consumes, cutFrom)) in _queues)
         {
@@ -71,15 +72,19 @@ public sealed class When_garbage_arrives_on_every_queue(KubernetesCluster cluste
                 await cluster.VirtualHost.PublishRawAsync(queue, body, ContentType, new Dictionary<string, object?> { [MarkerHeader] = marker, [KindHeader] = kind });
                 injected.Add((queue, kind, body.Length));
             }
+
+            // Garbage is not an outage to recover from: the fault is its arrival, and the runs must keep
+            // moving after it. Publishing all of it (8 oversized messages of 5-10 MB) can outlast every
+            // run on a loaded machine (seen: all final before the last publish), so the work after it is
+            // counted from the first queue's garbage on.
+            if (fault.AtRecovery is null)
+                workload.EndFault(fault);
         }
 
         await submitting;
 
-        // Garbage moves no run: exactly one outcome per task on the wire too (no service restarts, no
-        // broker or database outage), and each run's terminal event once.
+        // Garbage moves no run: each run's tasks and the run itself end exactly once.
         await workload.AssertInvariantsAsync(
-            duplicateUpdatesMayComeFrom: new HashSet<JobKind>(),
-            duplicateRunEventsPossible: false,
             injectedErrors: _queues.Keys.ToDictionary(queue => queue, _ => 3));
 
         // Each piece of garbage sits in its queue's _error twin, whole, with the reason it was refused.

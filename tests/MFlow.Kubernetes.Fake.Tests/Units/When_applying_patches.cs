@@ -1,3 +1,4 @@
+using MFlow.Kubernetes.Fake.Api;
 using System.Text.Json.Nodes;
 using MFlow.Kubernetes.Fake.Json;
 
@@ -11,21 +12,71 @@ public sealed class When_applying_patches
         var target = JsonNode.Parse("""{"a":{"b":1,"c":2},"list":[1,2],"keep":true}""")!.AsObject();
         var patch = JsonNode.Parse("""{"a":{"b":null,"d":3},"list":[3]}""")!.AsObject();
 
-        var result = MergePatch.Apply(target, patch, strategic: false);
+        var result = MergePatch.Apply(target, patch);
 
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"a":{"c":2,"d":3},"list":[3],"keep":true}"""), result));
     }
 
     [Fact]
-    public void Should_drop_strategic_directives()
+    public void Should_merge_a_strategic_patch_into_containers_and_env_by_name_and_replace_other_lists()
     {
-        var target = JsonNode.Parse("""{"spec":{"x":1}}""")!.AsObject();
-        var patch = JsonNode.Parse("""{"$setElementOrder/containers":[{"name":"a"}],"spec":{"$patch":"merge","y":2}}""")!.AsObject();
+        var job = JsonNode.Parse("""
+            {"metadata":{"finalizers":["a"]},"spec":{"template":{"spec":{
+              "containers":[{"name":"main","image":"busybox:1","env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"args":["x","y"]},
+                            {"name":"sidecar","image":"envoy:1"}],
+              "tolerations":[{"key":"k1"}]}}}}
+            """)!.AsObject();
+        var patch = JsonNode.Parse("""
+            {"metadata":{"finalizers":["b"]},"spec":{"template":{"spec":{
+              "$setElementOrder/containers":[{"name":"main"},{"name":"sidecar"}],
+              "containers":[{"name":"main","image":"busybox:2","env":[{"name":"B","value":"3"},{"name":"C","value":"4"}],"args":["z"]},
+                            {"name":"sidecar","$patch":"delete"}],
+              "tolerations":[{"key":"k2"}]}}}}
+            """)!.AsObject();
 
-        var result = MergePatch.Apply(target, patch, strategic: true);
+        var result = StrategicMergePatch.Apply(Registry.Jobs, job, patch);
 
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"spec":{"x":1,"y":2}}"""), result));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""
+            {"metadata":{"finalizers":["a","b"]},"spec":{"template":{"spec":{
+              "containers":[{"name":"main","image":"busybox:2","env":[{"name":"A","value":"1"},{"name":"B","value":"3"},{"name":"C","value":"4"}],"args":["z"]}],
+              "tolerations":[{"key":"k2"}]}}}}
+            """), result), result.ToJsonString());
+        Assert.Equal("envoy:1", job["spec"]!["template"]!["spec"]!["containers"]![1]!["image"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void Should_honour_replace_retainKeys_and_deleteFromPrimitiveList_directives()
+    {
+        var pod = JsonNode.Parse("""
+            {"metadata":{"finalizers":["a","b","c"]},"spec":{"containers":[{"name":"main","ports":[{"containerPort":80}]}],
+              "volumes":[{"name":"v","emptyDir":{}}]}}
+            """)!.AsObject();
+        var patch = JsonNode.Parse("""
+            {"metadata":{"$deleteFromPrimitiveList/finalizers":["b"]},"spec":{
+              "containers":[{"name":"main","ports":[{"$patch":"replace"},{"containerPort":8080}]}],
+              "volumes":[{"name":"v","$retainKeys":["name","configMap"],"configMap":{"name":"cm"}}]}}
+            """)!.AsObject();
+
+        var result = StrategicMergePatch.Apply(Registry.Pods, pod, patch);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""
+            {"metadata":{"finalizers":["a","c"]},"spec":{"containers":[{"name":"main","ports":[{"containerPort":8080}]}],
+              "volumes":[{"name":"v","configMap":{"name":"cm"}}]}}
+            """), result), result.ToJsonString());
+    }
+
+    [Fact]
+    public void Should_refuse_a_strategic_list_element_without_its_merge_key()
+    {
+        var pod = JsonNode.Parse("""{"spec":{"containers":[{"name":"main"}]}}""")!.AsObject();
+        var patch = JsonNode.Parse("""{"spec":{"containers":[{"image":"busybox:2"}]}}""")!.AsObject();
+
+        var error = Assert.Throws<JsonPatchException>(() => StrategicMergePatch.Apply(Registry.Pods, pod, patch));
+
+        Assert.Contains("does not contain declared merge key: name", error.Message, StringComparison.Ordinal);
+    }
+
+    private static readonly ResourceRegistry Registry = new();
 
     [Fact]
     public void Should_apply_json_patch_operations_in_order()

@@ -90,6 +90,20 @@ internal static class ApiErrors
     public static ApiException Expired(long requested, long oldest) =>
         Failure(410, "Expired", $"too old resource version: {requested} ({oldest})");
 
+    /// <summary>
+    /// A resourceVersion the store has not reached within the apiserver's 3 s wait (storage.NewTooLargeResourceVersionError):
+    /// 504 Timeout, cause ResourceVersionTooLarge, retry after 1 s.
+    /// </summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current) =>
+        new(
+            504,
+            StatusObject(504, "Timeout", $"Timeout: Too large resource version: {requested}, current: {current}", new JsonObject
+            {
+                ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+                ["retryAfterSeconds"] = 1,
+            }),
+            TimeSpan.FromSeconds(1));
+
     public static ApiException PathNotFound() =>
         Failure(404, "NotFound", "the server could not find the requested resource", new JsonObject());
 

@@ -25,6 +25,10 @@ internal sealed class JobController : IAsyncDisposable
     private readonly WatchSubscription _subscription;
     private readonly RevisionTracker _progress;
     private readonly Task _loop;
+    private readonly List<(string Namespace, string Name)> _heldTerminations = [];
+
+    /// <summary>The finalizer the real Job controller puts on its pods so that it counts each one before it goes.</summary>
+    public const string JobTrackingFinalizer = "batch.kubernetes.io/job-tracking";
 
     public JobController(ObjectStore store, ResourceRegistry registry, Kubelet kubelet, PodLogs logs, BackgroundWork work, Action<Exception> onError)
     {
@@ -44,6 +48,35 @@ internal sealed class JobController : IAsyncDisposable
     public Func<JsonObject, PodScript?>? AutoRun { get; set; }
 
     public GarbageCollector Collector => _collector;
+
+    /// <summary>
+    /// When set, pods the controller deletes to end a Job stay terminating (deletionTimestamp set, containers
+    /// running) until <see cref="ReleasePodTerminationsAsync"/>, so the Job stays in its interim condition.
+    /// </summary>
+    public bool HoldPodTermination { get; set; }
+
+    /// <summary>Lets the kubelet stop the pods held by <see cref="HoldPodTermination"/>; the Jobs then reach their final condition.</summary>
+    public async Task ReleasePodTerminationsAsync(CancellationToken cancellationToken)
+    {
+        await CatchUpAsync(cancellationToken);
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            HoldPodTermination = false;
+            foreach (var (@namespace, name) in _heldTerminations)
+            {
+                TerminatePod(@namespace, name);
+            }
+
+            _heldTerminations.Clear();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+
+        await CatchUpAsync(cancellationToken);
+    }
 
     /// <summary>Completes once the controller has handled every event up to <paramref name="revision"/>.</summary>
     public Task WaitForRevisionAsync(long revision, CancellationToken cancellationToken) => _progress.WaitForAsync(revision, cancellationToken);
@@ -94,7 +127,7 @@ internal sealed class JobController : IAsyncDisposable
                 return false;
             }
 
-            if (JobStatus.IsFinished(job) || job["metadata"]?["deletionTimestamp"] is not null)
+            if (JobStatus.IsFinished(job) || JobStatus.Interim(job) is not null || job["metadata"]?["deletionTimestamp"] is not null)
             {
                 return false;
             }
@@ -212,6 +245,13 @@ internal sealed class JobController : IAsyncDisposable
         }
 
         var active = ActivePods(job, state);
+        if (JobStatus.Interim(job) is { } interim)
+        {
+            // Decided but not ended: the final condition waits until the pods it killed have terminated.
+            CompleteFinish(job, state, interim);
+            return;
+        }
+
         var spec = job["spec"] as JsonObject ?? [];
         var completions = KubeJson.Integer(spec["completions"]) ?? 1;
         var parallelism = KubeJson.Integer(spec["parallelism"]) ?? 1;
@@ -290,7 +330,12 @@ internal sealed class JobController : IAsyncDisposable
         return pods.Where(pod => !Kubelet.IsTerminal(pod) && pod["metadata"]?["deletionTimestamp"] is null).ToList();
     }
 
-    /// <summary>Ends the Job: writes its terminal conditions first, then removes the pods still running.</summary>
+    /// <summary>
+    /// Ends the Job the way kube-controller-manager 1.32 does (JobManagedBy / JobPodReplacementPolicy on):
+    /// the interim condition (<c>SuccessCriteriaMet</c> or <c>FailureTarget</c>) first, with the pods still
+    /// running counted as terminating; those pods are deleted and killed by the kubelet; only once none is
+    /// left terminating does the final condition (<c>Complete</c> or <c>Failed</c>) follow, in a later write.
+    /// </summary>
     private void Finish(JsonObject job, JobState state, List<JsonObject> active, bool succeeded, string reason, string message)
     {
         if (!succeeded)
@@ -309,26 +354,16 @@ internal sealed class JobController : IAsyncDisposable
         WriteStatus(job, status =>
         {
             status["startTime"] ??= now;
-            JobStatus.SetCounts(status, state, []);
-            var conditions = KubeJson.GetOrAddArray(status, "conditions");
-            if (succeeded)
-            {
-                conditions.Add(JobStatus.Condition("SuccessCriteriaMet", reason, message, now));
-                conditions.Add(JobStatus.Condition("Complete", reason, message, now));
-                status["completionTime"] = now;
-            }
-            else
-            {
-                conditions.Add(JobStatus.Condition("FailureTarget", reason, message, now));
-                conditions.Add(JobStatus.Condition("Failed", reason, message, now));
-            }
+            JobStatus.SetCounts(status, state, [], terminating: active.Count);
+            KubeJson.GetOrAddArray(status, "conditions").Add(JobStatus.Condition(succeeded ? "SuccessCriteriaMet" : "FailureTarget", reason, message, now));
         });
 
         foreach (var pod in active)
         {
+            // The job controller deletes the pod; the kubelet then stops its containers (see TerminatePod).
             try
             {
-                _store.Delete(_registry.Pods, KubeJson.Namespace(pod) ?? "", KubeJson.Name(pod) ?? "");
+                _store.Delete(_registry.Pods, KubeJson.Namespace(pod) ?? "", KubeJson.Name(pod) ?? "", addFinalizer: JobTrackingFinalizer);
             }
             catch (ApiException error) when (error.Code == 404)
             {
@@ -336,9 +371,90 @@ internal sealed class JobController : IAsyncDisposable
             }
         }
 
+        if (HoldPodTermination)
+        {
+            _heldTerminations.AddRange(active.Select(pod => (KubeJson.Namespace(pod) ?? "", KubeJson.Name(pod) ?? "")));
+        }
+        else
+        {
+            foreach (var pod in active)
+            {
+                TerminatePod(KubeJson.Namespace(pod) ?? "", KubeJson.Name(pod) ?? "");
+            }
+        }
+
+        if (_store.Get(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } decided
+            && JobStatus.Interim(decided) is { } interim)
+        {
+            CompleteFinish(decided, state, interim);
+        }
+    }
+
+    /// <summary>Writes the final condition after the interim one once no pod of the Job is terminating; else updates the count.</summary>
+    private void CompleteFinish(JsonObject job, JobState state, JsonObject interim)
+    {
+        var terminating = TerminatingPods(job, state);
+        if (terminating > 0)
+        {
+            WriteStatus(job, status => JobStatus.SetCounts(status, state, [], terminating));
+            return;
+        }
+
+        var succeeded = KubeJson.String(interim["type"]) == "SuccessCriteriaMet";
+        var now = KubeJson.Timestamp(DateTimeOffset.UtcNow);
+        WriteStatus(job, status =>
+        {
+            JobStatus.SetCounts(status, state, [], terminating: 0);
+            KubeJson.GetOrAddArray(status, "conditions").Add(JobStatus.Condition(
+                succeeded ? "Complete" : "Failed", KubeJson.String(interim["reason"]) ?? "", KubeJson.String(interim["message"]) ?? "", now));
+            if (succeeded)
+            {
+                status["completionTime"] = now;
+            }
+        });
+
         if (_store.Get(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } finished)
         {
             ScheduleTtl(finished, state);
+        }
+    }
+
+    /// <summary>Pods being deleted whose containers have not stopped yet (the real status.terminating).</summary>
+    private int TerminatingPods(JsonObject job, JobState state) =>
+        state.PodNames
+            .Select(name => _store.Get(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
+            .OfType<JsonObject>()
+            .Count(pod => pod["metadata"]?["deletionTimestamp"] is not null && !Kubelet.IsTerminal(pod));
+
+    /// <summary>
+    /// The kubelet stops a deleted pod's containers (SIGKILL after the grace period: exit 137, phase Failed),
+    /// then the job controller drops its tracking finalizer, which lets the deletion complete.
+    /// </summary>
+    private void TerminatePod(string @namespace, string name)
+    {
+        try
+        {
+            if (_store.Get(_registry.Pods, @namespace, name) is { } pod && !Kubelet.IsTerminal(pod))
+            {
+                _kubelet.Kill(@namespace, name);
+            }
+
+            _store.Update(_registry.Pods, @namespace, name, current =>
+            {
+                if (current["metadata"]?["finalizers"] is JsonArray finalizers)
+                {
+                    foreach (var finalizer in finalizers.Where(f => KubeJson.String(f) == JobTrackingFinalizer).ToList())
+                    {
+                        finalizers.Remove(finalizer);
+                    }
+                }
+
+                return current;
+            });
+        }
+        catch (ApiException error) when (error.Code == 404)
+        {
+            // Already gone.
         }
     }
 

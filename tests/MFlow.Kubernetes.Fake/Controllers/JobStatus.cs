@@ -6,13 +6,13 @@ namespace MFlow.Kubernetes.Fake.Controllers;
 /// <summary>How the Job controller writes a Job's status: counts, conditions, and when a Job is finished.</summary>
 internal static class JobStatus
 {
-    public static void SetCounts(JsonObject status, JobState state, List<JsonObject> active)
+    public static void SetCounts(JsonObject status, JobState state, List<JsonObject> active, int terminating = 0)
     {
         SetOrRemove(status, "active", active.Count);
         status["ready"] = active.Count(IsReady);
         SetOrRemove(status, "succeeded", state.Succeeded);
         SetOrRemove(status, "failed", state.Failed);
-        status["terminating"] = 0;
+        status["terminating"] = terminating;
         status["uncountedTerminatedPods"] = new JsonObject();
     }
 
@@ -35,6 +35,14 @@ internal static class JobStatus
     public static bool IsFinished(JsonObject job) =>
         (job["status"]?["conditions"] as JsonArray ?? [])
             .Any(condition => KubeJson.String(condition?["type"]) is "Complete" or "Failed" && KubeJson.String(condition?["status"]) == "True");
+
+    /// <summary>The SuccessCriteriaMet or FailureTarget condition of a Job decided but not yet finished; null otherwise.</summary>
+    public static JsonObject? Interim(JsonObject job) =>
+        IsFinished(job)
+            ? null
+            : (job["status"]?["conditions"] as JsonArray ?? [])
+                .OfType<JsonObject>()
+                .FirstOrDefault(condition => KubeJson.String(condition["type"]) is "SuccessCriteriaMet" or "FailureTarget" && KubeJson.String(condition["status"]) == "True");
 
     public static JsonObject Condition(string type, string reason, string message, string now) => new()
     {

@@ -94,6 +94,43 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
         return revision;
     }
 
+    /// <summary>
+    /// Stops a deleted pod's containers: SIGTERM, then SIGKILL once the grace period is over (exit 137,
+    /// reason Error), and the pod's phase becomes Failed, as the kubelet reports a pod it killed.
+    /// </summary>
+    public long Kill(string @namespace, string pod)
+    {
+        var revision = UpdateStatus(@namespace, pod, (spec, status) =>
+        {
+            var now = KubeJson.Timestamp(DateTimeOffset.UtcNow);
+            status["phase"] = "Failed";
+            status["containerStatuses"] = Statuses(
+                spec,
+                "containers",
+                name =>
+                {
+                    var startedAt = (status["containerStatuses"] as JsonArray ?? [])
+                        .Where(existing => KubeJson.String(existing?["name"]) == name)
+                        .Select(existing => KubeJson.String(existing?["state"]?["running"]?["startedAt"]))
+                        .FirstOrDefault() ?? now;
+                    return Terminated(137, "Error", null, startedAt, now);
+                },
+                ready: false,
+                started: false);
+            SetConditions(status, ready: false, now, "PodFailed");
+        });
+
+        if (store.Get(registry.Pods, @namespace, pod)?["spec"] is JsonObject podSpec)
+        {
+            foreach (var container in ContainerNames(podSpec))
+            {
+                logs.Close(@namespace, pod, container);
+            }
+        }
+
+        return revision;
+    }
+
     public void AppendLog(string @namespace, string pod, string? container, string text)
     {
         var obj = store.Get(registry.Pods, @namespace, pod) ?? throw ApiErrors.NotFound(registry.Pods, pod);

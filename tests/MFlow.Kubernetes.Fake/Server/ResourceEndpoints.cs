@@ -68,13 +68,29 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
         await HttpIo.WriteJsonAsync(context, StatusCodes.Status201Created, created, cancellationToken);
     }
 
-    public Task GetAsync(HttpContext context, ResourceType type, string @namespace, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// kube-apiserver's watch cache serves a read at resourceVersion N only once it has seen N: it waits up to
+    /// 3 s (blockTimeout), then answers 504 "Too large resource version".
+    /// </summary>
+    internal static readonly TimeSpan FreshnessTimeout = TimeSpan.FromSeconds(3);
+
+    public async Task GetAsync(HttpContext context, ResourceType type, string @namespace, string name, CancellationToken cancellationToken)
     {
+        await WaitUntilFreshAsync(store, ParseResourceVersion(context.Request.Query["resourceVersion"]), cancellationToken);
         var obj = store.Get(type, @namespace, name) ?? throw ApiErrors.NotFound(type, name);
-        return HttpIo.WriteJsonAsync(context, StatusCodes.Status200OK, obj, cancellationToken);
+        await HttpIo.WriteJsonAsync(context, StatusCodes.Status200OK, obj, cancellationToken);
     }
 
-    public Task ListAsync(HttpContext context, ResourceType type, string? @namespace, CancellationToken cancellationToken)
+    /// <summary>Waits for the store to reach a requested resourceVersion (0 or none: any); 504 TooLargeResourceVersion after <see cref="FreshnessTimeout"/>.</summary>
+    internal static async Task WaitUntilFreshAsync(ObjectStore store, long? requested, CancellationToken cancellationToken)
+    {
+        if (requested is { } revision and > 0 && !await store.WaitForRevisionAsync(revision, FreshnessTimeout, cancellationToken))
+        {
+            throw ApiErrors.TooLargeResourceVersion(revision, store.CurrentRevision);
+        }
+    }
+
+    public async Task ListAsync(HttpContext context, ResourceType type, string? @namespace, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
         var (labels, fields) = Selectors(type, query);
@@ -83,6 +99,8 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
         {
             throw ApiErrors.Expired(requested, compacted);
         }
+
+        await WaitUntilFreshAsync(store, ParseResourceVersion(query["resourceVersion"]), cancellationToken);
 
         var (items, revision) = store.List(type, @namespace, labels, fields);
         var page = Paginate(items, revision, query, compacted, out var continueToken, out var remaining);
@@ -109,7 +127,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
             ["metadata"] = listMetadata,
             ["items"] = list,
         };
-        return HttpIo.WriteJsonAsync(context, StatusCodes.Status200OK, response, cancellationToken);
+        await HttpIo.WriteJsonAsync(context, StatusCodes.Status200OK, response, cancellationToken);
     }
 
     public async Task UpdateAsync(HttpContext context, ResourceType type, string @namespace, string name, CancellationToken cancellationToken)
@@ -152,8 +170,8 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
                 patched = (mediaType, patch) switch
                 {
                     ("application/json-patch+json", JsonArray operations) => JsonPatch.Apply(current, operations),
-                    ("application/merge-patch+json", JsonObject merge) => MergePatch.Apply(KubeJson.Clone(current), merge, strategic: false),
-                    ("application/strategic-merge-patch+json", JsonObject merge) => MergePatch.Apply(KubeJson.Clone(current), merge, strategic: true),
+                    ("application/merge-patch+json", JsonObject merge) => MergePatch.Apply(KubeJson.Clone(current), merge),
+                    ("application/strategic-merge-patch+json", JsonObject merge) => StrategicMergePatch.Apply(type, current, merge),
                     _ => throw ApiErrors.BadRequest($"the body of a {mediaType} patch must be a JSON {(mediaType == "application/json-patch+json" ? "array" : "object")}"),
                 };
             }

@@ -38,9 +38,16 @@ internal sealed class WatchEndpoint(ObjectStore store, TimeSpan bookmarkInterval
         WatchSubscription subscription;
         try
         {
+            // A watch-list (sendInitialEvents=true) from resourceVersion N waits, like the watch cache, for the
+            // store to reach N; a plain watch from N needs no wait: it delivers what happens after N.
+            if (sendInitialEvents)
+            {
+                await ResourceEndpoints.WaitUntilFreshAsync(store, requested, requestAborted);
+            }
+
             subscription = store.Subscribe(WatchFilter.For(type.Plural, @namespace, labels, fields), requested, includeInitial, isInternal: false);
         }
-        catch (ApiException error) when (error.Code == StatusCodes.Status410Gone)
+        catch (ApiException error) when (error.Code is StatusCodes.Status410Gone or StatusCodes.Status504GatewayTimeout)
         {
             // Like the apiserver: the watch itself starts (200), then says why it ends in an ERROR event.
             await StartAsync(context, requestAborted);
@@ -71,7 +78,8 @@ internal sealed class WatchEndpoint(ObjectStore store, TimeSpan bookmarkInterval
                         continue;
                     }
 
-                    // A resourceVersion ahead of the store means "after N": what happens until then is not news to this client.
+                    // A resourceVersion ahead of the store means "after N": what happens until then is not news to this
+                    // client (kube-apiserver 1.32's cacheWatcher sends only events newer than N, without a time limit).
                     if (!includeInitial && e.Revision <= requested)
                     {
                         continue;

@@ -21,6 +21,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
     private readonly List<WatchSubscription> _subscriptions = [];
     private static readonly Dictionary<string, string> _noStrings = [];
     private readonly int _historyLimit = Math.Max(1, historyLimit);
+    private readonly List<(long Revision, TaskCompletionSource Reached)> _revisionWaiters = [];
     private long _revision;
 
     // Watches may start from this revision or later; older ones were compacted away (410 Gone).
@@ -44,6 +45,42 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
             lock (_gate)
             {
                 return _events.ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until the store's revision reaches <paramref name="revision"/>, at most <paramref name="timeout"/>,
+    /// as the apiserver's watch cache waits for a resourceVersion it has not seen yet; false when it did not.
+    /// </summary>
+    public async Task<bool> WaitForRevisionAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource reached;
+        lock (_gate)
+        {
+            if (_revision >= revision)
+            {
+                return true;
+            }
+
+            reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _revisionWaiters.Add((revision, reached));
+        }
+
+        try
+        {
+            await reached.Task.WaitAsync(timeout, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _revisionWaiters.RemoveAll(waiter => waiter.Reached == reached);
             }
         }
     }
@@ -162,7 +199,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
             IndexOwners(key, current, add: false);
             _objects[key] = updated;
             IndexOwners(key, updated, add: true);
-            Publish("MODIFIED", type, updated);
+            Publish("MODIFIED", type, updated, current);
             return KubeJson.Clone(updated);
         }
     }
@@ -207,7 +244,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
 
                 Stamp(updated, ++_revision);
                 _objects[key] = updated;
-                Publish("MODIFIED", type, updated);
+                Publish("MODIFIED", type, updated, current);
                 return (KubeJson.Clone(updated), false);
             }
 
@@ -255,7 +292,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
                     throw ApiErrors.Expired(from, _compactedRevision);
                 }
 
-                replay.AddRange(_history.Skip(FirstIndexAfter(from)).Where(filter.Matches));
+                replay.AddRange(_history.Skip(FirstIndexAfter(from)).Select(filter.Select).OfType<StoredEvent>());
             }
 
             var subscription = new WatchSubscription(filter, isInternal, _revision, replay.Count, Unsubscribe);
@@ -366,9 +403,23 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
         }
     }
 
-    private void Publish(string eventType, ResourceType type, JsonObject obj)
+    private void Publish(string eventType, ResourceType type, JsonObject obj, JsonObject? previous = null)
     {
         var e = MakeEvent(eventType, type, obj, _revision);
+        if (previous is not null)
+        {
+            // Only a write that changes labels or selectable fields can move the object across a selector;
+            // the previous content is serialized for those alone.
+            var labels = KubeJson.Labels(previous);
+            var fields = type.Fields(previous);
+            if (!SameEntries(labels, e.Labels) || !SameEntries(fields, e.Fields))
+            {
+                var before = KubeJson.Clone(previous);
+                Stamp(before, _revision);
+                e = e with { Previous = new PreviousState(labels, fields, KubeJson.Serialize(before)) };
+            }
+        }
+
         _history.Add(e);
         if (_history.Count > _historyLimit)
         {
@@ -379,14 +430,25 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
         }
 
         _events.Add(new ResourceEvent(e.Timestamp, eventType, type.Plural, e.Namespace, e.Name, e.Revision.ToString(CultureInfo.InvariantCulture)));
+        foreach (var (revision, reached) in _revisionWaiters)
+        {
+            if (revision <= _revision)
+            {
+                reached.TrySetResult();
+            }
+        }
+
         foreach (var subscription in _subscriptions)
         {
-            if (subscription.Filter.Matches(e))
+            if (subscription.Filter.Select(e) is { } selected)
             {
-                subscription.Deliver(e);
+                subscription.Deliver(selected);
             }
         }
     }
+
+    private static bool SameEntries(IReadOnlyDictionary<string, string> left, IReadOnlyDictionary<string, string> right) =>
+        left.Count == right.Count && left.All(entry => right.TryGetValue(entry.Key, out var value) && value == entry.Value);
 
     private static StoredEvent MakeEvent(string eventType, ResourceType type, JsonObject obj, long revision) =>
         new(

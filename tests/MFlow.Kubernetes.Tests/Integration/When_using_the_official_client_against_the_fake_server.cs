@@ -101,7 +101,7 @@ public sealed class When_using_the_official_client_against_the_fake_server : Fak
                     continue;
                 lock (seen)
                     seen.Add(job);
-                if (job.Status?.Succeeded == 1)
+                if (job.Status?.Conditions?.Any(c => c is { Type: "Complete", Status: "True" }) == true)
                     return;
             }
         });
@@ -111,7 +111,11 @@ public sealed class When_using_the_official_client_against_the_fake_server : Fak
         await watching.WaitAsync(cts.Token);
 
         Assert.Contains(seen, j => j.Status?.Ready == 1);
-        Assert.Contains(seen[^1].Status.Conditions, c => c is { Type: "Complete", Status: "True" });
+        // As Kubernetes 1.31+ writes it: SuccessCriteriaMet with the pod counted, then Complete in a later event.
+        Assert.Equal(["SuccessCriteriaMet"], seen[^2].Status.Conditions.Select(c => c.Type));
+        Assert.Equal(1, seen[^2].Status.Succeeded);
+        Assert.Equal(["SuccessCriteriaMet", "Complete"], seen[^1].Status.Conditions.Select(c => c.Type));
+        Assert.NotNull(seen[^1].Status.CompletionTime);
     }
 
     [Fact]

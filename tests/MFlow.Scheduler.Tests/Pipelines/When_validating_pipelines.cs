@@ -1,3 +1,4 @@
+using MFlow.Contracts;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Testing;
 
@@ -101,12 +102,17 @@ public sealed class When_validating_pipelines
     }
 
     [Theory]
-    [InlineData("build")]
-    [InlineData("Deploy")]
-    [InlineData("VM")]
-    public void Should_accept_a_kind_in_any_case(string kind)
+    [InlineData("build", JobKind.Build)]
+    [InlineData("Deploy", JobKind.Deploy)]
+    [InlineData("VM", JobKind.Vm)]
+    public void Should_accept_a_kind_in_any_case_and_read_it_as_that_kind(string kind, JobKind expected)
     {
-        PipelineValidator.Validate(Pipeline($"      - name: compile\n        kind: {kind}\n        container: {{image: a, command: [b]}}"));
+        var pipeline = Pipeline($"      - name: compile\n        kind: {kind}\n        container: {{image: a, command: [b]}}");
+
+        PipelineValidator.Validate(pipeline);
+
+        Assert.True(PipelineValidator.TryParseKind(pipeline.Stages![0].Tasks![0].Kind, out var parsed));
+        Assert.Equal(expected, parsed);
     }
 
     [Theory]

@@ -22,6 +22,11 @@ public class When_mapping_job_status
         { "running", NewJob(), NewPod(PodPhase.Running, main: Running()), TaskState.Running, null, null, null },
         { "a try failed, the V1Job retries", NewJob(failed: 1), NewPod(PodPhase.Failed, main: Terminated(1)), TaskState.Running, null, null, null },
         { "ready, pod not seen", NewJob(ready: 1), null, TaskState.Running, null, null, null },
+        // Kubernetes 1.31+ writes the target condition first and the final one only after the pods terminated: not final yet.
+        { "failure decided, pod still terminating", NewJob(Condition("FailureTarget", "DeadlineExceeded"), deadline: 600), NewPod(PodPhase.Running, main: Running()), TaskState.Running, null, null, null },
+        { "failure decided, pod killed", NewJob(Condition("FailureTarget", "DeadlineExceeded"), failed: 1, deadline: 600), NewPod(PodPhase.Failed, main: Terminated(137)), TaskState.Running, null, null, null },
+        { "failure decided by the backoff limit", NewJob(Condition("FailureTarget", "BackoffLimitExceeded"), failed: 1, backoffLimit: 0), NewPod(PodPhase.Failed, main: Terminated(2)), TaskState.Running, null, null, null },
+        { "success criteria met, not complete yet", NewJob(Condition("SuccessCriteriaMet", "CompletionsReached")), NewPod(PodPhase.Succeeded, main: Terminated(0)), TaskState.Running, null, null, null },
         { "complete", NewJob(Condition("Complete", "CompletionsReached")), NewPod(PodPhase.Succeeded, main: Terminated(0, "sha256:abc")), TaskState.Succeeded, null, "Completed", 0 },
         { "failed past the backoff limit", NewJob(Condition("Failed", "BackoffLimitExceeded"), failed: 3, backoffLimit: 2), NewPod(PodPhase.Failed, main: Terminated(137)), TaskState.Failed, "BackoffLimitExceeded", "failed 3 times; its retry budget (backoffLimit 2) is spent; the last try exited with code 137", 137 },
         { "deadline exceeded", NewJob(Condition("Failed", "DeadlineExceeded"), deadline: 600), NewPod(PodPhase.Running, main: Running()), TaskState.Failed, "DeadlineExceeded", "ran longer than its 600 s deadline", null },

@@ -95,6 +95,33 @@ public sealed class When_tracking_jobs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_not_report_an_end_while_the_job_is_at_FailureTarget_with_its_pod_terminating()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Custom(Commands.Build(), "sleep", "infinity")) with { TimeoutSeconds = 120 };
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodRunningAsync(Ns, job);
+        await _rig.Updates.WaitForAsync(command.TaskId, u => u.State == TaskState.Running);
+        _rig.Server.HoldPodTermination = true;
+
+        await _rig.Server.ExceedJobDeadlineAsync(Ns, job);
+        // The fence's Job is created, run and reported after the interim write: the tracker has seen it.
+        _rig.Server.HoldPodTermination = false;
+        await _rig.FenceAsync(_builds);
+
+        Assert.Empty(_rig.Updates.Terminal(command.TaskId));
+        Assert.Equal(["FailureTarget"], _rig.Server.GetObject("jobs", Ns, job)!["status"]!["conditions"]!.AsArray().Select(c => c!["type"]!.GetValue<string>()));
+
+        await _rig.Server.ReleasePodTerminationsAsync();
+        var failed = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal((TaskState.Failed, "DeadlineExceeded"), (failed.State, failed.Reason));
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+    }
+
+    [Fact]
     public async Task Should_report_pending_with_the_reason_while_the_image_cannot_be_pulled()
     {
         await _rig.StartTrackerAsync(_builds);
