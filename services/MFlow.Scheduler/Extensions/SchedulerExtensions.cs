@@ -35,6 +35,7 @@ public static class SchedulerExtensions
     public static IHostApplicationBuilder AddSchedulerServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.AddRunLinks();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunDispatcher>();
