@@ -15,8 +15,14 @@ namespace MFlow.Persistence.KeyRing;
 public static class KeyRingExtensions
 {
     /// <summary>The key ring in MFlow's database (<see cref="DatabaseXmlRepository"/>).</summary>
-    public static IServiceCollection AddDatabaseKeyRing(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddKeyRing(configuration, provider => new DatabaseXmlRepository(provider.GetRequiredService<Database>()));
+    public static IServiceCollection AddDatabaseKeyRing(this IServiceCollection services, IConfiguration configuration)
+    {
+        // Several services in one host (the embedded default) each ask for it; one key ring serves them all.
+        if (services.Any(service => service.ServiceType == typeof(DatabaseXmlRepository)))
+            return services;
+        services.AddSingleton<DatabaseXmlRepository>();
+        return services.AddKeyRing(configuration, provider => provider.GetRequiredService<DatabaseXmlRepository>());
+    }
 
     /// <summary>
     /// Data Protection for MFlow's secrets at rest, its key ring kept in <paramref name="repository"/>;
