@@ -3,7 +3,6 @@ using MFlow.Notifications;
 using MFlow.Notifier.Consumers;
 using MFlow.Notifier.Delivery;
 using MFlow.Persistence;
-using MFlow.Persistence.KeyRing;
 using MFlow.ServiceDefaults;
 
 namespace MFlow.Notifier.Extensions;
@@ -23,10 +22,7 @@ public static class NotifierExtensions
     /// <summary>The notifier's own services, without the bus (the embedded default registers the bus once for all).</summary>
     public static IHostApplicationBuilder AddNotifierServices(this IHostApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<NotificationOptions>(NotificationOptions.Section);
-        builder.Services.AddDatabaseKeyRing(builder.Configuration);
-        builder.Services.AddSingleton<SubscriptionStore>();
-        builder.Services.AddSingleton<DeliveryStore>();
+        builder.AddNotificationStores();
         builder.Services.AddSingleton<DeliverySender>();
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<DeliveryDispatcher>());

@@ -7,6 +7,8 @@ using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Consumers;
 using MFlow.Scheduler.Definitions;
+using MFlow.Scheduler.Notifications;
+using MFlow.Notifications;
 using MFlow.Scheduler.Outbox;
 using MFlow.Scheduler.Outputs;
 using MFlow.Scheduler.Runs;
@@ -51,6 +53,7 @@ public static class SchedulerExtensions
 
         // One key ring for every replica, in the database: what one encrypts, any can decrypt.
         services.AddDatabaseKeyRing(builder.Configuration);
+        builder.AddNotificationStores();
 
         services.AddApiAuthorization();
         services.AddProblemDetails();
@@ -82,6 +85,7 @@ public static class SchedulerExtensions
         app.MapTriggerEndpoints();
         app.MapOutputEndpoints();
         app.MapApiKeyEndpoints();
+        app.MapSubscriptionEndpoints();
         return app;
     }
 }
