@@ -92,7 +92,7 @@ public sealed class When_a_subscription_is_not_valid(DefinitionsCluster cluster)
         body += await cluster.Viewer.GetStringAsync($"/api/v1/subscriptions/{id}") + await cluster.Viewer.GetStringAsync("/api/v1/subscriptions");
         Assert.DoesNotContain(Secret, body);
         Assert.DoesNotContain(HookToken, body);
-        var view = JsonSerializer.Deserialize<SubscriptionView>(await cluster.Viewer.GetStringAsync($"/api/v1/subscriptions/{id}"), DefinitionsCluster.Json)!;
+        var view = JsonSerializer.Deserialize<SubscriptionView>(await cluster.Viewer.GetStringAsync($"/api/v1/subscriptions/{id}"), Subscriptions.Json)!;
         Assert.True(view.HasSecret);
         Assert.Equal("https://93.184.215.14/open-apis/bot/v2/hook/***", view.Url);
         Assert.Equal(NotificationEvents.All, view.Events);

@@ -135,6 +135,34 @@ public sealed class When_run_events_are_delivered_to_webhooks(ServiceCluster clu
     }
 
     [Fact]
+    public async Task Should_still_deliver_what_was_in_hand_when_the_notifier_was_killed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync((_, number, _) => Task.FromResult(number == 1 ? (503, "restarting") : (200, "ok")));
+        var pipeline = UniquePipeline("notify-crash");
+        var subscriptionId = await CreateAsync(cluster.Api, new
+        {
+            name = pipeline, url = receiver.Url("/survivor"), secret = "s4", pipelines = new[] { pipeline }, events = new[] { NotificationEvents.RunSucceeded },
+        });
+
+        var runId = await cluster.SubmitAsync(Document(pipeline, Stage("build", ShellTask("compile", "build", "echo compiled"))), "application/json");
+        Assert.Equal("Succeeded", (await cluster.WaitUntilFinalAsync(runId)).State);
+
+        // Killed right after its first try reached the receiver: whether or not that try was
+        // recorded, the delivery is in the database, and the restarted notifier finishes it.
+        await receiver.WaitForAsync("/survivor", 1, DeliveryTimeout);
+        cluster.Notifier.Kill();
+        await cluster.Notifier.RestartAsync();
+        await cluster.Notifier.WaitUntilHealthyAsync(ServiceCluster.StartTimeout);
+
+        var log = await WaitForLogAsync(cluster.Api, subscriptionId, d => d.Status == DeliveryStatus.Delivered, "the delivery is finished by the restarted notifier");
+        var delivery = Assert.Single(log);
+        Assert.Equal(200, delivery.AttemptLog[^1].StatusCode);
+        var received = receiver.Received("/survivor");
+        Assert.True(received.Count >= 2);
+        Assert.All(received, r => Assert.Equal(delivery.Id.ToString(), r.Header("X-MFlow-Delivery")));
+    }
+
+    [Fact]
     public async Task Should_send_a_test_event_on_request_and_log_it()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
