@@ -119,6 +119,20 @@ public sealed class DeliveryStore(Database database)
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Deletes deliveries (and their tries) that finished before <paramref name="cutoff"/>; returns how many.</summary>
+    public async Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        const string Finished = "SELECT id FROM notification_deliveries WHERE status <> @pending AND completed_at < @cutoff";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync($"DELETE FROM notification_attempts WHERE delivery_id IN ({Finished})", transaction, cancellationToken,
+            ("pending", DeliveryStatus.Pending), ("cutoff", cutoff));
+        var deleted = await connection.ExecuteAsync($"DELETE FROM notification_deliveries WHERE id IN ({Finished})", transaction, cancellationToken,
+            ("pending", DeliveryStatus.Pending), ("cutoff", cutoff));
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
     /// <summary>A subscription's latest deliveries, newest first, each with its tries.</summary>
     public async Task<IReadOnlyList<DeliveryView>> ListAsync(Guid subscriptionId, int limit, CancellationToken cancellationToken)
     {

@@ -45,6 +45,10 @@ public sealed class NotificationOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "MFlow:Notifications:PollInterval must be between {1} and {2}.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a finished delivery (delivered or failed) stays in the delivery log.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00", ErrorMessage = "MFlow:Notifications:Retention must be between {1} and {2}.")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The pause before try <paramref name="attempt"/> + 1, after try <paramref name="attempt"/> failed.</summary>
     public TimeSpan RetryDelay(int attempt) =>
         TimeSpan.FromTicks((long)Math.Min(MaxRetryDelay.Ticks, FirstRetryDelay.Ticks * Math.Pow(2, Math.Max(0, attempt - 1))));

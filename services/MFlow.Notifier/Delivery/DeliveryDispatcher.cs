@@ -34,11 +34,21 @@ public sealed class DeliveryDispatcher(
         // another notifier's to take, as when this one died mid-try.
         var lease = _options.RequestTimeout * 2 + TimeSpan.FromSeconds(10);
         var running = new List<Task>();
+        var nextPurge = DateTimeOffset.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
             try
             {
+                if (DateTimeOffset.UtcNow >= nextPurge)
+                {
+                    // The log keeps what happened for MFlow:Notifications:Retention; any replica may purge, once an hour.
+                    var purged = await deliveries.PurgeAsync(DateTimeOffset.UtcNow - _options.Retention, stoppingToken);
+                    if (purged > 0)
+                        logger.LogInformation("Purged {Count} finished deliveries older than {Retention}", purged, _options.Retention);
+                    nextPurge = DateTimeOffset.UtcNow.AddHours(1);
+                }
+
                 var claimed = await ClaimAsync(lease, stoppingToken);
                 foreach (var delivery in claimed)
                     running.Add(TryAsync(delivery, stoppingToken));
