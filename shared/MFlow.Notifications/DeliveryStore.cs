@@ -75,18 +75,18 @@ public sealed class DeliveryStore(Database database)
         await connection.ExecuteAsync($"UPDATE notification_deliveries SET lease_until = NULL WHERE id IN ({list})", null, cancellationToken, parameters);
     }
 
-    /// <summary>When the next pending delivery is due, or null when none is pending.</summary>
+    /// <summary>When the next pending delivery can be taken (due, and its lease if any run out), or null when none is pending.</summary>
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            "SELECT next_attempt_at, lease_until FROM notification_deliveries WHERE status = @pending ORDER BY next_attempt_at LIMIT 1",
+            """
+            SELECT min(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
+            FROM notification_deliveries WHERE status = @pending
+            """,
             null, ("pending", DeliveryStatus.Pending));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-            return null;
-        var due = reader.GetTimestamp(0);
-        return reader.IsDBNull(1) ? due : Max(due, reader.GetTimestamp(1));
+        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetTimestamp(0) : null;
     }
 
     /// <summary>
@@ -169,8 +169,6 @@ public sealed class DeliveryStore(Database database)
                 attempts.GetValueOrDefault(d.Id) ?? []))
             .ToList();
     }
-
-    static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }
 
 /// <summary>Where a delivery is.</summary>

@@ -33,7 +33,9 @@ public sealed class When_deliveries_are_stored : IAsyncLifetime
         Assert.Equal(1, await _store.EnqueueAsync([delivery], CancellationToken.None));
         Assert.Equal(0, await _store.EnqueueAsync([delivery], CancellationToken.None));
 
+        Assert.NotNull(await _store.NextDueAsync(CancellationToken.None));
         var first = await _store.ClaimDueAsync(10, [], TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.InRange((await _store.NextDueAsync(CancellationToken.None))!.Value, DateTimeOffset.UtcNow.AddSeconds(50), DateTimeOffset.UtcNow.AddSeconds(61)); // when the lease runs out
         Assert.Equal(delivery.Id, Assert.Single(first).Id);
         Assert.Empty(await _store.ClaimDueAsync(10, [], TimeSpan.FromMinutes(1), CancellationToken.None)); // leased
 
