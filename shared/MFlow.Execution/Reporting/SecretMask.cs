@@ -14,14 +14,14 @@ public static class SecretMask
     const int MinLength = 4;
 
     /// <summary>
-    /// The values to hide: each secret whole, and each longer line of a multi-line one (a kubeconfig
-    /// printed in part), longest first so that a value containing another is hidden whole.
+    /// The values to hide: each secret whole and, for a multi-line one (a kubeconfig printed in
+    /// part), each credential-like value in it: a line's value (after "key: ") of 16 or more
+    /// characters without spaces, such as a token, key data or a PEM line. Ordinary lines
+    /// ("apiVersion: v1") stay readable. Longest first, so a value containing another is hidden whole.
     /// </summary>
     public static IReadOnlyList<string> ValuesOf(IEnumerable<string> secrets) =>
         secrets
-            .SelectMany(secret => secret.Contains('\n')
-                ? secret.Split('\n').Select(line => line.Trim()).Where(line => line.Length >= 8).Append(secret)
-                : [secret])
+            .SelectMany(secret => secret.Contains('\n') ? secret.Split('\n').Select(CredentialIn).OfType<string>().Append(secret) : [secret])
             .Where(value => value.Length >= MinLength)
             .Distinct(StringComparer.Ordinal)
             .OrderByDescending(value => value.Length)
@@ -35,5 +35,16 @@ public static class SecretMask
         foreach (var value in values)
             text = text.Replace(value, Mask, StringComparison.Ordinal);
         return text;
+    }
+
+    // The credential-like value of one line of a multi-line secret, or null.
+    static string? CredentialIn(string line)
+    {
+        var value = line.Trim();
+        var colon = value.IndexOf(": ", StringComparison.Ordinal);
+        if (colon >= 0)
+            value = value[(colon + 2)..].Trim();
+        value = value.Trim('"', '\'');
+        return value.Length >= 16 && !value.Any(char.IsWhiteSpace) ? value : null;
     }
 }
