@@ -22,8 +22,8 @@ public sealed record TaskFailure
     public int Attempt { get; init; }
 
     /// <summary>
-    /// The last lines of the task's log, bounded (see <see cref="MaxLogTailLength"/>), with the values
-    /// of the task's sensitive params masked by the worker that captured it.
+    /// The last lines of the task's log, bounded (see <see cref="MaxLogTailLength"/>). A worker running
+    /// tasks with the local executor masks the task's secret values in it; the kubernetes executor does not yet.
     /// </summary>
     public string? LogTail { get; init; }
 
