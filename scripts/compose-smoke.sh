@@ -15,7 +15,7 @@
 # 6. tears everything down (`down -v`), also on failure, Ctrl-C or SIGTERM, after printing the
 #    services' last log lines if something failed.
 #
-# Exits 0 only if the run succeeded. Takes minutes (five image builds): not part of scripts/test.sh
+# Exits 0 only if the run succeeded. Takes minutes (six image builds): not part of scripts/test.sh
 # unless asked for (scripts/test.sh --compose-smoke). Built images stay, so the next run reuses
 # their layers. Every port is picked free on 127.0.0.1; the admin key and the key-encryption key are random.
 set -euo pipefail

@@ -1,6 +1,7 @@
 using MFlow.Aggregator.Extensions;
 using MFlow.Execution;
 using MFlow.Execution.Kubernetes;
+using MFlow.Notifier.Extensions;
 using MFlow.Persistence;
 using MFlow.Scheduler.Extensions;
 using MFlow.ServiceDefaults;
@@ -11,7 +12,7 @@ using MFlow.Workers.Vm.Jobs;
 namespace MFlow.Standalone;
 
 /// <summary>
-/// All five services in one host: the scheduler, the aggregator and the three workers, on
+/// All six services in one host: the scheduler, the aggregator, the three workers and the notifier, on
 /// MassTransit's in-memory transport, SQLite and the local executor. The same code as the separate
 /// services; only the configuration differs.
 /// </summary>
@@ -40,10 +41,12 @@ public static class EmbeddedHost
         builder.AddSchedulerServices();
         builder.AddAggregatorServices();
         builder.AddWorkerServices(JobBuilders);
+        builder.AddNotifierServices();
         builder.AddMFlowBus(bus =>
         {
             bus.AddSchedulerConsumers();
             bus.AddAggregatorConsumers();
+            bus.AddNotifierConsumers();
             bus.AddWorkerConsumers(JobBuilders.Select(jobBuilder => jobBuilder.Kind).ToList());
             configureBus?.Invoke(bus);
         }, waitUntilStarted: true);

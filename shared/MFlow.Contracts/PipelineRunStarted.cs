@@ -26,4 +26,7 @@ public sealed record PipelineRunStarted
 
     /// <summary>The stages, in order.</summary>
     public IReadOnlyList<PlannedStage> Stages { get; init; } = [];
+
+    /// <summary>Where a person reads the run: <c>MFlow:Api:PublicUrl</c> plus the run's path; null when no public URL is configured.</summary>
+    public string? RunUrl { get; init; }
 }

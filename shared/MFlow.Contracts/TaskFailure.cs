@@ -17,4 +17,16 @@ public sealed record TaskFailure
 
     /// <summary>What a person should read.</summary>
     public string? Message { get; init; }
+
+    /// <summary>The failed attempt (0 from publishers older than this field).</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>
+    /// The last lines of the task's log, bounded (see <see cref="MaxLogTailLength"/>). A worker running
+    /// tasks with the local executor masks the task's secret values in it; the kubernetes executor does not yet.
+    /// </summary>
+    public string? LogTail { get; init; }
+
+    /// <summary>The most characters <see cref="LogTail"/> holds: its end is kept.</summary>
+    public const int MaxLogTailLength = 2048;
 }

@@ -274,6 +274,7 @@ public static partial class Migrations
             "CREATE INDEX ix_run_status_active ON run_status (state) WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled')",
         ]),
         GitTriggers,
+        Notifications,
     ];
 
     // A server built without lz4 answers feature_not_supported and keeps pglz.

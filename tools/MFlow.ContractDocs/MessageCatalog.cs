@@ -44,6 +44,7 @@ public static class MessageCatalog
         new(typeof(PipelineRunSucceeded), MessageRole.Event, null, null),
         new(typeof(PipelineRunFailed), MessageRole.Event, null, null),
         new(typeof(PipelineRunCancelled), MessageRole.Event, null, null),
+        new(typeof(TaskFailed), MessageRole.Event, null, null),
         new(typeof(TaskUpdated), MessageRole.Event, null, null),
         new(typeof(RunBuildTask), MessageRole.Internal, null, "mflow-build-worker"),
         new(typeof(RunDeployTask), MessageRole.Internal, null, "mflow-deploy-worker"),

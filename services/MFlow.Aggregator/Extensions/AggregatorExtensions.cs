@@ -24,6 +24,7 @@ public static class AggregatorExtensions
     /// <summary>The aggregator's own services, without the bus (the embedded default registers the bus once for all).</summary>
     public static IHostApplicationBuilder AddAggregatorServices(this IHostApplicationBuilder builder)
     {
+        builder.AddRunLinks();
         builder.Services.AddHostedService<ActiveRunsGauge>();
         builder.Services.AddSingleton<AggregatorOutbox>();
         builder.Services.AddHostedService<OutboxRelay<AggregatorOutbox>>();

@@ -55,12 +55,60 @@ public static class RunProgress
         Outputs = tasks.ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t.Outputs)),
     };
 
-    /// <summary>The stage's tasks that did not succeed, for <see cref="PipelineRunFailed"/>.</summary>
+    /// <summary>How many of a run's failed tasks carry the end of their log: a stage of hundreds failing at once still makes a small event.</summary>
+    public const int MaxFailuresWithLog = 10;
+
+    /// <summary>The most lines of a failed task's log an event carries.</summary>
+    public const int MaxLogTailLines = 20;
+
+    /// <summary>The stage's tasks that did not succeed, for <see cref="PipelineRunFailed"/>; the first few with the end of their log.</summary>
     public static IReadOnlyList<TaskFailure> Failures(IEnumerable<TaskRecord> stageTasks) =>
         stageTasks
             .Where(t => t.State != TaskState.Succeeded)
-            .Select(t => new TaskFailure { TaskId = t.TaskId, TaskName = t.Name, ExitCode = t.ExitCode, Reason = t.Reason, Message = t.Message })
+            .Select((t, i) => Failure(t) with { LogTail = i < MaxFailuresWithLog ? BoundedLogTail(t.LogTail) : null })
             .ToList();
+
+    /// <summary>A task's failure: its attempt's outcome and the end of its log.</summary>
+    public static TaskFailure Failure(TaskRecord task) => new()
+    {
+        TaskId = task.TaskId,
+        TaskName = task.Name,
+        Attempt = task.Attempt,
+        ExitCode = task.ExitCode,
+        Reason = task.Reason,
+        Message = task.Message,
+        LogTail = BoundedLogTail(task.LogTail),
+    };
+
+    /// <summary>
+    /// The last <see cref="MaxLogTailLines"/> lines of a task's log tail, at most
+    /// <see cref="TaskFailure.MaxLogTailLength"/> characters. The tail is as the worker captured it,
+    /// sensitive param values already masked there (the only process that holds them in the clear).
+    /// </summary>
+    public static string? BoundedLogTail(string? tail)
+    {
+        if (tail is null)
+            return null;
+        var lines = tail.TrimEnd('\n').Split('\n');
+        var text = string.Join('\n', lines.Skip(Math.Max(0, lines.Length - MaxLogTailLines)));
+        return text.Length <= TaskFailure.MaxLogTailLength ? text : text[^TaskFailure.MaxLogTailLength..];
+    }
+
+    /// <summary>The event that announces a task's failure.</summary>
+    public static TaskFailed TaskFailed(RunRow run, int stageIndex, TaskRecord task, string? runUrl) => new()
+    {
+        RunId = run.RunId,
+        PipelineName = run.PipelineName,
+        StageIndex = stageIndex,
+        Task = Failure(task),
+        Kind = task.Kind,
+        StartedAt = task.StartedAt,
+        FailedAt = task.FinishedAt ?? task.UpdatedAt ?? DateTimeOffset.UtcNow,
+        IdempotencyKey = run.IdempotencyKey,
+        Trigger = run.Trigger,
+        TriggeredBy = run.TriggeredBy,
+        RunUrl = runUrl,
+    };
 
     /// <summary>Tasks a worker reported that have not ended.</summary>
     public static IEnumerable<TaskRecord> ActiveTasks(PipelineRunState run) =>

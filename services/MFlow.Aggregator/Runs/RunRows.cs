@@ -19,7 +19,8 @@ namespace MFlow.Aggregator.Runs;
 public sealed class RunRows(Database database, DbConnection connection, DbTransaction transaction)
 {
     const string RunColumns =
-        "run_id, state, plan_known, pipeline_name, mode, stage_count, started_at, completed_at, cancel_requested, cancel_reason, cancel_requested_by, trace_parent";
+        "run_id, state, plan_known, pipeline_name, mode, stage_count, started_at, completed_at, cancel_requested, cancel_reason, cancel_requested_by, trace_parent, "
+        + "idempotency_key, trigger, triggered_by";
 
     // Plan rows written by one INSERT: far below either database's limit on parameters.
     const int InsertChunk = 100;
@@ -237,7 +238,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             run is null
                 ? $"""
                   INSERT INTO {RunStatusReader.RunTable} ({RunColumns}, updated_at)
-                  VALUES (@run, @state, @no, '', @mode, 0, NULL, NULL, @yes, @reason, @by, NULL, @now)
+                  VALUES (@run, @state, @no, '', @mode, 0, NULL, NULL, @yes, @reason, @by, NULL, NULL, NULL, NULL, @now)
                   """
                 : $"UPDATE {RunStatusReader.RunTable} SET cancel_requested = @yes, cancel_reason = @reason, cancel_requested_by = @by, updated_at = @now WHERE run_id = @run",
             transaction, cancellationToken,
@@ -255,6 +256,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         [
             ("run", started.RunId), ("state", RunStates.Running), ("yes", true), ("name", started.PipelineName), ("mode", started.Mode.ToString()),
             ("stages", started.Stages.Count), ("started", started.StartedAt), ("no", false), ("now", now), ("trace", TraceParent ?? MFlowTelemetry.CurrentTraceParent),
+            ("key", started.IdempotencyKey), ("trigger", started.Trigger), ("by", started.TriggeredBy),
         ];
         // The run's trace is the one its plan arrived in (the request that started it).
         TraceParent = TraceParent ?? MFlowTelemetry.CurrentTraceParent;
@@ -262,11 +264,11 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             run is null
                 ? $"""
                   INSERT INTO {RunStatusReader.RunTable} ({RunColumns}, updated_at)
-                  VALUES (@run, @state, @yes, @name, @mode, @stages, @started, NULL, @no, NULL, NULL, @trace, @now)
+                  VALUES (@run, @state, @yes, @name, @mode, @stages, @started, NULL, @no, NULL, NULL, @trace, @key, @trigger, @by, @now)
                   """
                 : $"""
                   UPDATE {RunStatusReader.RunTable} SET state = @state, plan_known = @yes, pipeline_name = @name, mode = @mode, stage_count = @stages,
-                      started_at = @started, trace_parent = @trace, updated_at = @now
+                      started_at = @started, trace_parent = @trace, idempotency_key = @key, trigger = @trigger, triggered_by = @by, updated_at = @now
                   WHERE run_id = @run
                   """,
             transaction, cancellationToken, runParameters);
@@ -322,7 +324,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         await connection.ExecuteAsync(
             $"""
             INSERT INTO {RunStatusReader.RunTable} ({RunColumns}, updated_at)
-            VALUES (@run, @state, @planKnown, @name, @mode, @stages, @started, @completed, @cancel, @reason, @by, @trace, @now)
+            VALUES (@run, @state, @planKnown, @name, @mode, @stages, @started, @completed, @cancel, @reason, @by, @trace, NULL, NULL, NULL, @now)
             """,
             transaction, cancellationToken,
             ("run", run.CorrelationId), ("state", run.CurrentState is "" or "Initial" ? RunStates.AwaitingPlan : run.CurrentState),
@@ -406,7 +408,12 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             RunStatusReader.NullableTimestamp(reader, 7),
             reader.GetBoolean(8),
             reader.GetNullableString(9),
-            reader.GetNullableString(10));
+            reader.GetNullableString(10))
+        {
+            IdempotencyKey = reader.GetNullableString(12),
+            Trigger = reader.GetNullableString(13),
+            TriggeredBy = reader.GetNullableString(14),
+        };
     }
 
     static (string, object?)[] AttemptParameters(TaskRecord attempt) =>
@@ -431,7 +438,17 @@ public sealed record RunRow(
     DateTimeOffset? CompletedAt,
     bool CancelRequested,
     string? CancelReason,
-    string? CancelRequestedBy);
+    string? CancelRequestedBy)
+{
+    /// <summary>The key the run was requested with, if any.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>What caused the run.</summary>
+    public string? Trigger { get; init; }
+
+    /// <summary>Who asked for the run.</summary>
+    public string? TriggeredBy { get; init; }
+}
 
 /// <summary>
 /// What a task update found: the run's row (null before the plan or a cancellation), the attempt's

@@ -4,6 +4,7 @@ using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.Persistence.Outbox;
 using MFlow.Persistence.Runs;
+using MFlow.ServiceDefaults;
 using MFlow.ServiceDefaults.Telemetry;
 
 namespace MFlow.Aggregator.Runs;
@@ -21,7 +22,7 @@ namespace MFlow.Aggregator.Runs;
 /// attempt inserting at once) is retried at once on fresh state for as long as it takes: a lost race
 /// is never a fault, so it never sends a message to the error queue.
 /// </remarks>
-public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogger<RunTracker> logger)
+public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLinks links, ILogger<RunTracker> logger)
 {
     /// <summary>Applies a task update; a duplicate or late one changes nothing and publishes nothing.</summary>
     public Task ApplyTaskUpdateAsync(TaskUpdated update, CancellationToken cancellationToken)
@@ -66,8 +67,15 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
             if (view.Run is not { PlanKnown: true } run)
                 return []; // the plan counts what ended before it
             if (run.CancelRequested)
-                return await CancelActiveTasksAsync(rows, run.RunId, cancellationToken);
-            return count is { Complete: true } ? await CompleteStageAsync(rows, run, counts!.Value.Item1, succeeded: count.Failed == 0, cancellationToken) : [];
+                return await CancelActiveTasksAsync(rows, run, cancellationToken);
+
+            // Counted once per task (see above), so a task's failure is announced once.
+            var events = new List<object>();
+            if (count is not null && applied.State == TaskState.Failed)
+                events.Add(RunProgress.TaskFailed(run, counts!.Value.Item1, applied, links.For(run.RunId)));
+            if (count is { Complete: true })
+                events.AddRange(await CompleteStageAsync(rows, run, counts!.Value.Item1, succeeded: count.Failed == 0, cancellationToken));
+            return events;
         }, cancellationToken);
     }
 
@@ -83,9 +91,14 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
             var ended = (early?.Tasks.Values.AsEnumerable() ?? []).Where(t => t.IsTerminal).ToDictionary(t => t.TaskId, t => t.State != TaskState.Succeeded);
             await rows.SavePlanAsync(run, started, ended, cancellationToken);
             var planned = new RunRow(started.RunId, RunStates.Running, true, started.PipelineName, started.Mode, started.Stages.Count,
-                started.StartedAt, null, run?.CancelRequested ?? false, run?.CancelReason, run?.CancelRequestedBy);
+                started.StartedAt, null, run?.CancelRequested ?? false, run?.CancelReason, run?.CancelRequestedBy)
+            {
+                IdempotencyKey = started.IdempotencyKey,
+                Trigger = started.Trigger,
+                TriggeredBy = started.TriggeredBy,
+            };
             if (planned.CancelRequested)
-                return await CancelActiveTasksAsync(rows, started.RunId, cancellationToken);
+                return await CancelActiveTasksAsync(rows, planned, cancellationToken);
 
             var events = new List<object>();
             foreach (var stage in started.Stages.Where(s => s.Tasks.Count(t => ended.ContainsKey(t.TaskId)) == s.Tasks.Count))
@@ -110,14 +123,15 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
                 return [];
 
             await rows.RequestCancelAsync(run, cancel.RunId, RunProgress.CancelReason(cancel), cancel.RequestedBy, cancellationToken);
-            return run is { PlanKnown: true } ? await CancelActiveTasksAsync(rows, cancel.RunId, cancellationToken) : [];
+            return run is { PlanKnown: true } ? await CancelActiveTasksAsync(rows, run, cancellationToken) : [];
         }, cancellationToken);
 
     // Holds the run's lock exclusively (see the callers). Sends CancelTask for every running task not
     // sent one yet; a run still going ends Cancelled when nothing of it runs any more, Cancelling until
     // then. A finished run only stops tasks whose dispatch crossed the cancellation.
-    async Task<IReadOnlyList<object>> CancelActiveTasksAsync(RunRows rows, Guid runId, CancellationToken cancellationToken)
+    async Task<IReadOnlyList<object>> CancelActiveTasksAsync(RunRows rows, RunRow row, CancellationToken cancellationToken)
     {
+        var runId = row.RunId;
         var run = (await rows.ReadRunStateAsync(runId, cancellationToken))!;
         var events = new List<object>();
         var active = RunProgress.ActiveTasks(run).ToList();
@@ -139,13 +153,20 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
         var completedAt = DateTimeOffset.UtcNow;
         await rows.SetRunStateAsync(runId, RunStates.Cancelled, completedAt, cancellationToken);
         rows.AfterCommit(() => MFlowMetrics.RunFinished(run.PipelineName, "cancelled", (run.CompletedAt ?? completedAt) - run.StartedAt));
+        var ended = run.CompletedAt ?? completedAt;
         events.Add(new PipelineRunCancelled
         {
             RunId = runId,
             PipelineName = run.PipelineName,
             Reason = run.CancelReason ?? "cancelled",
             RequestedBy = run.CancelRequestedBy,
-            CompletedAt = run.CompletedAt ?? completedAt,
+            CompletedAt = ended,
+            StartedAt = run.StartedAt,
+            IdempotencyKey = row.IdempotencyKey,
+            Trigger = row.Trigger,
+            TriggeredBy = row.TriggeredBy,
+            Duration = run.StartedAt is { } started ? ended - started : null,
+            RunUrl = links.For(runId),
         });
         return events;
     }
@@ -168,7 +189,7 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
         return events;
     }
 
-    static async Task<IReadOnlyList<object>> EndRunAsync(
+    async Task<IReadOnlyList<object>> EndRunAsync(
         RunRows rows, RunRow run, string state, DateTimeOffset completedAt, (int Stage, IReadOnlyList<TaskFailure> Tasks)? failure, CancellationToken cancellationToken)
     {
         await rows.SetRunStateAsync(run.RunId, state, completedAt, cancellationToken);
@@ -185,8 +206,24 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, ILogg
                     FailedTasks = failed.Tasks,
                     StartedAt = startedAt,
                     CompletedAt = completedAt,
+                    IdempotencyKey = run.IdempotencyKey,
+                    Trigger = run.Trigger,
+                    TriggeredBy = run.TriggeredBy,
+                    Duration = completedAt - startedAt,
+                    RunUrl = links.For(run.RunId),
                 }
-                : new PipelineRunSucceeded { RunId = run.RunId, PipelineName = run.PipelineName, StartedAt = startedAt, CompletedAt = completedAt },
+                : new PipelineRunSucceeded
+                {
+                    RunId = run.RunId,
+                    PipelineName = run.PipelineName,
+                    StartedAt = startedAt,
+                    CompletedAt = completedAt,
+                    IdempotencyKey = run.IdempotencyKey,
+                    Trigger = run.Trigger,
+                    TriggeredBy = run.TriggeredBy,
+                    Duration = completedAt - startedAt,
+                    RunUrl = links.For(run.RunId),
+                },
         ];
     }
 

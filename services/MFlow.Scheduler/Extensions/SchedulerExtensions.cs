@@ -1,15 +1,14 @@
 using MassTransit;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
-using Microsoft.Extensions.Options;
 using MFlow.Persistence;
+using MFlow.Persistence.KeyRing;
 using MFlow.Persistence.Outbox;
 using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Consumers;
 using MFlow.Scheduler.Definitions;
+using MFlow.Scheduler.Notifications;
+using MFlow.Notifications;
 using MFlow.Scheduler.Outbox;
 using MFlow.Scheduler.Outputs;
 using MFlow.Scheduler.Runs;
@@ -35,6 +34,7 @@ public static class SchedulerExtensions
     public static IHostApplicationBuilder AddSchedulerServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.AddRunLinks();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunDispatcher>();
@@ -52,33 +52,14 @@ public static class SchedulerExtensions
         services.AddHostedService<ApiKeyBootstrap>();
 
         // One key ring for every replica, in the database: what one encrypts, any can decrypt.
-        services.AddKeyRing(builder.Configuration, provider => new DatabaseXmlRepository(provider.GetRequiredService<Database>()));
+        services.AddDatabaseKeyRing(builder.Configuration);
+        builder.AddNotificationStores();
 
         services.AddApiAuthorization();
         services.AddProblemDetails();
         // No route takes more; each lowers it to its own limit (RequestLimits).
         services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
         return builder;
-    }
-
-    /// <summary>
-    /// Data Protection for MFlow's secrets at rest, its key ring kept in <paramref name="repository"/>;
-    /// each key is encrypted with the key-encryption key when one is configured (<see cref="KeyEncryptionKeys"/>).
-    /// </summary>
-    public static IServiceCollection AddKeyRing(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, IXmlRepository> repository)
-    {
-        services.AddDataProtection().SetApplicationName("MFlow");
-        var keyEncryptionKeys = KeyEncryptionKeys.From(configuration);
-        if (keyEncryptionKeys is not null)
-            services.AddSingleton(keyEncryptionKeys);
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
-            new ConfigureOptions<KeyManagementOptions>(options =>
-            {
-                options.XmlRepository = repository(provider);
-                if (keyEncryptionKeys is not null)
-                    options.XmlEncryptor = new KeyEncryptionKeyXmlEncryptor(keyEncryptionKeys);
-            }));
-        return services;
     }
 
     /// <summary>Registers the scheduler's consumers.</summary>
@@ -104,6 +85,7 @@ public static class SchedulerExtensions
         app.MapTriggerEndpoints();
         app.MapOutputEndpoints();
         app.MapApiKeyEndpoints();
+        app.MapSubscriptionEndpoints();
         return app;
     }
 }

@@ -22,6 +22,7 @@ public sealed class RunSubmitter(
     ClusterStore clusters,
     RunDispatcher dispatcher,
     Outbox.Outbox outbox,
+    RunLinks links,
     ILogger<RunSubmitter> logger)
 {
     /// <summary>Submits a run of an inline pipeline; an idempotency key seen before returns the run it started.</summary>
@@ -51,7 +52,7 @@ public sealed class RunSubmitter(
                 return new SubmittedRun(runId, Created: false);
             }
 
-            var messages = new List<object> { StageDispatcher.Started(runId, plan, request, now) };
+            var messages = new List<object> { StageDispatcher.Started(runId, plan, request, now) with { RunUrl = links.For(runId) } };
             messages.AddRange(await dispatcher.StageMessagesAsync(connection, transaction, runId, plan, 0,
                 new Dictionary<string, IReadOnlyDictionary<string, string>>(), cancellationToken));
             pending = await outbox.EnqueueAsync(connection, transaction, messages, cancellationToken);

@@ -109,11 +109,12 @@ public sealed class LocalProcessExecutor(
         // The worker may be stopping: the final report must still go out.
         using var reportTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         log.Dispose();
+        var secrets = SecretMask.ValuesOf(command.SecretValues.Values);
         await reporter.ReportAsync(task, report with
         {
             StartedAt = startedAt,
-            LogTail = log.Tail(),
-            Log = await ReadLogAsync(log.LogFile),
+            LogTail = SecretMask.Apply(log.Tail(), secrets),
+            Log = SecretMask.Apply(await ReadLogAsync(log.LogFile), secrets),
             LogTruncated = new FileInfo(log.LogFile).Length > TaskUpdated.MaxLogLength,
             Outputs = outputs,
         }, reportTimeout.Token);

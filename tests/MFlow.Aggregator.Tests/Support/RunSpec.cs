@@ -131,6 +131,7 @@ public abstract class RunSpec : IAsyncLifetime
         StageCompleted m => m.RunId,
         PipelineRunSucceeded m => m.RunId,
         PipelineRunFailed m => m.RunId,
+        TaskFailed m => m.RunId,
         PipelineRunCancelled m => m.RunId,
         CancelTask m => m.RunId,
         TaskUpdated m => m.RunId,

@@ -46,6 +46,33 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
     }
 
     [Fact]
+    public async Task Should_mask_the_task_secrets_in_the_log_it_reports()
+    {
+        var command = Script("echo \"login with $REGISTRY_PASSWORD\"; echo \"token=$_JOB_TASK_UPDATE_TOKEN\"; cat \"$KUBECONFIG\"; exit 1") with
+        {
+            SecretValues = new Dictionary<string, string>
+            {
+                ["REGISTRY_PASSWORD"] = "hunter2-registry",
+                [SecretKeys.UpdateToken] = "tok-0123456789",
+                [SecretKeys.Kubeconfig] = "apiVersion: v1\nclient-key-data: c2VjcmV0LWtleS1kYXRh\n",
+            },
+        };
+
+        var last = await Run(command);
+
+        Assert.Equal(TaskState.Failed, last.State);
+        foreach (var reported in new[] { last.Log!, last.LogTail! })
+        {
+            Assert.Contains("login with ***", reported);
+            Assert.Contains("token=***", reported);
+            Assert.DoesNotContain("hunter2-registry", reported);
+            Assert.DoesNotContain("tok-0123456789", reported);
+            Assert.DoesNotContain("c2VjcmV0LWtleS1kYXRh", reported);
+            Assert.Contains("apiVersion: v1", reported); // what is no credential stays readable
+        }
+    }
+
+    [Fact]
     public async Task Should_fail_with_the_exit_code_and_say_so()
     {
         var command = Script("echo 'assertion failed: expected 2, got 3' >&2; exit 3");

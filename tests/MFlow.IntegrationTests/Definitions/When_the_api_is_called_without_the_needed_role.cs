@@ -49,6 +49,13 @@ public sealed class When_the_api_is_called_without_the_needed_role(DefinitionsCl
         new("POST", "/api/v1/triggers/", "/api/v1/triggers", "admin"),
         new("PUT", "/api/v1/triggers/{name}", "/api/v1/triggers/no-such-trigger", "admin"),
         new("DELETE", "/api/v1/triggers/{name}", "/api/v1/triggers/no-such-trigger", "admin"),
+        new("GET", "/api/v1/subscriptions/", "/api/v1/subscriptions", "viewer"),
+        new("GET", "/api/v1/subscriptions/{id:guid}", $"/api/v1/subscriptions/{Id}", "viewer"),
+        new("POST", "/api/v1/subscriptions/", "/api/v1/subscriptions", "admin"),
+        new("PUT", "/api/v1/subscriptions/{id:guid}", $"/api/v1/subscriptions/{Id}", "admin"),
+        new("DELETE", "/api/v1/subscriptions/{id:guid}", $"/api/v1/subscriptions/{Id}", "admin"),
+        new("GET", "/api/v1/subscriptions/{id:guid}/deliveries", $"/api/v1/subscriptions/{Id}/deliveries", "viewer"),
+        new("POST", "/api/v1/subscriptions/{id:guid}/test", $"/api/v1/subscriptions/{Id}/test", "admin"),
     ];
 
     static IEnumerable<Route> DefinitionRoutes(string type) =>

@@ -31,8 +31,25 @@ public class ServiceCluster : IAsyncLifetime
     [
         typeof(StartPipeline), typeof(PipelineRunStarted), typeof(RunBuildTask), typeof(RunDeployTask), typeof(RunVmTask),
         typeof(TaskUpdated), typeof(StageCompleted), typeof(PipelineRunSucceeded), typeof(PipelineRunFailed),
-        typeof(PipelineRunCancelled), typeof(CancelPipelineRun), typeof(CancelTask),
+        typeof(PipelineRunCancelled), typeof(CancelPipelineRun), typeof(CancelTask), typeof(TaskFailed),
     ];
+
+    /// <summary>Where events link to (MFlow:Api:PublicUrl), as behind an ingress.</summary>
+    public const string PublicUrl = "https://mflow.example.test/";
+
+    /// <summary>
+    /// The notifier's settings: receivers run in the test on 127.0.0.1 (so private networks are
+    /// allowed), and its retries and time-outs are short so that a test sees several tries.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> NotifierSettings = new Dictionary<string, string?>
+    {
+        ["MFlow__Notifications__AllowPrivateNetworks"] = "true",
+        ["MFlow__Notifications__MaxAttempts"] = "5",
+        ["MFlow__Notifications__FirstRetryDelay"] = "00:00:00.200",
+        ["MFlow__Notifications__MaxRetryDelay"] = "00:00:01",
+        ["MFlow__Notifications__RequestTimeout"] = "00:00:03",
+        ["MFlow__Notifications__PollInterval"] = "00:00:00.500",
+    };
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
 
@@ -75,7 +92,10 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>The vm worker process.</summary>
     public ServiceProcess VmWorker => _services["vm-worker"];
 
-    /// <summary>A service process by name: scheduler, aggregator, build-worker, deploy-worker or vm-worker.</summary>
+    /// <summary>The notifier process.</summary>
+    public ServiceProcess Notifier => _services["notifier"];
+
+    /// <summary>A service process by name: scheduler, aggregator, build-worker, deploy-worker, vm-worker or notifier.</summary>
     public ServiceProcess Service(string name) => _services[name];
 
     /// <summary>Every service process.</summary>
@@ -95,6 +115,7 @@ public class ServiceCluster : IAsyncLifetime
         Start("MFlow.Workers.Build", "build-worker");
         Start("MFlow.Workers.Deploy", "deploy-worker");
         Start("MFlow.Workers.Vm", "vm-worker");
+        Start("MFlow.Notifier", "notifier");
         await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(StartTimeout)));
         Api = new HttpClient { BaseAddress = Scheduler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
@@ -216,7 +237,10 @@ public class ServiceCluster : IAsyncLifetime
             ["MFlow__Worker__WorkDirectory"] = Path.Combine(WorkDirectory, name),
             ["MFlow__Worker__InstanceId"] = name,
             ["MFlow__Api__AdminKey"] = AdminKey,
+            ["MFlow__Api__PublicUrl"] = PublicUrl,
         };
+        foreach (var (setting, value) in NotifierSettings)
+            environment[setting] = value;
         foreach (var (variable, value) in Traces.EnvironmentFor(name))
             environment[variable] = value;
         if (_services.TryGetValue("scheduler", out var scheduler))

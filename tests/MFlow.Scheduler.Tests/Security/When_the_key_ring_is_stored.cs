@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using MFlow.Scheduler.Extensions;
+using MFlow.Persistence.KeyRing;
 
 namespace MFlow.Scheduler.Tests.Security;
 

@@ -2,8 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace MFlow.Scheduler.Security;
+namespace MFlow.Persistence.KeyRing;
 
 /// <summary>
 /// The key-encryption keys (KEK) that protect the Data Protection key ring at rest. The key ring

@@ -1,12 +1,12 @@
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.Repositories;
-using MFlow.Persistence;
 
-namespace MFlow.Scheduler.Security;
+namespace MFlow.Persistence.KeyRing;
 
 /// <summary>
-/// Keeps the Data Protection key ring in MFlow's database, so every scheduler replica (and a restarted
-/// one) can decrypt what another encrypted: registered kubeconfigs, sensitive params in run plans.
+/// Keeps the Data Protection key ring in MFlow's database, so every replica of the scheduler and the
+/// notifier (and a restarted one) can decrypt what another encrypted: registered kubeconfigs,
+/// sensitive params in run plans, subscription secrets.
 /// </summary>
 public sealed class DatabaseXmlRepository(Database database) : IXmlRepository
 {
