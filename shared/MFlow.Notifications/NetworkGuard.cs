@@ -39,12 +39,46 @@ public static class NetworkGuard
     {
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
+        else if (EmbeddedIPv4(address) is { } embedded)
+            return WhyRefused(embedded) is { } embeddedWhy ? $"{embeddedWhy} (embedded in {address})" : null;
         foreach (var (network, prefix, why) in Refused)
         {
             if (network.AddressFamily == address.AddressFamily && InNetwork(address, network, prefix))
                 return why;
         }
 
+        return null;
+    }
+
+    /// <summary>
+    /// Why <paramref name="address"/> is refused even where private networks are allowed: link-local
+    /// addresses, where cloud metadata services (169.254.169.254) answer, never hold a webhook receiver.
+    /// </summary>
+    public static string? WhyAlwaysRefused(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        else if (EmbeddedIPv4(address) is { } embedded)
+            address = embedded;
+        return address.AddressFamily == AddressFamily.InterNetwork && InNetwork(address, IPAddress.Parse("169.254.0.0"), 16)
+            || address.AddressFamily == AddressFamily.InterNetworkV6 && InNetwork(address, IPAddress.Parse("fe80::"), 10)
+            ? "a link-local address (cloud metadata lives there), refused even where private networks are allowed"
+            : null;
+    }
+
+    // The IPv4 address an IPv6 one carries and reaches: NAT64 (64:ff9b::/96), 6to4 (2002::/16), and
+    // the deprecated IPv4-compatible form (::a.b.c.d); null for any other address.
+    static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+            return null;
+        var bytes = address.GetAddressBytes();
+        if (InNetwork(address, IPAddress.Parse("64:ff9b::"), 96))
+            return new IPAddress(bytes[12..16]);
+        if (bytes[0] == 0x20 && bytes[1] == 0x02)
+            return new IPAddress(bytes[2..6]);
+        if (bytes[..12].All(b => b == 0) && !(bytes[12] == 0 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] <= 1))
+            return new IPAddress(bytes[12..16]);
         return null;
     }
 
@@ -67,10 +101,12 @@ public static class NetworkGuard
 
         if (addresses.Length == 0)
             return $"the host '{host}' does not resolve";
-        if (allowPrivate)
-            return null;
         foreach (var address in addresses)
         {
+            if (WhyAlwaysRefused(address) is { } always)
+                return $"the host '{host}' resolves to {address}, {always}";
+            if (allowPrivate)
+                continue;
             if (WhyRefused(address) is { } why)
                 return $"the host '{host}' resolves to {address}, {why}; private networks are refused unless MFlow:Notifications:AllowPrivateNetworks is true";
         }

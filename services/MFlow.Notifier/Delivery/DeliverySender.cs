@@ -76,13 +76,12 @@ public sealed class DeliverySender : IDisposable
     {
         var host = context.DnsEndPoint.Host;
         var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        if (!_options.AllowPrivateNetworks)
+        foreach (var address in addresses)
         {
-            foreach (var address in addresses)
-            {
-                if (NetworkGuard.WhyRefused(address) is { } why)
-                    throw new HttpRequestException($"Refused: '{host}' resolves to {address}, {why} (MFlow:Notifications:AllowPrivateNetworks is false).");
-            }
+            if (NetworkGuard.WhyAlwaysRefused(address) is { } always)
+                throw new HttpRequestException($"Refused: '{host}' resolves to {address}, {always}.");
+            if (!_options.AllowPrivateNetworks && NetworkGuard.WhyRefused(address) is { } why)
+                throw new HttpRequestException($"Refused: '{host}' resolves to {address}, {why} (MFlow:Notifications:AllowPrivateNetworks is false).");
         }
 
         // Connect to exactly the addresses checked, never resolving the name again.

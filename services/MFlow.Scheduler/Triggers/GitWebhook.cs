@@ -139,13 +139,13 @@ public static partial class GitWebhook
         if (url is null)
             errors.Add(trigger.CloneUrl == CloneUrls.Ssh ? "repository.ssh_url" : "repository.clone_url", $"The push has no {trigger.CloneUrl} clone URL for GIT_URL.");
         else if (!IsCloneUrl(url))
-            errors.Add("GIT_URL", $"'{TextRules.Shown(url, 200)}' is not a clone URL (https://..., ssh://... or user@host:path).");
+            errors.Add("GIT_URL", $"'{TextRules.Shown(url, 200)}' is not a clone URL (https://..., ssh://... or user@host:path, letters, digits and . _ ~ : / @ % + - only).");
         else
             values["GIT_URL"] = url;
 
         var name = push.Branch ?? push.Tag!;
         if (!IsRefName(name))
-            errors.Add("ref", $"'{TextRules.Shown(push.Ref, 200)}' is not a branch or tag name Git would accept.");
+            errors.Add("ref", $"'{TextRules.Shown(push.Ref, 200)}' is not a branch or tag name MFlow accepts (letters, digits and . _ / + - only, as git check-ref-format).");
         else
         {
             values["GIT_REF"] = name;
@@ -169,14 +169,18 @@ public static partial class GitWebhook
         return values;
     }
 
-    /// <summary>True for a branch or tag name as <c>git check-ref-format</c> would take it (and a little stricter).</summary>
+    /// <summary>
+    /// True for a branch or tag name as <c>git check-ref-format</c> would take it, and stricter: only
+    /// letters, digits and <c>. _ / + -</c>. Git allows <c>$ ( ) ; | &amp; ' "</c> in a ref, and whoever may
+    /// push a matching branch would otherwise reach a stored job's <c>sh -c "… $(params.GIT_REF)"</c>.
+    /// </summary>
     public static bool IsRefName(string name) =>
         name.Length is > 0 and <= 255 && RefName().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal)
         && !name.Contains("@{", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal)
         && !name.EndsWith('/') && !name.EndsWith('.') && !name.EndsWith(".lock", StringComparison.Ordinal);
 
     static bool IsCloneUrl(string url) =>
-        url.Length <= 2000 && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+        url.Length <= 2000 && url.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '~' or ':' or '/' or '@' or '%' or '+' or '-')
         && ((Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh" && uri.Host.Length > 0)
             || ScpLikeUrl().IsMatch(url));
 
@@ -211,8 +215,8 @@ public static partial class GitWebhook
     [GeneratedRegex("^(?:[0-9a-f]{40}|[0-9a-f]{64})\\z")]
     private static partial Regex CommitId();
 
-    // No control characters, spaces or ~^:?*[\ ; not starting with '-', '/' or '.'.
-    [GeneratedRegex("^[^\\-/.\\x00-\\x20\\x7f~^:?*\\[\\\\][^\\x00-\\x20\\x7f~^:?*\\[\\\\]*\\z")]
+    // Letters, digits and . _ / + - only; not starting with '-', '/' or '.'.
+    [GeneratedRegex("^[A-Za-z0-9_+][A-Za-z0-9._/+-]*\\z")]
     private static partial Regex RefName();
 
     [GeneratedRegex("^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+\\z")]

@@ -56,7 +56,7 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
         // a publish retried after a lost confirm, or a restarted worker reporting a finished Job again.
         // A subscriber that drops a MessageId it has seen sees each outcome once.
         var messageId = report.State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled
-            ? TerminalMessageId(task.TaskId, update.Sequence)
+            ? TerminalMessageId(task.TaskId, update.Sequence, report.State)
             : (Guid?)null;
         await PublishWithRetryAsync(task, update, messageId, $"{report.State} of task {task.TaskId}", cancellationToken);
         logger.LogInformation("Task {Task} ({TaskId}) attempt {Attempt}: {State}{Exit}",
@@ -64,14 +64,16 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
     }
 
     /// <summary>
-    /// The MessageId of a task attempt's terminal TaskUpdated: derived from the task and the update's
-    /// sequence (attempt and state), so that every copy of that report has the same one.
+    /// The MessageId of a task attempt's terminal TaskUpdated: derived from the task, the update's
+    /// sequence (attempt) and the terminal state, so that every copy of that report has the same one
+    /// while a Cancelled racing a Succeeded of the same attempt (one sequence) stays another message.
     /// </summary>
-    public static Guid TerminalMessageId(Guid taskId, long sequence)
+    public static Guid TerminalMessageId(Guid taskId, long sequence, TaskState state)
     {
-        Span<byte> input = stackalloc byte[24];
+        Span<byte> input = stackalloc byte[28];
         taskId.TryWriteBytes(input);
         BitConverter.TryWriteBytes(input[16..], sequence);
+        BitConverter.TryWriteBytes(input[24..], (int)state);
         Span<byte> hash = stackalloc byte[32];
         System.Security.Cryptography.SHA256.HashData(input, hash);
         // An RFC 9562 version 8 (custom) UUID: version and variant bits set, the rest from the hash.

