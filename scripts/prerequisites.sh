@@ -6,7 +6,8 @@
 #   ensure_prerequisites bench.sh rabbitmq-server postgresql procps
 #
 # Known names: rabbitmq-server, postgresql (15 or later, in /usr/lib/postgresql/<version>/bin),
-# ansible, procps (ps and pgrep: stopping process trees, the private epmd). MFLOW_TEST_PG_BIN names
+# ansible, procps (ps and pgrep: stopping process trees, the private epmd), chromium (the browser the
+# dashboard's tests drive, at /usr/bin/chromium or MFLOW_TEST_CHROMIUM). MFLOW_TEST_PG_BIN names
 # PostgreSQL's bin directory instead of the newest installed one.
 
 # shellcheck source=lib/packages.sh
@@ -31,6 +32,7 @@ ensure_prerequisites() {
       postgresql) [[ -x "$pg_bin/initdb" && -x "$pg_bin/pg_ctl" ]] || missing+=(postgresql) ;;
       ansible) command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible) ;;
       procps) command -v ps >/dev/null 2>&1 || missing+=(procps) ;;
+      chromium) [[ -x "${MFLOW_TEST_CHROMIUM:-/usr/bin/chromium}" ]] || missing+=(chromium) ;;
       *) echo "$caller: unknown prerequisite '$name'" >&2; exit 2 ;;
     esac
   done

@@ -20,7 +20,7 @@
 #   DOCKER_HOST              a container engine to use as it is (default: Docker's socket if a daemon
 #                            answers there, else podman: scripts/container-engine.sh)
 #
-# On a fresh machine, as root, it installs what is missing with apt-get (ansible, procps; podman, runc,
+# On a fresh machine, as root, it installs what is missing with apt-get (ansible, procps, chromium; podman, runc,
 # curl and debootstrap when there is no Docker) and builds the stand-in images once (about 2 minutes);
 # otherwise it says what to install. Containers it started are removed on every exit, Ctrl-C and
 # SIGTERM included.
@@ -43,6 +43,7 @@ say() { echo "test.sh: $*" >&2; }
 PASSED=0
 FAILED=0
 SKIPPED=0
+FAILED_TESTS=() # "name: first line of its message", printed again above the totals
 STATE_DIR=""
 
 # dotnet runs in the background and is waited for: a signal sent to this script alone (a CI job
@@ -111,6 +112,11 @@ finish() {
     say "the run failed (exit status $status) without a failed test recorded; counted as 1 failed"
     FAILED=1
   fi
+  # CI may keep only the end of the output: the failed tests are named again right above the totals.
+  if ((${#FAILED_TESTS[@]} > 0)); then
+    say "failed tests:"
+    printf '  %s\n' "${FAILED_TESTS[@]}" >&2
+  fi
   echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
   exit "$status"
 }
@@ -128,8 +134,9 @@ trap 'say "terminated"; exit 143' TERM
 
 # shellcheck source=prerequisites.sh
 source "$ROOT/scripts/prerequisites.sh"
-# ansible: the vm worker's local executor; procps: ps, for stopping process trees
-ensure_prerequisites test.sh ansible procps
+# ansible: the vm worker's local executor; procps: ps, for stopping process trees; chromium: the
+# browser the dashboard's tests drive (Playwright cannot download its own here)
+ensure_prerequisites test.sh ansible procps chromium
 
 # --- container engine, and the images made while the solution builds ----------------------------
 
@@ -176,8 +183,10 @@ find "$RESULTS_DIR" -name '*.trx' -delete
 say "testing MFlow.sln ($CONFIGURATION); results in $RESULTS_DIR"
 test_status=0
 # The hang timeout keeps a stuck test from eating the CI budget: its test host is aborted and the
-# tests it had not finished count as failed.
-run dotnet test MFlow.sln -c "$CONFIGURATION" --no-build \
+# tests it had not finished count as failed. One test project at a time (-m:1): the integration,
+# standalone and browser projects each start many service processes, and run side by side on a
+# 2-core machine they starved one another into timeouts; in sequence they take a few minutes more.
+run dotnet test MFlow.sln -c "$CONFIGURATION" --no-build -m:1 \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$RESULTS_DIR" \
   --blame-hang-timeout "$HANG_TIMEOUT" --blame-hang-dump-type none \
   ${DOTNET_TEST_ARGS[@]+"${DOTNET_TEST_ARGS[@]}"} || test_status=$?
@@ -213,6 +222,27 @@ while IFS= read -r -d '' trx; do
     failed_here=1
   fi
   FAILED=$((FAILED + failed_here))
+  # perl-base is in every Debian install; it reads each failed result's name and the start of its
+  # message (its first lines joined by " | ", at most 1,500 characters: an Assert.All names its items
+  # only after its first line), since CI keeps only the end of the output.
+  while IFS= read -r line; do FAILED_TESTS+=("$line"); done < <(perl -0777 -ne '
+    for my $result (split /(?=<UnitTestResult\s)/) {
+      next unless $result =~ /^<UnitTestResult\s([^>]*)>/;
+      my $attributes = $1;
+      next unless $attributes =~ /outcome="(Failed|Error|Timeout|Aborted)"/;
+      my ($name) = $attributes =~ /testName="([^"]*)"/;
+      my ($message) = $result =~ /<Message>\s*([^<]*)/;
+      $message //= "";
+      my @lines = grep { /\S/ } split /\r?\n|\r/, $message;
+      $message = join " | ", map { s/^\s+|\s+$//gr } @lines[0 .. ($#lines < 11 ? $#lines : 11)];
+      $message .= " | ..." if @lines > 12;
+      for ($name, $message) { s/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&apos;/\x27/g; s/&amp;/&/g; }
+      $message = substr($message, 0, 1500) . " ..." if length $message > 1500;
+      # A fixture that failed fails each of its tests with one message: it is shown once.
+      if (exists $seen{$message}) { print "$name: (the same message as $seen{$message})\n"; next; }
+      $seen{$message} = $name;
+      print "$name: $message\n";
+    }' "$trx" || true)
 done < <(find "$RESULTS_DIR" -name '*.trx' -print0)
 
 if ((COMPOSE_SMOKE)); then

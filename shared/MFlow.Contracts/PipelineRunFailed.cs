@@ -1,6 +1,6 @@
 namespace MFlow.Contracts;
 
-/// <summary>A stage failed, so the run failed; no later stage was dispatched.</summary>
+/// <summary>A stage failed, so the run failed; no later stage was dispatched. Also a run that timed out or was rejected (see <see cref="Reason"/>).</summary>
 public sealed record PipelineRunFailed
 {
     /// <summary>The run.</summary>
@@ -32,6 +32,16 @@ public sealed record PipelineRunFailed
 
     /// <summary>How long the run took, from its start to its end.</summary>
     public TimeSpan? Duration { get; init; }
+
+    /// <summary>
+    /// Why the run failed when no task's failure says it: <c>Timeout</c> (a run or stage timeout
+    /// cancelled its tasks) or <c>Rejected</c> (an approver or an approval's timeout rejected it; the
+    /// run's state is Rejected). Null when a stage failed because a task did.
+    /// </summary>
+    public string? Reason { get; init; }
+
+    /// <summary>What happened, with <see cref="Reason"/>: the timeout that expired, the approver's comment.</summary>
+    public string? Message { get; init; }
 
     /// <summary>Where a person reads the run: <c>MFlow:Api:PublicUrl</c> plus the run's path; null when no public URL is configured.</summary>
     public string? RunUrl { get; init; }

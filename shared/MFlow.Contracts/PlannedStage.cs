@@ -11,4 +11,10 @@ public sealed record PlannedStage
 
     /// <summary>The stage's tasks.</summary>
     public IReadOnlyList<PlannedTask> Tasks { get; init; } = [];
+
+    /// <summary>
+    /// True for a stage of the pipeline's <c>finally</c> list: it runs once the main stages ended,
+    /// succeeded or failed, and every finally stage runs whatever the one before it did.
+    /// </summary>
+    public bool Finally { get; init; }
 }

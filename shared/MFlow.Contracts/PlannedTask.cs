@@ -17,4 +17,13 @@ public sealed record PlannedTask
 
     /// <summary>Where the task's Job runs (so that cancelling it reaches the right cluster and namespace).</summary>
     public KubernetesTarget Target { get; init; } = new();
+
+    /// <summary>True when the task's failure does not fail its stage (<c>allowFailure: true</c>): the run goes on, the failure is marked.</summary>
+    public bool AllowFailure { get; init; }
+
+    /// <summary>How many times a failed attempt is retried as a new attempt (0: never).</summary>
+    public int Retries { get; init; }
+
+    /// <summary>The wait before each retry; null: <see cref="RetryBackoff.Default"/>.</summary>
+    public RetryBackoff? RetryBackoff { get; init; }
 }

@@ -51,6 +51,13 @@ public abstract record RunTaskCommand
     /// <summary>How many times the Job retries a failed pod before the attempt fails (Kubernetes backoffLimit).</summary>
     public int BackoffLimit { get; init; }
 
+    /// <summary>
+    /// Exit codes of the main container that no retry can cure (the job definition's
+    /// <c>nonRetryableExitCodes</c>, 1 to 255): the Kubernetes executor fails the Job at once on them
+    /// (a podFailurePolicy <c>FailJob</c> rule), with reason <see cref="TaskFailureReasons.NonRetryableExitCode"/>.
+    /// </summary>
+    public IReadOnlyList<int> NonRetryableExitCodes { get; init; } = [];
+
     /// <summary>Deadline for the whole attempt, in seconds (Kubernetes activeDeadlineSeconds).</summary>
     public int TimeoutSeconds { get; init; } = 3600;
 

@@ -2,7 +2,8 @@ namespace MFlow.Contracts;
 
 /// <summary>
 /// Every task of a stage reached a terminal state. When <see cref="Succeeded"/> the scheduler
-/// dispatches the next stage; otherwise the run fails and nothing more is dispatched.
+/// dispatches the next stage; otherwise the run fails and nothing more is dispatched but the
+/// pipeline's finally stages. Skipped tasks are left out of <see cref="Outputs"/>.
 /// </summary>
 public sealed record StageCompleted
 {
@@ -15,7 +16,7 @@ public sealed record StageCompleted
     /// <summary>The stage's name.</summary>
     public string StageName { get; init; } = "";
 
-    /// <summary>True when every task of the stage succeeded.</summary>
+    /// <summary>True when no task of the stage failed (skipped tasks and failures a task was allowed do not count).</summary>
     public bool Succeeded { get; init; }
 
     /// <summary>When the stage's last task ended.</summary>

@@ -39,4 +39,7 @@ public sealed record TaskFailed
 
     /// <summary>Where a person reads the run; null when no public URL is configured.</summary>
     public string? RunUrl { get; init; }
+
+    /// <summary>True when the task may fail (<c>allowFailure: true</c>): its stage and run go on and can still succeed.</summary>
+    public bool AllowedFailure { get; init; }
 }

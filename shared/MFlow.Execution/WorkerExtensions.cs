@@ -8,6 +8,7 @@ using MFlow.Kubernetes;
 using MFlow.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,7 @@ public static class WorkerExtensions
         {
             case "local":
                 builder.Services.AddSingleton<LocalProcessExecutor>();
+                builder.Services.TryAddSingleton<LiveTaskLogs>();
                 builder.Services.AddSingleton(provider => new TaskExecutors(
                     kinds.ToDictionary(kind => kind, ITaskExecutor (_) => provider.GetRequiredService<LocalProcessExecutor>())));
                 break;
@@ -105,6 +107,11 @@ public static class WorkerExtensions
             builder.Services.AddKeyedSingleton(jobBuilder.Kind, (provider, _) =>
             {
                 var client = provider.GetRequiredService<IKubernetesApi>();
+                return new JobCap(client, jobBuilder.Kind, options.MaxRunningJobs, options.MaxRunningJobsHold, WatchedNamespaces(options, client), provider.GetRequiredService<ILogger<JobCap>>());
+            });
+            builder.Services.AddKeyedSingleton(jobBuilder.Kind, (provider, _) =>
+            {
+                var client = provider.GetRequiredService<IKubernetesApi>();
                 var namespaces = WatchedNamespaces(options, client);
                 return new JobTracker(
                     client,
@@ -117,6 +124,7 @@ public static class WorkerExtensions
                     provider.GetRequiredService<ILogger<JobTracker>>())
                 {
                     LogTailLines = provider.GetRequiredService<IOptions<WorkerOptions>>().Value.LogTailLines,
+                    Cap = provider.GetRequiredKeyedService<JobCap>(jobBuilder.Kind),
                     Election = options.LeaderElection.Enabled
                         ? new LeaderElection(
                             client.Client,
@@ -136,6 +144,7 @@ public static class WorkerExtensions
             ITaskExecutor (b) => new KubernetesJobExecutor(
                 provider.GetRequiredService<IKubernetesApi>(), b, options,
                 provider.GetRequiredService<TaskReporter>(), provider.GetRequiredService<TaskCancellations>(),
+                provider.GetRequiredKeyedService<JobCap>(b.Kind),
                 provider.GetRequiredService<ILogger<KubernetesJobExecutor>>()))));
 
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(

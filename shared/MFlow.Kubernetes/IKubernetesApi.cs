@@ -44,6 +44,9 @@ public interface IKubernetesApi
     /// <summary>Creates a Secret in its metadata's namespace (409 AlreadyExists as for Jobs).</summary>
     Task<V1Secret> CreateSecretAsync(V1Secret secret, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads a Secret (404 when there is none).</summary>
+    Task<V1Secret> ReadSecretAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
     /// <summary>Creates a ConfigMap in its metadata's namespace (409 AlreadyExists as for Jobs).</summary>
     Task<V1ConfigMap> CreateConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken = default);
 }

@@ -82,6 +82,10 @@ public sealed class KubernetesApi(IKubernetes client, string defaultNamespace) :
         Client.CoreV1.CreateNamespacedSecretAsync(secret, secret.Metadata.NamespaceProperty, fieldManager: FieldManager, cancellationToken: cancellationToken);
 
     /// <inheritdoc />
+    public Task<V1Secret> ReadSecretAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.ReadNamespacedSecretAsync(name, @namespace, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
     public Task<V1ConfigMap> CreateConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken = default) =>
         Client.CoreV1.CreateNamespacedConfigMapAsync(configMap, configMap.Metadata.NamespaceProperty, fieldManager: FieldManager, cancellationToken: cancellationToken);
 

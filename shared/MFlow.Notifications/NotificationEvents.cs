@@ -20,6 +20,9 @@ public static class NotificationEvents
     /// <summary>A run was cancelled (<see cref="PipelineRunCancelled"/>).</summary>
     public const string RunCancelled = "run.cancelled";
 
+    /// <summary>A run waits at an approval gate (<see cref="PipelineRunWaitingForApproval"/>).</summary>
+    public const string RunWaitingForApproval = "run.waiting_for_approval";
+
     /// <summary>A task failed (<see cref="TaskFailed"/>).</summary>
     public const string TaskFailed = "task.failed";
 
@@ -27,7 +30,7 @@ public static class NotificationEvents
     public const string Test = "test";
 
     /// <summary>The events a subscription can name.</summary>
-    public static readonly IReadOnlyList<string> All = [RunStarted, RunSucceeded, RunFailed, RunCancelled, TaskFailed];
+    public static readonly IReadOnlyList<string> All = [RunStarted, RunSucceeded, RunFailed, RunCancelled, TaskFailed, RunWaitingForApproval];
 
     /// <summary>True for an event a subscription can name.</summary>
     public static bool IsKnown(string? name) => name is not null && All.Contains(name);

@@ -14,6 +14,13 @@ public sealed class NotificationOptions : IValidatableObject
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 
+    /// <summary>
+    /// Lets subscriptions use plain http:// URLs. Off by default: a delivery carries its signature,
+    /// run details and logs, and a chat bot's URL is its credential, readable on the wire without TLS.
+    /// For development receivers (with <see cref="AllowPrivateNetworks"/>, a receiver on localhost).
+    /// </summary>
+    public bool AllowInsecureHttp { get; set; }
+
     /// <summary>Tries per delivery, the first included (default 8: with the default delays, the last about an hour after the first).</summary>
     [Range(1, 50, ErrorMessage = "MFlow:Notifications:MaxAttempts must be between {1} and {2}.")]
     public int MaxAttempts { get; set; } = 8;

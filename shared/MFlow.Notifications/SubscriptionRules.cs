@@ -17,11 +17,12 @@ public static class SubscriptionRules
 
     /// <summary>
     /// The problems of <paramref name="request"/> (empty when it is valid). <paramref name="stored"/> is
-    /// the subscription a PUT replaces: its URL and secret stand in for absent ones. The URL's host is
-    /// resolved: every address must be public unless <paramref name="allowPrivateNetworks"/>.
+    /// the subscription a PUT replaces: its URL and secret stand in for absent ones. The URL must be
+    /// https unless <see cref="NotificationOptions.AllowInsecureHttp"/>, and its host is resolved: every
+    /// address must be public unless <see cref="NotificationOptions.AllowPrivateNetworks"/>.
     /// </summary>
     public static async Task<Dictionary<string, string[]>> CheckAsync(
-        SubscriptionRequest request, Subscription? stored, bool allowPrivateNetworks, CancellationToken cancellationToken)
+        SubscriptionRequest request, Subscription? stored, NotificationOptions options, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Name))
@@ -36,7 +37,7 @@ public static class SubscriptionRules
         var url = request.Url ?? stored?.Url;
         if (url is null)
             errors["url"] = ["A URL is required."];
-        else if (await CheckUrlAsync(url, allowPrivateNetworks, cancellationToken) is { } urlProblem)
+        else if (await CheckUrlAsync(url, options, cancellationToken) is { } urlProblem)
             errors["url"] = [urlProblem];
 
         if (request.Secret is { } secret)
@@ -70,8 +71,8 @@ public static class SubscriptionRules
         return errors;
     }
 
-    /// <summary>What is wrong with a target URL (not absolute http(s), credentials in it, a host that is not public), or null.</summary>
-    public static async Task<string?> CheckUrlAsync(string url, bool allowPrivateNetworks, CancellationToken cancellationToken)
+    /// <summary>What is wrong with a target URL (not absolute https, or http where allowed; credentials in it; a host that is not public), or null.</summary>
+    public static async Task<string?> CheckUrlAsync(string url, NotificationOptions options, CancellationToken cancellationToken)
     {
         if (url.Length > MaxUrlLength)
             return $"The URL is {url.Length} characters long; the limit is {MaxUrlLength}.";
@@ -81,10 +82,19 @@ public static class SubscriptionRules
             return "The URL may not carry a user name or password.";
         if (uri.Fragment.Length > 0)
             return "The URL may not carry a fragment ('#...').";
-        return await NetworkGuard.CheckHostAsync(uri.IdnHost, allowPrivateNetworks, cancellationToken) is { } refused
+        if (InsecureHttp(uri.Scheme, options) is { } insecure)
+            return insecure;
+        return await NetworkGuard.CheckHostAsync(uri.IdnHost, options.AllowPrivateNetworks, cancellationToken) is { } refused
             ? $"The URL is refused: {refused}."
             : null;
     }
+
+    /// <summary>Why a URL with <paramref name="scheme"/> is refused as plain http, or null.</summary>
+    public static string? InsecureHttp(string scheme, NotificationOptions options) =>
+        scheme == Uri.UriSchemeHttp && !options.AllowInsecureHttp
+            ? "The URL must be https: a delivery (its signature, run details, logs) and a chat bot's URL, its credential, would cross the network "
+              + "readable by anyone on the way. Plain http is refused unless MFlow:Notifications:AllowInsecureHttp is true (for development receivers)."
+            : null;
 
     static string Shown(string? value) =>
         value is null ? "null" : new string(value.Take(100).Select(c => char.IsControl(c) ? '?' : c).ToArray());

@@ -12,6 +12,7 @@ public sealed class Database : IAsyncDisposable
 {
     readonly NpgsqlDataSource? _postgres;
     readonly string? _sqliteConnectionString;
+    readonly string? _postgresConnectionString;
 
     /// <summary>Creates the database access for the given options.</summary>
     public Database(DatabaseOptions options)
@@ -27,6 +28,8 @@ public sealed class Database : IAsyncDisposable
             // (DISCARD ALL) was a server transaction of its own on every use of the pool: over a third
             // of the database's transactions per task.
             _postgres = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
+            // A listening connection keeps its LISTEN for life: never one the pool hands out again.
+            _postgresConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString;
         }
         else
         {
@@ -63,6 +66,10 @@ public sealed class Database : IAsyncDisposable
 
         return connection;
     }
+
+    /// <summary>A PostgreSQL connection (not opened yet) for LISTEN, outside the pool.</summary>
+    public NpgsqlConnection CreateListenerConnection() =>
+        new(_postgresConnectionString ?? throw new InvalidOperationException("Only PostgreSQL has notifications."));
 
     /// <summary>True when the exception is a primary key or unique constraint violation.</summary>
     public static bool IsUniqueViolation(Exception exception) => exception switch

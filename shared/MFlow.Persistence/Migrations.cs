@@ -275,6 +275,11 @@ public static partial class Migrations
         ]),
         GitTriggers,
         Notifications,
+        DelayedMessages,
+        RunControl,
+        FlowControl,
+        Attempts,
+        RunEvents,
     ];
 
     // A server built without lz4 answers feature_not_supported and keeps pglz.

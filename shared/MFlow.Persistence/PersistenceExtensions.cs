@@ -23,6 +23,8 @@ public static class PersistenceExtensions
             database => database.ConnectionString ??= configuration.GetConnectionString(database.Provider.ToString()));
         builder.Services.AddSingleton(provider => new Database(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value));
         builder.Services.AddSingleton<SchemaMigrator>();
+        builder.Services.AddSingleton<Runs.RunEventSignal>();
+        builder.Services.AddSingleton<Runs.RunEventJournal>();
         builder.Services.AddHostedService<SchemaMigrationService>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return builder;

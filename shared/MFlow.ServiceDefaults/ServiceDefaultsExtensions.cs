@@ -35,7 +35,7 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// OpenTelemetry the hosting way. Traces: incoming HTTP requests, outgoing HTTP calls (the
-    /// Kubernetes API among them), PostgreSQL commands, MassTransit's sends and consumes, and MFlow's
+    /// Kubernetes API among them; a request marked <see cref="SecretUrls"/> without its URL's path), PostgreSQL commands, MassTransit's sends and consumes, and MFlow's
     /// own spans. Metrics: the same libraries', the .NET runtime's and MFlow's own
     /// (<see cref="MFlowMetrics"/>), served for Prometheus on /metrics. Logs go through OpenTelemetry
     /// too, so each carries the trace it was written in. Everything is also exported over OTLP when
@@ -56,7 +56,8 @@ public static class ServiceDefaultsExtensions
             .WithTracing(tracing => tracing
                 .AddSource(MFlowTelemetry.SourceName, DiagnosticHeaders.DefaultListenerName)
                 .AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !IsProbe(context.Request.Path))
-                .AddHttpClientInstrumentation()
+                // A chat bot's webhook URL is its credential: the notifier marks such requests (SecretUrls).
+                .AddHttpClientInstrumentation(SecretUrls.Configure)
                 .AddNpgsql())
             .WithMetrics(metrics => metrics
                 .AddMeter(MFlowMetrics.MeterName, InstrumentationOptions.MeterName)

@@ -36,6 +36,17 @@ public sealed class When_accounting_for_requests : ServerTest
     }
 
     [Fact]
+    public async Task Should_record_the_name_of_the_object_a_create_made_or_was_refused_for()
+    {
+        // A create has no name in its path: like the apiserver's audit log, the record takes it from the body.
+        await Client.PostAsync(Manifests.JobsPath, Manifests.Job("build-1"));
+        await Client.PostAsync(Manifests.JobsPath, Manifests.Job("build-1"));
+        await Client.PostAsync(Manifests.JobsPath, Manifests.Job("build-2"));
+
+        Assert.Equal([(201, "build-1"), (409, "build-1"), (201, "build-2")], Server.Requests.Select(r => (r.StatusCode, r.Name)));
+    }
+
+    [Fact]
     public async Task Should_forget_requests_on_reset()
     {
         await Client.GetAsync(Manifests.JobsPath);

@@ -296,6 +296,59 @@ public sealed class When_creating_jobs : ServerTest
             "Required value"
         },
         {
+            "podFailurePolicy with restartPolicy OnFailure",
+            job =>
+            {
+                job.PodSpec()["restartPolicy"] = "OnFailure";
+                job["spec"]!["podFailurePolicy"] = JsonNode.Parse("""{"rules":[{"action":"Ignore","onPodConditions":[{"type":"DisruptionTarget"}]}]}""");
+            },
+            "FieldValueNotSupported",
+            "spec.template.spec.restartPolicy",
+            "Unsupported value: \"OnFailure\": supported values: \"Never\""
+        },
+        {
+            "podFailurePolicy exit code 0 with In",
+            job => job["spec"]!["podFailurePolicy"] = JsonNode.Parse("""{"rules":[{"action":"FailJob","onExitCodes":{"operator":"In","values":[0,2]}}]}"""),
+            "FieldValueInvalid",
+            "spec.podFailurePolicy.rules[0].onExitCodes.values[0]",
+            "Invalid value: 0: must not be 0 for the In operator"
+        },
+        {
+            "podFailurePolicy exit codes out of order",
+            job => job["spec"]!["podFailurePolicy"] = JsonNode.Parse("""{"rules":[{"action":"FailJob","onExitCodes":{"operator":"In","values":[3,2]}}]}"""),
+            "FieldValueInvalid",
+            "spec.podFailurePolicy.rules[0].onExitCodes.values",
+            "Invalid value: []int32{3, 2}: must be ordered"
+        },
+        {
+            "podFailurePolicy exit codes of an unknown container",
+            job => job["spec"]!["podFailurePolicy"] = JsonNode.Parse("""{"rules":[{"action":"FailJob","onExitCodes":{"containerName":"nobody","operator":"In","values":[2]}}]}"""),
+            "FieldValueInvalid",
+            "spec.podFailurePolicy.rules[0].onExitCodes.containerName",
+            "Invalid value: \"nobody\": must be one of the container or initContainer names in the pod template"
+        },
+        {
+            "podFailurePolicy rule without a requirement",
+            job => job["spec"]!["podFailurePolicy"] = JsonNode.Parse("""{"rules":[{"action":"Ignore"}]}"""),
+            "FieldValueInvalid",
+            "spec.podFailurePolicy.rules[0]",
+            "Invalid value: specifying one of OnExitCodes and OnPodConditions is required"
+        },
+        {
+            "podFailurePolicy unknown action",
+            job => job["spec"]!["podFailurePolicy"] = JsonNode.Parse("""{"rules":[{"action":"Retry","onPodConditions":[{"type":"DisruptionTarget"}]}]}"""),
+            "FieldValueNotSupported",
+            "spec.podFailurePolicy.rules[0].action",
+            "Unsupported value: \"Retry\": supported values: \"Count\", \"FailIndex\", \"FailJob\", \"Ignore\""
+        },
+        {
+            "podFailurePolicy with 256 exit codes",
+            job => job["spec"]!["podFailurePolicy"] = new JsonObject { ["rules"] = new JsonArray(new JsonObject { ["action"] = "FailJob", ["onExitCodes"] = new JsonObject { ["operator"] = "NotIn", ["values"] = new JsonArray(Enumerable.Range(0, 256).Select(i => (JsonNode)i).ToArray()) } }) },
+            "FieldValueTooMany",
+            "spec.podFailurePolicy.rules[0].onExitCodes.values",
+            "Too many: 256: must have at most 255 items"
+        },
+        {
             "priority class name",
             job => job.PodSpec()["priorityClassName"] = "High",
             "FieldValueInvalid",

@@ -44,6 +44,68 @@ public sealed class When_running_job_pods : ServerTest
         Assert.NotNull(job["status"]!["completionTime"]);
     }
 
+    private const string Policy = """{"rules":[{"action":"Ignore","onPodConditions":[{"type":"DisruptionTarget"}]},{"action":"FailJob","onExitCodes":{"operator":"In","values":[2,42]}}]}""";
+
+    [Fact]
+    public async Task Should_fail_the_job_at_once_with_reason_PodFailurePolicy_on_an_exit_code_a_FailJob_rule_names()
+    {
+        await CreateJobAsync("build-1", j =>
+        {
+            j["spec"]!["backoffLimit"] = 5;
+            j["spec"]!["podFailurePolicy"] = JsonNode.Parse(Policy);
+        });
+
+        await Server.CompletePodAsync("default", "build-1", 42, "bad Dockerfile\n");
+
+        var job = Server.GetObject("jobs", "default", "build-1")!;
+        Assert.Equal(["FailureTarget", "Failed"], job.ConditionTypes());
+        var failed = job["status"]!["conditions"]!.AsArray().Last()!;
+        Assert.Equal("PodFailurePolicy", failed["reason"]!.GetValue<string>());
+        var pod = Assert.Single(Server.GetJobPods("default", "build-1"));
+        Assert.Equal($"Container {job.Container()["name"]} for pod default/{pod.Name()} failed with exit code 42 matching FailJob rule at index 1", failed["message"]!.GetValue<string>());
+        Assert.Equal(1, job.StatusCount("failed"));
+        Assert.Equal("Failed", job["spec"]!["podReplacementPolicy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_replace_an_evicted_pod_without_counting_it_when_the_policy_ignores_disruptions()
+    {
+        await CreateJobAsync("build-1", j =>
+        {
+            j["spec"]!["backoffLimit"] = 0;
+            j["spec"]!["podFailurePolicy"] = JsonNode.Parse(Policy);
+        });
+        await Server.SetPodRunningAsync("default", "build-1");
+
+        await Server.EvictPodAsync("default", "build-1");
+
+        var pods = Server.GetJobPods("default", "build-1");
+        Assert.Equal(2, pods.Count);
+        var evicted = pods.Single(p => p.Phase() == "Failed");
+        Assert.Equal("Evicted", evicted["status"]!["reason"]!.GetValue<string>());
+        var disruption = evicted["status"]!["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == "DisruptionTarget")!;
+        Assert.Equal(("True", "TerminationByKubelet"), (disruption["status"]!.GetValue<string>(), disruption["reason"]!.GetValue<string>()));
+        var job = Server.GetObject("jobs", "default", "build-1")!;
+        Assert.Null(job.StatusCount("failed"));
+        Assert.Empty(job.ConditionTypes());
+
+        await Server.CompletePodAsync("default", "build-1", 0);
+        Assert.Equal(["SuccessCriteriaMet", "Complete"], Server.GetObject("jobs", "default", "build-1")!.ConditionTypes());
+    }
+
+    [Fact]
+    public async Task Should_count_an_eviction_against_the_backoff_limit_without_a_policy()
+    {
+        await CreateJobAsync("build-1", j => j["spec"]!["backoffLimit"] = 0);
+        await Server.SetPodRunningAsync("default", "build-1");
+
+        await Server.EvictPodAsync("default", "build-1");
+
+        var job = Server.GetObject("jobs", "default", "build-1")!;
+        Assert.Equal(1, job.StatusCount("failed"));
+        Assert.Equal("BackoffLimitExceeded", job["status"]!["conditions"]!.AsArray().Last()!["reason"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Should_retry_with_a_new_pod_then_fail_past_the_backoff_limit()
     {

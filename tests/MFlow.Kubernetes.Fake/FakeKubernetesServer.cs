@@ -157,6 +157,17 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
         await _controller.WaitForRevisionAsync(_kubelet.Complete(@namespace, pod, exitCode, log, terminationMessage), cancellationToken);
     }
 
+    /// <summary>
+    /// Evicts the Job's active pod as the kubelet does under node pressure (pod Failed, reason Evicted,
+    /// condition DisruptionTarget). A Job whose podFailurePolicy ignores DisruptionTarget gets a new pod
+    /// without counting a failure; otherwise the eviction counts against its backoffLimit.
+    /// </summary>
+    public async Task EvictPodAsync(string @namespace, string jobName, string message = "The node was low on resource: memory.", CancellationToken cancellationToken = default)
+    {
+        var pod = await _controller.ActivePodAsync(@namespace, jobName, cancellationToken);
+        await _controller.WaitForRevisionAsync(_kubelet.Evict(@namespace, pod, message), cancellationToken);
+    }
+
     /// <summary>Appends to a container's log of the Job's active pod (the main container when null), as a running program would.</summary>
     public async Task AppendPodLogAsync(string @namespace, string jobName, string text, string? container = null, CancellationToken cancellationToken = default)
     {

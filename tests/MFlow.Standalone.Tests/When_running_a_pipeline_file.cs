@@ -85,6 +85,50 @@ public sealed class When_running_a_pipeline_file
     }
 
     [Fact]
+    public async Task Should_retry_a_failing_task_locally_as_new_attempts_after_its_backoff()
+    {
+        var counter = Path.Combine(Path.GetTempPath(), $"mflow-retries-{Guid.NewGuid():N}");
+        var file = new FileInfo(Path.Combine(Path.GetTempPath(), $"retries-{Guid.NewGuid():N}.yaml"));
+        await File.WriteAllTextAsync(file.FullName, $$"""
+            name: retries-locally
+            stages:
+              - name: test
+                tasks:
+                  - name: flaky
+                    kind: build
+                    retries: 2
+                    retryBackoff: { delay: 1s, factor: 1 }
+                    container:
+                      image: busybox:1.36
+                      command: [sh, -c, 'n=$(cat "$COUNTER" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$COUNTER"; if [ $n -lt 3 ]; then echo "try $n fails"; exit 1; fi; echo "try $n works"']
+                      env: { COUNTER: "{{counter}}" }
+            """);
+        try
+        {
+            var (exitCode, output) = await Run(file);
+
+            Assert.True(exitCode == 0, output.Text);
+            Assert.Equal(
+                [
+                    "flaky ● build running",
+                    "flaky ● build FAILED (exit 1): Container 'main' exited with code 1.",
+                    "flaky ● build running [attempt 2]",
+                    "flaky ● build FAILED (exit 1): Container 'main' exited with code 1. [attempt 2]",
+                    "flaky ● build running [attempt 3]",
+                    "flaky ● build succeeded [attempt 3]",
+                ],
+                output.Transitions.Select(t => Regex.Replace(t, " in [0-9.]+s", "")));
+            Assert.Equal("3", (await File.ReadAllTextAsync(counter)).Trim());
+            Assert.Equal(("Succeeded", "0"), (output.Summary["flaky"].State, output.Summary["flaky"].Exit));
+        }
+        finally
+        {
+            file.Delete();
+            File.Delete(counter);
+        }
+    }
+
+    [Fact]
     public async Task Should_refuse_a_missing_file()
     {
         var file = new FileInfo(Path.Combine(Path.GetTempPath(), $"no-such-pipeline-{Guid.NewGuid():N}.yaml"));

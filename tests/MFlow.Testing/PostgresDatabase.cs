@@ -40,20 +40,9 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     /// <summary>Opens a connection to this database; the caller disposes it.</summary>
     /// <param name="cancellationToken">Cancels the open.</param>
-    public async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
-    {
-        var connection = new NpgsqlConnection(ConnectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    /// <remarks>A connect refused at the socket level is tried again (<see cref="RefusedConnect"/>).</remarks>
+    public Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+        RefusedConnect.RetryAsync(() => OpenAsync(ConnectionString, cancellationToken), cancellationToken);
 
     /// <summary>Drops the database, terminating whatever is still connected to it (services included).</summary>
     public async ValueTask DisposeAsync()
@@ -77,9 +66,24 @@ public sealed class PostgresDatabase : IAsyncDisposable
         // open on the server, and would be dead after a server restart.
         var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }
             .ConnectionString;
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await RefusedConnect.RetryAsync(() => OpenAsync(connectionString, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 }

@@ -224,9 +224,8 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the query.</param>
     public async Task<IReadOnlyList<string>> DestinationsOfAsync(string exchange, CancellationToken cancellationToken = default)
     {
-        using var request = NewRequest(HttpMethod.Get, $"api/exchanges/{EscapedName}/{Uri.EscapeDataString(exchange)}/bindings/source");
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, request, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Get, $"api/exchanges/{EscapedName}/{Uri.EscapeDataString(exchange)}/bindings/source"), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         using var document = await JsonDocument.ParseAsync(
                 await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false),
                 cancellationToken: cancellationToken)
@@ -241,9 +240,8 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the query.</param>
     public async Task<IReadOnlyList<RabbitMqQueue>> ListQueuesAsync(CancellationToken cancellationToken = default)
     {
-        using var request = NewRequest(HttpMethod.Get, $"api/queues/{EscapedName}?columns=name,messages_ready,messages_unacknowledged,consumers");
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, request, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Get, $"api/queues/{EscapedName}?columns=name,messages_ready,messages_unacknowledged,consumers"), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         using var document = await JsonDocument.ParseAsync(
                 await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false),
                 cancellationToken: cancellationToken)
@@ -266,16 +264,23 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
             return;
         }
 
-        using var request = NewRequest(HttpMethod.Delete, $"api/vhosts/{EscapedName}");
-        using var response = await _http.SendAsync(request).ConfigureAwait(false);
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Delete, $"api/vhosts/{EscapedName}"), CancellationToken.None).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.NotFound)
         {
-            await EnsureSuccessAsync(response, request, CancellationToken.None).ConfigureAwait(false);
+            await EnsureSuccessAsync(response, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
-    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) =>
-        new ConnectionFactory { Uri = Url, ClientProvidedName = "mflow-tests" }.CreateConnectionAsync(cancellationToken);
+    // A connect refused at the socket level is tried again (RefusedConnect); others fail at once.
+    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = Url, ClientProvidedName = "mflow-tests" };
+        return RefusedConnect.RetryAsync(() => factory.CreateConnectionAsync(cancellationToken), cancellationToken);
+    }
+
+    // Management API requests: a connect refused at the socket level is sent again as a new request.
+    private Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> newRequest, CancellationToken cancellationToken) =>
+        RefusedConnect.RetryAsync(() => _http.SendAsync(newRequest(), cancellationToken), cancellationToken);
 
     private HttpRequestMessage NewRequest(HttpMethod method, string relativeUrl)
     {
@@ -286,32 +291,36 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
 
     private async Task SendAsync(HttpMethod method, string relativeUrl, object body, CancellationToken cancellationToken)
     {
-        using var request = NewRequest(method, relativeUrl);
-        request.Content = JsonContent.Create(body);
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, request, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(
+            () =>
+            {
+                var request = NewRequest(method, relativeUrl);
+                request.Content = JsonContent.Create(body);
+                return request;
+            },
+            cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> ExistsAsync(string relativeUrl, CancellationToken cancellationToken)
     {
-        using var request = NewRequest(HttpMethod.Get, relativeUrl);
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Get, relativeUrl), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }
 
-        await EnsureSuccessAsync(response, request, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, HttpRequestMessage request, CancellationToken cancellationToken)
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             throw new HttpRequestException(
-                $"RabbitMQ management API: {request.Method} {request.RequestUri} answered {(int)response.StatusCode}: {text}",
+                $"RabbitMQ management API: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {text}",
                 inner: null,
                 response.StatusCode);
         }

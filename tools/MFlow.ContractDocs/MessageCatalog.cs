@@ -45,6 +45,7 @@ public static class MessageCatalog
         new(typeof(PipelineRunFailed), MessageRole.Event, null, null),
         new(typeof(PipelineRunCancelled), MessageRole.Event, null, null),
         new(typeof(TaskFailed), MessageRole.Event, null, null),
+        new(typeof(PipelineRunWaitingForApproval), MessageRole.Event, null, null),
         new(typeof(TaskUpdated), MessageRole.Event, null, null),
         new(typeof(RunBuildTask), MessageRole.Internal, null, "mflow-build-worker"),
         new(typeof(RunDeployTask), MessageRole.Internal, null, "mflow-deploy-worker"),
@@ -53,6 +54,10 @@ public static class MessageCatalog
         new(typeof(StageCompleted), MessageRole.Internal, null, "mflow-scheduler"),
         new(typeof(GetTaskOutcomes), MessageRole.Internal, null, "mflow-aggregator"),
         new(typeof(TaskOutcomes), MessageRole.Internal, null, null),
+        new(typeof(StopPipelineRun), MessageRole.Internal, null, "mflow-aggregator"),
+        new(typeof(ApprovalTimedOut), MessageRole.Internal, null, "mflow-scheduler"),
+        new(typeof(DispatchTaskAttempt), MessageRole.Internal, null, "mflow-scheduler"),
+        new(typeof(ResumePipelineRun), MessageRole.Internal, null, "mflow-aggregator"),
     ];
 
     /// <summary>

@@ -41,6 +41,8 @@ public static class AggregatorExtensions
         bus.AddConsumer<CancelPipelineRunConsumer, CancelPipelineRunConsumerDefinition>();
         bus.AddConsumer<PlainCancelPipelineRunConsumer, PlainCancelPipelineRunConsumerDefinition>();
         bus.AddConsumer<GetTaskOutcomesConsumer, GetTaskOutcomesConsumerDefinition>();
+        bus.AddConsumer<StopPipelineRunConsumer, StopPipelineRunConsumerDefinition>();
+        bus.AddConsumer<ResumePipelineRunConsumer, ResumePipelineRunConsumerDefinition>();
         return bus;
     }
 }

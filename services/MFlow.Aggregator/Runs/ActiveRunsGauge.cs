@@ -58,7 +58,7 @@ public sealed class ActiveRunsGauge(Database database, ILogger<ActiveRunsGauge> 
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Command(
-            $"SELECT count(*) FROM {RunStatusReader.RunTable} WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled')");
+            $"SELECT count(*) FROM {RunStatusReader.RunTable} WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled', 'Rejected')");
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

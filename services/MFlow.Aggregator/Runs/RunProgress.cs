@@ -44,6 +44,13 @@ public static class RunProgress
         };
     }
 
+    /// <summary>
+    /// True when a task's end counts against its stage: Failed (unless the task may fail) or
+    /// Cancelled. Succeeded and Skipped never do.
+    /// </summary>
+    public static bool CountsAsFailed(TaskRecord task, bool allowFailure) =>
+        task.State is TaskState.Cancelled || (task.State is TaskState.Failed && !allowFailure);
+
     /// <summary>A stage's end, with its tasks' outputs by task name for later stages.</summary>
     public static StageCompleted StageCompleted(Guid runId, StageRecord stage, IReadOnlyList<TaskRecord> tasks) => new()
     {
@@ -52,7 +59,9 @@ public static class RunProgress
         StageName = stage.Name,
         Succeeded = stage.Succeeded,
         CompletedAt = stage.CompletedAt ?? DateTimeOffset.UtcNow,
-        Outputs = tasks.ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t.Outputs)),
+        // A skipped task is left out: a later task that names its outputs is skipped too (see the scheduler's dispatch).
+        Outputs = tasks.Where(t => t.State != TaskState.Skipped)
+            .ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(t.Outputs)),
     };
 
     /// <summary>How many of a run's failed tasks carry the end of their log: a stage of hundreds failing at once still makes a small event.</summary>
@@ -64,7 +73,7 @@ public static class RunProgress
     /// <summary>The stage's tasks that did not succeed, for <see cref="PipelineRunFailed"/>; the first few with the end of their log.</summary>
     public static IReadOnlyList<TaskFailure> Failures(IEnumerable<TaskRecord> stageTasks) =>
         stageTasks
-            .Where(t => t.State != TaskState.Succeeded)
+            .Where(t => t.State is not (TaskState.Succeeded or TaskState.Skipped))
             .Select((t, i) => Failure(t) with { LogTail = i < MaxFailuresWithLog ? BoundedLogTail(t.LogTail) : null })
             .ToList();
 
@@ -151,6 +160,9 @@ public static class RunStates
     /// <summary>The run was cancelled.</summary>
     public const string Cancelled = "Cancelled";
 
+    /// <summary>An approver (or an approval's timeout) rejected the run.</summary>
+    public const string Rejected = "Rejected";
+
     /// <summary>True for a state the run never leaves.</summary>
-    public static bool IsFinal(string state) => state is Succeeded or Failed or Cancelled;
+    public static bool IsFinal(string state) => state is Succeeded or Failed or Cancelled or Rejected;
 }

@@ -16,7 +16,7 @@ namespace MFlow.Aggregator.Runs;
 /// only for those (PostgreSQL: a transaction-scoped advisory lock; SQLite: every write transaction
 /// is exclusive anyway).
 /// </summary>
-public sealed class RunRows(Database database, DbConnection connection, DbTransaction transaction)
+public sealed partial class RunRows(Database database, DbConnection connection, DbTransaction transaction)
 {
     const string RunColumns =
         "run_id, state, plan_known, pipeline_name, mode, stage_count, started_at, completed_at, cancel_requested, cancel_reason, cancel_requested_by, trace_parent, "
@@ -26,6 +26,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
     const int InsertChunk = 100;
 
     readonly List<Action> _afterCommit = [];
+    readonly List<RunChange> _changes = [];
 
     bool Postgres => database.Provider == DatabaseProvider.Postgres;
 
@@ -40,6 +41,12 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
     /// that lost a race and starts over: a run's outcome and a task's duration are counted once.
     /// </summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    /// <summary>
+    /// What this transaction changed for the run's event journal, in order: the caller appends it last
+    /// (<see cref="RunEventJournal"/>), so the journal's lock is held only until the commit.
+    /// </summary>
+    public IReadOnlyList<RunChange> Changes => _changes;
 
     /// <summary>Runs what <see cref="AfterCommit"/> queued; the caller calls it once the commit succeeded.</summary>
     public void Committed()
@@ -58,7 +65,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             SELECT {RunColumns} FROM {RunStatusReader.RunTable} WHERE run_id = @run;
             SELECT {RunStatusReader.AttemptColumns} FROM {RunStatusReader.AttemptTable} WHERE task_id = @task AND attempt = @attempt{lockRow};
             SELECT max(attempt) FROM {RunStatusReader.AttemptTable} WHERE task_id = @task;
-            SELECT stage_index, name, kind, target FROM {RunStatusReader.TaskTable} WHERE task_id = @task;
+            SELECT stage_index, name, kind, target, attempt, retries, retries_used, retry_backoff, allow_failure FROM {RunStatusReader.TaskTable} WHERE task_id = @task;
             """,
             transaction, ("key", LockKey(update.RunId)), ("run", update.RunId), ("task", update.TaskId), ("attempt", update.Attempt));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -71,8 +78,11 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         await reader.NextResultAsync(cancellationToken);
         var latest = await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetInt32(0) : 0;
         await reader.NextResultAsync(cancellationToken);
-        int? stage = await reader.ReadAsync(cancellationToken) ? reader.GetInt32(0) : null;
-        return new TaskUpdateView(run, attempt, latest, stage);
+        PlannedTaskRow? planned = null;
+        var allowFailure = false;
+        if (await reader.ReadAsync(cancellationToken))
+            (planned, allowFailure) = (ReadPlannedTask(reader), reader.GetBoolean(8));
+        return new TaskUpdateView(run, attempt, latest, planned?.StageIndex) { Planned = planned, AllowFailure = allowFailure };
     }
 
     /// <summary>Takes the run's lock exclusively and reads its row: for messages about the whole run.</summary>
@@ -113,7 +123,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
     /// transaction is a unique violation (<see cref="Database.IsUniqueViolation"/>): the caller starts over.
     /// </summary>
     public async Task<StageCount?> WriteTaskUpdateAsync(
-        Guid runId, TaskRecord attempt, bool isNew, TaskUpdated update, (int Stage, bool Failed)? endsInStage, CancellationToken cancellationToken)
+        Guid runId, TaskRecord attempt, bool isNew, TaskUpdated update, (int Stage, bool Failed)? endsInStage, CancellationToken cancellationToken, bool stateChanged = true)
     {
         var sql = new List<string>
         {
@@ -130,6 +140,8 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
                   """,
         };
         var parameters = new List<(string, object?)>(AttemptParameters(attempt)) { ("run", runId) };
+        if (isNew || stateChanged)
+            _changes.Add(new TaskStateChanged(runId, attempt.TaskId, attempt.Name, attempt.Attempt, attempt.State?.ToString() ?? "Pending", attempt.Reason, attempt.StartedAt, attempt.FinishedAt));
         if (attempt.IsTerminal && update.Log is not null)
         {
             // The finished attempt's log, which its terminal update carried, so the API can serve it after the pod is gone.
@@ -165,6 +177,24 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
         return null;
     }
 
+    /// <summary>
+    /// Where the run's finally stages begin (null without any) and its first failed stage so far (null
+    /// when none failed): what decides whether a stage's end ends the run, and how.
+    /// </summary>
+    public async Task<(int? FirstFinallyStage, int? FirstFailedStage)> FinallyViewAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(
+            $"""
+            SELECT min(CASE WHEN is_finally = @yes THEN stage_index END), min(CASE WHEN completed = @yes AND succeeded = @no THEN stage_index END)
+            FROM {RunStatusReader.StageTable} WHERE run_id = @run
+            """,
+            transaction, ("yes", true), ("no", false), ("run", runId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return (null, null);
+        return (reader.IsDBNull(0) ? null : Convert.ToInt32(reader.GetValue(0)), reader.IsDBNull(1) ? null : Convert.ToInt32(reader.GetValue(1)));
+    }
+
     /// <summary>Marks that a CancelTask went out for an attempt.</summary>
     public Task MarkCancelSentAsync(Guid taskId, int attempt, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(
@@ -192,6 +222,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             """,
             transaction, ("yes", true), ("succeeded", succeeded), ("run", runId), ("stage", stageIndex), ("previous", stageIndex - 1));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        _changes.Add(new StageCompletedChange(runId, stageIndex, succeeded));
         var (name, completedAt) = await reader.ReadAsync(cancellationToken)
             ? (reader.GetString(0), RunStatusReader.NullableTimestamp(reader, 1) ?? DateTimeOffset.UtcNow)
             : ("", DateTimeOffset.UtcNow);
@@ -227,10 +258,13 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
     }
 
     /// <summary>Moves the run to a state; the first completion time stands.</summary>
-    public Task SetRunStateAsync(Guid runId, string state, DateTimeOffset? completedAt, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(
+    public Task SetRunStateAsync(Guid runId, string state, DateTimeOffset? completedAt, CancellationToken cancellationToken)
+    {
+        _changes.Add(new RunStateChanged(runId, state, completedAt ?? DateTimeOffset.UtcNow));
+        return connection.ExecuteAsync(
             $"UPDATE {RunStatusReader.RunTable} SET state = @state, completed_at = COALESCE(completed_at, @completed), updated_at = @now WHERE run_id = @run",
             transaction, cancellationToken, ("state", state), ("completed", completedAt), ("now", DateTimeOffset.UtcNow), ("run", runId));
+    }
 
     /// <summary>Records a cancellation request: on the run's row, or on a new one while the plan has not arrived.</summary>
     public Task RequestCancelAsync(RunRow? run, Guid runId, string reason, string? requestedBy, CancellationToken cancellationToken) =>
@@ -280,12 +314,13 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             var values = chunk.Select((t, i) =>
             {
                 parameters.AddRange([($"id{i}", t.Task.TaskId), ($"stage{i}", t.Stage), ($"pos{i}", t.Position), ($"name{i}", t.Task.Name),
-                    ($"kind{i}", t.Task.Kind.ToString()), ($"target{i}", JsonSerializer.Serialize(t.Task.Target, StoredJson.Options))]);
-                return $"(@id{i}, @run, @stage{i}, @pos{i}, @name{i}, @kind{i}, @target{i})";
+                    ($"kind{i}", t.Task.Kind.ToString()), ($"target{i}", JsonSerializer.Serialize(t.Task.Target, StoredJson.Options)), ($"allow{i}", t.Task.AllowFailure),
+                    ($"retries{i}", t.Task.Retries), ($"backoff{i}", t.Task.RetryBackoff is null ? null : JsonSerializer.Serialize(t.Task.RetryBackoff, StoredJson.Options))]);
+                return $"(@id{i}, @run, @stage{i}, @pos{i}, @name{i}, @kind{i}, @target{i}, @allow{i}, @retries{i}, @backoff{i})";
             }).ToList();
             await connection.ExecuteAsync(
                 $"""
-                INSERT INTO {RunStatusReader.TaskTable} (task_id, run_id, stage_index, position, name, kind, target)
+                INSERT INTO {RunStatusReader.TaskTable} (task_id, run_id, stage_index, position, name, kind, target, allow_failure, retries, retry_backoff)
                 VALUES {string.Join(", ", values)} ON CONFLICT (task_id) DO NOTHING
                 """,
                 transaction, cancellationToken, [.. parameters]);
@@ -298,12 +333,12 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
             {
                 var endedHere = stage.Tasks.Where(t => ended.ContainsKey(t.TaskId)).ToList();
                 parameters.AddRange([($"index{i}", stage.Index), ($"name{i}", stage.Name), ($"count{i}", stage.Tasks.Count),
-                    ($"ended{i}", endedHere.Count), ($"failed{i}", endedHere.Count(t => ended[t.TaskId]))]);
-                return $"(@run, @index{i}, @name{i}, @count{i}, @ended{i}, @failed{i}, @no, @no, NULL)";
+                    ($"ended{i}", endedHere.Count), ($"failed{i}", endedHere.Count(t => ended[t.TaskId])), ($"finally{i}", stage.Finally)]);
+                return $"(@run, @index{i}, @name{i}, @count{i}, @ended{i}, @failed{i}, @no, @no, NULL, @finally{i})";
             }).ToList();
             await connection.ExecuteAsync(
                 $"""
-                INSERT INTO {RunStatusReader.StageTable} (run_id, stage_index, name, task_count, tasks_ended, tasks_failed, completed, succeeded, completed_at)
+                INSERT INTO {RunStatusReader.StageTable} (run_id, stage_index, name, task_count, tasks_ended, tasks_failed, completed, succeeded, completed_at, is_finally)
                 VALUES {string.Join(", ", values)}
                 """,
                 transaction, cancellationToken, [.. parameters]);
@@ -374,7 +409,7 @@ public sealed class RunRows(Database database, DbConnection connection, DbTransa
                 $"SELECT task_id, attempt, state FROM {RunStatusReader.AttemptTable} WHERE task_id IN ({list})", null, parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                attempts.Add((reader.GetId(0), reader.GetInt32(1), reader.GetString(2) is nameof(TaskState.Succeeded) or nameof(TaskState.Failed) or nameof(TaskState.Cancelled)));
+                attempts.Add((reader.GetId(0), reader.GetInt32(1), Enum.TryParse<TaskState>(reader.GetString(2), out var state) && state.IsTerminal()));
         }
 
         return attempts;
@@ -454,7 +489,14 @@ public sealed record RunRow(
 /// What a task update found: the run's row (null before the plan or a cancellation), the attempt's
 /// row (null for its first update), the task's latest attempt number (0: none), and its stage (null before the plan).
 /// </summary>
-public sealed record TaskUpdateView(RunRow? Run, TaskRecord? Attempt, int LatestAttempt, int? StageIndex);
+public sealed record TaskUpdateView(RunRow? Run, TaskRecord? Attempt, int LatestAttempt, int? StageIndex)
+{
+    /// <summary>True when the plan lets the task fail without failing its stage (allowFailure).</summary>
+    public bool AllowFailure { get; init; }
+
+    /// <summary>The task's plan row: its current attempt and retry budget (null before the plan).</summary>
+    public PlannedTaskRow? Planned { get; init; }
+}
 
 /// <summary>A stage's counters after a task ended.</summary>
 public sealed record StageCount(int Ended, int TaskCount, int Failed)

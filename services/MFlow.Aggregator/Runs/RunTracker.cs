@@ -22,7 +22,7 @@ namespace MFlow.Aggregator.Runs;
 /// attempt inserting at once) is retried at once on fresh state for as long as it takes: a lost race
 /// is never a fault, so it never sends a message to the error queue.
 /// </remarks>
-public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLinks links, ILogger<RunTracker> logger)
+public sealed partial class RunTracker(Database database, AggregatorOutbox outbox, RunEventJournal journal, RunLinks links, ILogger<RunTracker> logger)
 {
     /// <summary>Applies a task update; a duplicate or late one changes nothing and publishes nothing.</summary>
     public Task ApplyTaskUpdateAsync(TaskUpdated update, CancellationToken cancellationToken)
@@ -43,17 +43,21 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
             if (applied is null)
                 return [];
 
-            // An attempt reaches a terminal state once (see RunProgress), so each task is counted once;
-            // an older attempt's late end does not count for a task that has moved on, and a run being
-            // cancelled completes no stage.
-            var counts = applied.IsTerminal && view.Run is { PlanKnown: true, CancelRequested: false } && view.StageIndex is { } stage
-                && update.Attempt >= view.LatestAttempt
-                ? (stage, applied.State != TaskState.Succeeded)
-                : ((int, bool)?)null;
+            // An attempt reaches a terminal state once (see RunProgress), so each task is counted once,
+            // by the attempt the run waits for: an older attempt's late end does not count for a task
+            // that has moved on (a retry, a resume), a failure that gets a retry is not the task's end,
+            // and a run being cancelled completes no stage.
+            var current = Math.Max(view.Planned?.Attempt ?? 0, view.LatestAttempt);
+            var ends = applied.IsTerminal && view.Run is { PlanKnown: true, CancelRequested: false } && view.StageIndex is not null
+                && update.Attempt >= current;
+            var retry = ends && applied.State == TaskState.Failed && !RunStates.IsFinal(view.Run!.State) && view.Planned is { } planned
+                && planned.RetriesAfter(applied.Reason);
+            var counts = ends && !retry ? (view.StageIndex!.Value, RunProgress.CountsAsFailed(applied, view.AllowFailure)) : ((int, bool)?)null;
             StageCount? count;
             try
             {
-                count = await rows.WriteTaskUpdateAsync(update.RunId, applied, isNew: view.Attempt is null, update, counts, cancellationToken);
+                count = await rows.WriteTaskUpdateAsync(update.RunId, applied, isNew: view.Attempt is null, update, counts, cancellationToken,
+                    stateChanged: view.Attempt?.State != applied.State);
             }
             catch (DbException ex) when (view.Attempt is null && Database.IsUniqueViolation(ex))
             {
@@ -68,11 +72,15 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
                 return []; // the plan counts what ended before it
             if (run.CancelRequested)
                 return await CancelActiveTasksAsync(rows, run, cancellationToken);
+            if (retry)
+                return await TaskAttempts.RetryAsync(rows, update, view.Planned!, cancellationToken);
+            if (update.Attempt < current && !applied.IsTerminal && view.Planned is { } superseded)
+                return await TaskAttempts.StopSupersededAsync(rows, update, superseded, applied, cancellationToken);
 
             // Counted once per task (see above), so a task's failure is announced once.
             var events = new List<object>();
             if (count is not null && applied.State == TaskState.Failed)
-                events.Add(RunProgress.TaskFailed(run, counts!.Value.Item1, applied, links.For(run.RunId)));
+                events.Add(RunProgress.TaskFailed(run, counts!.Value.Item1, applied, links.For(run.RunId)) with { AllowedFailure = view.AllowFailure });
             if (count is { Complete: true })
                 events.AddRange(await CompleteStageAsync(rows, run, counts!.Value.Item1, succeeded: count.Failed == 0, cancellationToken));
             return events;
@@ -88,7 +96,11 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
                 return [];
 
             var early = await rows.ReadRunStateAsync(started.RunId, cancellationToken);
-            var ended = (early?.Tasks.Values.AsEnumerable() ?? []).Where(t => t.IsTerminal).ToDictionary(t => t.TaskId, t => t.State != TaskState.Succeeded);
+            var mayFail = started.Stages.SelectMany(s => s.Tasks).Where(t => t.AllowFailure).Select(t => t.TaskId).ToHashSet();
+            // A failure that came before the plan gets its retry now, and is not the task's end.
+            var retried = TaskAttempts.RetriedBeforePlan(started, early);
+            var ended = (early?.Tasks.Values.AsEnumerable() ?? []).Where(t => t.IsTerminal && !retried.ContainsKey(t.TaskId))
+                .ToDictionary(t => t.TaskId, t => RunProgress.CountsAsFailed(t, mayFail.Contains(t.TaskId)));
             await rows.SavePlanAsync(run, started, ended, cancellationToken);
             var planned = new RunRow(started.RunId, RunStates.Running, true, started.PipelineName, started.Mode, started.Stages.Count,
                 started.StartedAt, null, run?.CancelRequested ?? false, run?.CancelReason, run?.CancelRequestedBy)
@@ -101,11 +113,13 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
                 return await CancelActiveTasksAsync(rows, planned, cancellationToken);
 
             var events = new List<object>();
+            foreach (var (failed, task) in retried.Values)
+                events.AddRange(await TaskAttempts.RetryAsync(rows, failed, task, cancellationToken));
             foreach (var stage in started.Stages.Where(s => s.Tasks.Count(t => ended.ContainsKey(t.TaskId)) == s.Tasks.Count))
             {
                 var succeeded = stage.Tasks.All(t => !ended[t.TaskId]);
                 events.AddRange(await CompleteStageAsync(rows, planned, stage.Index, succeeded, cancellationToken));
-                if (!succeeded)
+                if (!succeeded && !started.Stages.Any(s => s.Finally))
                     break;
             }
 
@@ -150,24 +164,14 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
             return events;
         }
 
+        if (await rows.EndAsync(runId, cancellationToken) is { } end)
+            return [.. events, .. await EndStoppedRunAsync(rows, row, run, end, cancellationToken)];
+
         var completedAt = DateTimeOffset.UtcNow;
         await rows.SetRunStateAsync(runId, RunStates.Cancelled, completedAt, cancellationToken);
         rows.AfterCommit(() => MFlowMetrics.RunFinished(run.PipelineName, "cancelled", (run.CompletedAt ?? completedAt) - run.StartedAt));
         var ended = run.CompletedAt ?? completedAt;
-        events.Add(new PipelineRunCancelled
-        {
-            RunId = runId,
-            PipelineName = run.PipelineName,
-            Reason = run.CancelReason ?? "cancelled",
-            RequestedBy = run.CancelRequestedBy,
-            CompletedAt = ended,
-            StartedAt = run.StartedAt,
-            IdempotencyKey = row.IdempotencyKey,
-            Trigger = row.Trigger,
-            TriggeredBy = row.TriggeredBy,
-            Duration = run.StartedAt is { } started ? ended - started : null,
-            RunUrl = links.For(runId),
-        });
+        events.Add(new RunEnd(row, run.PipelineName, run.StartedAt, ended, links.For(runId)).Cancelled(run.CancelReason ?? "cancelled", run.CancelRequestedBy));
         return events;
     }
 
@@ -182,10 +186,29 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
         var events = new List<object> { RunProgress.StageCompleted(run.RunId, stage, tasks) };
         if (RunStates.IsFinal(run.State))
             return events;
-        if (!succeeded)
-            events.AddRange(await EndRunAsync(rows, run, RunStates.Failed, completedAt, (stageIndex, RunProgress.Failures(tasks)), cancellationToken));
-        else if (stageIndex == run.StageCount - 1)
+        var (finallyStage, failedStage) = await rows.FinallyViewAsync(run.RunId, cancellationToken);
+        if (finallyStage is null)
+        {
+            if (!succeeded)
+                events.AddRange(await EndRunAsync(rows, run, RunStates.Failed, completedAt, (stageIndex, RunProgress.Failures(tasks)), cancellationToken));
+            else if (stageIndex == run.StageCount - 1)
+                events.AddRange(await EndRunAsync(rows, run, RunStates.Succeeded, completedAt, null, cancellationToken));
+            return events;
+        }
+
+        // With finally stages the run ends only after the last of them, whatever the main stages did
+        // (the scheduler dispatches them on this StageCompleted), and fails if any stage failed.
+        if (stageIndex != run.StageCount - 1)
+            return events;
+        if (failedStage is not { } failedIndex)
             events.AddRange(await EndRunAsync(rows, run, RunStates.Succeeded, completedAt, null, cancellationToken));
+        else
+        {
+            var failedTasks = failedIndex == stageIndex ? tasks
+                : ((await rows.ReadRunStateAsync(run.RunId, cancellationToken))?.Tasks.Values.Where(t => t.StageIndex == failedIndex).ToList() ?? []);
+            events.AddRange(await EndRunAsync(rows, run, RunStates.Failed, completedAt, (failedIndex, RunProgress.Failures(failedTasks)), cancellationToken));
+        }
+
         return events;
     }
 
@@ -195,36 +218,8 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
         await rows.SetRunStateAsync(run.RunId, state, completedAt, cancellationToken);
         var startedAt = run.StartedAt ?? completedAt;
         rows.AfterCommit(() => MFlowMetrics.RunFinished(run.PipelineName, state.ToLowerInvariant(), completedAt - startedAt));
-        return
-        [
-            failure is { } failed
-                ? new PipelineRunFailed
-                {
-                    RunId = run.RunId,
-                    PipelineName = run.PipelineName,
-                    StageIndex = failed.Stage,
-                    FailedTasks = failed.Tasks,
-                    StartedAt = startedAt,
-                    CompletedAt = completedAt,
-                    IdempotencyKey = run.IdempotencyKey,
-                    Trigger = run.Trigger,
-                    TriggeredBy = run.TriggeredBy,
-                    Duration = completedAt - startedAt,
-                    RunUrl = links.For(run.RunId),
-                }
-                : new PipelineRunSucceeded
-                {
-                    RunId = run.RunId,
-                    PipelineName = run.PipelineName,
-                    StartedAt = startedAt,
-                    CompletedAt = completedAt,
-                    IdempotencyKey = run.IdempotencyKey,
-                    Trigger = run.Trigger,
-                    TriggeredBy = run.TriggeredBy,
-                    Duration = completedAt - startedAt,
-                    RunUrl = links.For(run.RunId),
-                },
-        ];
+        var end = new RunEnd(run, run.PipelineName, startedAt, completedAt, links.For(run.RunId));
+        return [failure is { } failed ? end.Failed(failed.Stage, failed.Tasks) : end.Succeeded()];
     }
 
     // One transaction per message, its events in the outbox within it and published after the commit,
@@ -247,6 +242,7 @@ public sealed class RunTracker(Database database, AggregatorOutbox outbox, RunLi
                     if (events.Count > 0)
                         trace = MFlowTelemetry.ContinueTrace("run advance", rows.TraceParent);
                     pending = events.Count == 0 ? [] : await outbox.EnqueueAsync(connection, transaction, events, cancellationToken);
+                    await journal.AppendAsync(connection, transaction, rows.Changes, cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
                 }
 

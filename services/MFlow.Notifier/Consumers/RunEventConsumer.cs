@@ -15,7 +15,7 @@ namespace MFlow.Notifier.Consumers;
 /// </summary>
 public sealed class RunEventConsumer(SubscriptionStore subscriptions, DeliveryStore deliveries, DeliveryDispatcher dispatcher, ILogger<RunEventConsumer> logger)
     : IConsumer<PipelineRunStarted>, IConsumer<PipelineRunSucceeded>, IConsumer<PipelineRunFailed>, IConsumer<PipelineRunCancelled>, IConsumer<TaskFailed>,
-      IConsumer<SendTestNotification>
+      IConsumer<PipelineRunWaitingForApproval>, IConsumer<SendTestNotification>
 {
     /// <summary>The namespace delivery ids are derived in.</summary>
     public static readonly Guid DeliveryNamespace = new("7c4f2a91-3e0b-4d6a-b58c-1f9e2d7a6c30");
@@ -34,6 +34,9 @@ public sealed class RunEventConsumer(SubscriptionStore subscriptions, DeliverySt
 
     /// <inheritdoc />
     public Task Consume(ConsumeContext<TaskFailed> context) => EnqueueAsync(NotificationEventFactory.From(context.Message), context.CancellationToken);
+
+    /// <inheritdoc />
+    public Task Consume(ConsumeContext<PipelineRunWaitingForApproval> context) => EnqueueAsync(NotificationEventFactory.From(context.Message), context.CancellationToken);
 
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<SendTestNotification> context)

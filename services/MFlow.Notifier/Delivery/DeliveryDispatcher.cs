@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using MFlow.Notifications;
@@ -131,6 +132,25 @@ public sealed class DeliveryDispatcher(
         return wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait < _options.PollInterval ? wait : _options.PollInterval;
     }
 
+    // Decrypts the subscription's stored secret (null when it has none) and returns null; or returns
+    // why it cannot be decrypted here: the key ring lost the key it was encrypted with, or this notifier reads another key ring
+    // (another MFlow:DataProtection:KeyEncryptionKey). Trying again cannot help; saving the secret
+    // again does. The reason names the key ring's complaint, never the secret.
+    string? ReadSecret(Subscription subscription, out string? secret)
+    {
+        secret = null;
+        try
+        {
+            secret = subscriptions.Secret(subscription);
+            return null;
+        }
+        catch (CryptographicException ex)
+        {
+            return $"The subscription's secret cannot be decrypted with this notifier's key ring ({ex.Message}): the key ring lost the key it was "
+                + "encrypted with, or this notifier's MFlow:DataProtection:KeyEncryptionKey is not the scheduler's. Set the secret again (PUT the subscription).";
+        }
+    }
+
     async Task TryAsync(DueDelivery delivery, CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -138,23 +158,26 @@ public sealed class DeliveryDispatcher(
         {
             var subscription = await subscriptions.GetAsync(delivery.SubscriptionId, stoppingToken);
             AttemptResult result;
-            if (subscription is null)
+            // What no later try can change ends the delivery at once, as failed with the reason.
+            string? secret = null;
+            var hopeless = subscription is null ? "The subscription was deleted."
+                : !subscription.Enabled ? "The subscription is disabled."
+                // Saved while plain http was allowed, or before it was refused.
+                : Uri.TryCreate(subscription.Url, UriKind.Absolute, out var url) && SubscriptionRules.InsecureHttp(url.Scheme, _options) is { } insecure ? insecure
+                : ReadSecret(subscription, out secret);
+            if (hopeless is not null)
             {
-                result = new AttemptResult(false, DateTimeOffset.UtcNow, null, "The subscription was deleted.", TimeSpan.Zero);
-            }
-            else if (!subscription.Enabled)
-            {
-                result = new AttemptResult(false, DateTimeOffset.UtcNow, null, "The subscription is disabled.", TimeSpan.Zero);
+                result = new AttemptResult(false, DateTimeOffset.UtcNow, null, hopeless, TimeSpan.Zero);
             }
             else
             {
                 var notification = JsonSerializer.Deserialize<NotificationEvent>(delivery.Payload, PlatformMessages.Json)!;
-                var request = PlatformMessages.For(subscription.Target, subscription.Url, subscriptions.Secret(subscription), notification, DateTimeOffset.UtcNow);
+                var request = PlatformMessages.For(subscription!.Target, subscription.Url, secret, notification, DateTimeOffset.UtcNow);
                 result = await sender.SendAsync(subscription.Target, request, stoppingToken);
             }
 
             var attempt = delivery.Attempts + 1;
-            var final = result.Delivered || subscription is null || !subscription.Enabled || attempt >= _options.MaxAttempts;
+            var final = result.Delivered || hopeless is not null || attempt >= _options.MaxAttempts;
             var retryAt = final ? (DateTimeOffset?)null : DateTimeOffset.UtcNow + _options.RetryDelay(attempt);
             await deliveries.RecordAsync(delivery, result, retryAt, stoppingToken);
             if (result.Delivered)

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using MFlow.Notifications;
+using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace MFlow.Notifier.Delivery;
@@ -49,6 +50,8 @@ public sealed class DeliverySender : IDisposable
         try
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, request.Url) { Content = new ByteArrayContent(request.Body) };
+            // The URL holds a chat bot's token (or a receiver's): traces show only its host.
+            message.MarkSecret();
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             foreach (var (name, value) in request.Headers)
                 message.Headers.TryAddWithoutValidation(name, value);

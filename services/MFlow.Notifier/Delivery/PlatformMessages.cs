@@ -64,9 +64,11 @@ public static class PlatformMessages
         {
             NotificationEvents.RunStarted => $"Pipeline {pipeline} started",
             NotificationEvents.RunSucceeded => $"Pipeline {pipeline} succeeded",
+            NotificationEvents.RunFailed when n.Run?.State == "Rejected" => $"Pipeline {pipeline} was rejected",
             NotificationEvents.RunFailed => $"Pipeline {pipeline} failed",
+            NotificationEvents.RunWaitingForApproval => $"Pipeline {pipeline} waits for approval",
             NotificationEvents.RunCancelled => $"Pipeline {pipeline} was cancelled",
-            NotificationEvents.TaskFailed => $"Task {n.Task?.Name} failed in pipeline {pipeline}",
+            NotificationEvents.TaskFailed => $"Task {n.Task?.Name} failed{(n.Task?.AllowedFailure == true ? " (allowed to fail)" : "")} in pipeline {pipeline}",
             _ => "MFlow test event",
         };
     }

@@ -3,6 +3,7 @@ using MFlow.Notifications;
 using MFlow.Notifier.Consumers;
 using MFlow.Notifier.Delivery;
 using MFlow.Persistence;
+using MFlow.Persistence.KeyRing;
 using MFlow.ServiceDefaults;
 
 namespace MFlow.Notifier.Extensions;
@@ -15,6 +16,8 @@ public static class NotifierExtensions
     {
         builder.AddMFlowDatabase();
         builder.AddNotifierServices();
+        // On its own the notifier only decrypts subscription secrets: the scheduler makes the keys.
+        builder.Services.AddReadOnlyKeyRing();
         builder.AddMFlowBus(bus => bus.AddNotifierConsumers());
         return builder;
     }

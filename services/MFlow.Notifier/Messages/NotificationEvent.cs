@@ -7,7 +7,7 @@ namespace MFlow.Notifier.Messages;
 /// </summary>
 public sealed record NotificationEvent
 {
-    /// <summary>The event (run.started, run.succeeded, run.failed, run.cancelled, task.failed, test).</summary>
+    /// <summary>The event (run.started, run.succeeded, run.failed, run.cancelled, run.waiting_for_approval, task.failed, test).</summary>
     public string Event { get; init; } = "";
 
     /// <summary>This delivery's id, as in X-MFlow-Delivery: the same on every try, so a receiver recognises a duplicate.</summary>
@@ -92,4 +92,8 @@ public sealed record FailedTaskSummary
 
     /// <summary>The last lines of its log (bounded; sensitive values masked by the worker).</summary>
     public string? LogTail { get; init; }
+
+    /// <summary>True when the task may fail (allowFailure): the run goes on and can still succeed; absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? AllowedFailure { get; init; }
 }

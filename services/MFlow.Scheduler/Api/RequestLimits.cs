@@ -16,6 +16,9 @@ public sealed record BodyRules(int MaxBytes, IReadOnlyList<string> ContentTypes)
     public static readonly IReadOnlyList<string> Json = ["application/json"];
 }
 
+/// <summary>The type a route's body holds (JSON, or the same fields in YAML), for the API reference.</summary>
+public sealed record BodySchema(Type Type);
+
 /// <summary>
 /// Every route's request body limit, enforced before the handler runs: a declared length over the
 /// route's limit or a content type it does not take is answered at once (413, 415), and Kestrel is
@@ -31,6 +34,11 @@ public static class RequestLimits
     public static TBuilder AcceptsBody<TBuilder>(this TBuilder builder, int maxBytes, IReadOnlyList<string> contentTypes)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new BodyRules(maxBytes, contentTypes));
+
+    /// <summary>Names the type a route's body holds, for the API reference (it changes neither routing nor the limits).</summary>
+    public static TBuilder DescribesBody<TBuilder>(this TBuilder builder, Type bodyType)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new BodySchema(bodyType));
 
     /// <summary>Adds the middleware; call after routing has chosen the endpoint.</summary>
     public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>

@@ -21,12 +21,21 @@ public static class RunEndpoints
     public static IEndpointRouteBuilder MapRunEndpoints(this IEndpointRouteBuilder app)
     {
         var runs = app.MapGroup("/api/v1/runs");
-        runs.MapPost("/", StartAsync).RequireAuthorization(ApiRoles.Operator).AcceptsBody(MaxDocumentBytes, BodyRules.Documents);
-        runs.MapGet("/", ListAsync).RequireAuthorization(ApiRoles.Viewer);
-        runs.MapGet("/{id:guid}", GetAsync).RequireAuthorization(ApiRoles.Viewer);
-        runs.MapPost("/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiRoles.Operator);
-        runs.MapGet("/{id:guid}/tasks/{task}/log", GetLogAsync).RequireAuthorization(ApiRoles.Viewer);
-        app.MapPost("/api/v1/pipelines/{reference}/runs", StartStoredAsync).RequireAuthorization(ApiRoles.Operator).AcceptsBody(MaxDocumentBytes, BodyRules.Documents);
+        runs.MapPost("/", StartAsync).RequireAuthorization(ApiRoles.Operator).AcceptsBody(MaxDocumentBytes, BodyRules.Documents).DescribesBody(typeof(RunRequestDocument))
+            .WithSummary("Starts a run of the pipeline document in the body (YAML or JSON); an Idempotency-Key makes a retry answer the same run.")
+            .Produces<RunAccepted>(StatusCodes.Status201Created).Produces<RunAccepted>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        runs.MapGet("/", ListAsync).RequireAuthorization(ApiRoles.Viewer)
+            .WithSummary("Lists the newest runs first (limit: 1 to 500, default 50).").Produces<IReadOnlyList<RunSummaryView>>().ProducesValidationProblem();
+        runs.MapGet("/{id:guid}", GetAsync).RequireAuthorization(ApiRoles.Viewer)
+            .WithSummary("A run with its stages, tasks, attempts, outputs and approvals.").Produces<RunView>().ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/{id:guid}/cancel", CancelAsync).RequireAuthorization(ApiRoles.Operator)
+            .WithSummary("Cancels the run (reason in the query).").Produces(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id:guid}/tasks/{task}/log", GetLogAsync).RequireAuthorization(ApiRoles.Viewer)
+            .WithSummary("A task attempt's log (secrets masked); with follow=true, a running attempt's log as it is written, ending with the attempt.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPost("/api/v1/pipelines/{reference}/runs", StartStoredAsync).RequireAuthorization(ApiRoles.Operator).AcceptsBody(MaxDocumentBytes, BodyRules.Documents)
+            .DescribesBody(typeof(RunRequestDocument)).WithSummary("Starts a run of a stored pipeline (name@namespace.domain:version) with run-time values.")
+            .Produces<RunAccepted>(StatusCodes.Status201Created).Produces<RunAccepted>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -42,6 +51,10 @@ public static class RunEndpoints
         catch (PipelineValidationException ex)
         {
             return Problems.Invalid(ex, "The pipeline run request is not valid.");
+        }
+        catch (Control.ConcurrencyLimitException ex)
+        {
+            return Problems.Conflict("The run's concurrency group is full.", ex.Message);
         }
     }
 
@@ -60,6 +73,10 @@ public static class RunEndpoints
         catch (PipelineValidationException ex)
         {
             return Problems.Invalid(ex, "The pipeline run request is not valid.");
+        }
+        catch (Control.ConcurrencyLimitException ex)
+        {
+            return Problems.Conflict("The run's concurrency group is full.", ex.Message);
         }
     }
 
@@ -81,10 +98,14 @@ public static class RunEndpoints
         return run.Created ? Results.Created(location, accepted) : Results.Ok(accepted);
     }
 
-    static async Task<IResult> GetAsync(Guid id, RunStore store, TaskOutputStore outputs, CancellationToken cancellationToken)
+    static async Task<IResult> GetAsync(Guid id, RunStore store, TaskOutputStore outputs, Control.RunControl control, CancellationToken cancellationToken) =>
+        await ReadViewAsync(id, store, outputs, control, cancellationToken) is { } view ? Results.Ok(view) : RunNotFound(id);
+
+    /// <summary>The run as GET /api/v1/runs/{id} shows it, or null for an unknown run.</summary>
+    public static async Task<RunView?> ReadViewAsync(Guid id, RunStore store, TaskOutputStore outputs, Control.RunControl control, CancellationToken cancellationToken)
     {
         var run = await store.GetAsync(id, cancellationToken);
-        return run is null ? RunNotFound(id) : Results.Ok(RunView.From(run, await outputs.ForRunAsync(id, cancellationToken)));
+        return run is null ? null : RunView.From(run, await outputs.ForRunAsync(id, cancellationToken), await control.ViewAsync(id, cancellationToken));
     }
 
     static async Task<IResult> ListAsync(RunStore store, string? limit, CancellationToken cancellationToken)
@@ -109,8 +130,11 @@ public static class RunEndpoints
         return Results.Accepted($"/api/v1/runs/{id}", new { id, state = "Cancelling" });
     }
 
-    static async Task<IResult> GetLogAsync(Guid id, string task, string? attempt, TaskLogStore logs, CancellationToken cancellationToken)
+    static async Task<IResult> GetLogAsync(
+        Guid id, string task, string? attempt, string? follow, HttpContext http, TaskLogStore logs, RunStore store, CancellationToken cancellationToken)
     {
+        if (follow is not (null or "true" or "false"))
+            return Invalid("follow", $"'{TextRules.Shown(follow)}' is not true or false.");
         if (!KubernetesNames.IsDns1123Label(task))
             return Invalid("task", $"'{TextRules.Shown(task)}' is not a task name.");
         int? number = null;
@@ -120,6 +144,9 @@ public static class RunEndpoints
                 return Invalid("attempt", $"'{TextRules.Shown(attempt)}' is not an attempt number (1, 2, ...).");
             number = parsed;
         }
+
+        if (follow == "true")
+            return await FollowLogAsync(id, task, number, http, logs, store);
 
         var log = await logs.GetAsync(id, task, number, cancellationToken);
         if (log is null)
@@ -131,7 +158,44 @@ public static class RunEndpoints
         return Results.Text(log.Log, "text/plain; charset=utf-8");
     }
 
-    static IResult RunNotFound(Guid id) =>
+    // The attempt asked for, or the task's current one; counted among the replica's streams.
+    static async Task<IResult> FollowLogAsync(Guid id, string task, int? attempt, HttpContext http, TaskLogStore logs, RunStore store)
+    {
+        var services = http.RequestServices;
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var run = await store.GetAsync(id, stop.Token);
+        if (run is null)
+            return RunNotFound(id);
+        if (run.Plan.Stages.SelectMany(s => s.Tasks).FirstOrDefault(t => t.Name == task) is not { } planned)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such task.", detail: $"Run {id} has no task '{TextRules.Shown(task)}'.");
+
+        var (lease, refusal) = services.GetRequiredService<Events.RunEventStreams>().TryOpen(http.User.Actor());
+        if (lease is null)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many streams.", detail: refusal);
+        }
+
+        using (lease)
+        {
+            var number = attempt ?? Math.Max(1, run.RunState?.CurrentAttempts.GetValueOrDefault(planned.TaskId) ?? 1);
+            try
+            {
+                await TaskLogFollower.FollowAsync(
+                    http, id, planned.TaskId, task, number, logs, services.GetRequiredService<Persistence.Runs.RunEventSignal>(), services.GetService<ServiceDefaults.LiveTaskLogs>(),
+                    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Events.RunEventStreamOptions>>().Value.Keepalive, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+
+            return Results.Empty;
+        }
+    }
+
+    /// <summary>404 for a run that does not exist.</summary>
+    public static IResult RunNotFound(Guid id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such run.", detail: $"There is no run {id}.");
 
     static RunMode ParseMode(string? mode) => mode?.ToLowerInvariant() switch

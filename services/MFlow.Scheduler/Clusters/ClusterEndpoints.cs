@@ -22,10 +22,10 @@ public static partial class ClusterEndpoints
     {
         var clusters = app.MapGroup("/api/v1/clusters");
         clusters.MapGet("/", async (ClusterStore store, CancellationToken ct) => Results.Ok(await store.ListAsync(ct)))
-            .RequireAuthorization(ApiRoles.Viewer);
+            .RequireAuthorization(ApiRoles.Viewer).Produces<IReadOnlyList<ClusterInfo>>();
         clusters.MapGet("/{id}", async (string id, ClusterStore store, CancellationToken ct) =>
             (await store.ListAsync(ct)).FirstOrDefault(c => c.Id == id) is { } found ? Results.Ok(found) : Problems.NotFound($"No cluster '{TextRules.Shown(id)}'."))
-            .RequireAuthorization(ApiRoles.Viewer);
+            .RequireAuthorization(ApiRoles.Viewer).Produces<ClusterInfo>().ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapPost("/", async (HttpContext http, ClusterStore store, CancellationToken ct) =>
         {
             var (request, invalid) = await ReadAsync(http, null, ct);
@@ -34,7 +34,8 @@ public static partial class ClusterEndpoints
             return await store.CreateAsync(request!.Id!, request.Description, request.Kubeconfig!, http.User.Actor(), ct)
                 ? Results.Created($"/api/v1/clusters/{request.Id}", (await store.ListAsync(ct)).First(c => c.Id == request.Id))
                 : Problems.Conflict($"A cluster '{request.Id}' is registered.", "Update it with PUT, or choose another id.");
-        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json);
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(ClusterRequest))
+            .Produces<ClusterInfo>().ProducesValidationProblem();
         clusters.MapPut("/{id}", async (string id, HttpContext http, ClusterStore store, CancellationToken ct) =>
         {
             var (request, invalid) = await ReadAsync(http, id, ct);
@@ -43,11 +44,12 @@ public static partial class ClusterEndpoints
             return await store.UpdateAsync(id, request!.Description, request.Kubeconfig!, ct)
                 ? Results.Ok((await store.ListAsync(ct)).First(c => c.Id == id))
                 : Problems.NotFound($"No cluster '{id}'.");
-        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json);
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(ClusterRequest))
+            .Produces<ClusterInfo>().ProducesValidationProblem();
         clusters.MapDelete("/{id}", async (string id, ClusterStore store, CancellationToken ct) =>
             !KubernetesNames.IsDns1123Label(id) ? Problems.NotFound($"No cluster '{TextRules.Shown(id)}'.")
             : await store.DeleteAsync(id, ct) ? Results.NoContent() : Problems.NotFound($"No cluster '{id}'."))
-            .RequireAuthorization(ApiRoles.Admin);
+            .RequireAuthorization(ApiRoles.Admin).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

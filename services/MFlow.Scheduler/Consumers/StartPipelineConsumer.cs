@@ -25,6 +25,10 @@ public sealed class StartPipelineConsumer(RunSubmitter submitter, ILogger<StartP
         {
             throw new PermanentMessageException(ex.Message, ex);
         }
+        catch (Control.ConcurrencyLimitException ex)
+        {
+            throw new PermanentMessageException(ex.Message, ex);
+        }
     }
 
     // The envelope's message id; for a plain message, the AMQP message_id property, which need not be

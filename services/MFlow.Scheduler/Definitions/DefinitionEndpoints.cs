@@ -42,7 +42,7 @@ public static class DefinitionEndpoints
             return created is null
                 ? Problems.Conflict($"A {noun} named {parsed.Name} exists.", $"Versions are immutable once published; give the new one another version than '{parsed.Name.Version}'.")
                 : Results.Created($"{prefix}/{created.Id}", View(created));
-        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxDocumentBytes, BodyRules.Documents);
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxDocumentBytes, BodyRules.Documents).Produces<DefinitionView>().ProducesValidationProblem();
 
         group.MapGet("/", async (HttpRequest http, string? name, string? @namespace, string? domain, string? stage, DefinitionStore store, CancellationToken ct) =>
         {
@@ -69,15 +69,18 @@ public static class DefinitionEndpoints
 
             var found = await store.ListAsync(type, new DefinitionFilter(name, @namespace, domain, stage, labels), ct);
             return Results.Ok(found.Select(View));
-        }).RequireAuthorization(ApiRoles.Viewer);
+        }).RequireAuthorization(ApiRoles.Viewer).Produces<IReadOnlyList<DefinitionView>>().ProducesValidationProblem();
 
-        group.MapGet("/{reference}", async (string reference, DefinitionStore store, CancellationToken ct) =>
-            await FindAsync(store, type, reference, ct) is { } found ? Results.Ok(View(found)) : Problems.NotFound($"No {noun} '{TextRules.Shown(reference)}'."))
-            .RequireAuthorization(ApiRoles.Viewer);
+        // Named {id} like the routes that change a definition (which take only its id): OpenAPI cannot tell
+        // /jobs/{reference} from /jobs/{id} apart, so the document holds one path with all three methods.
+        group.MapGet("/{id}", async (string id, DefinitionStore store, CancellationToken ct) =>
+            await FindAsync(store, type, id, ct) is { } found ? Results.Ok(View(found)) : Problems.NotFound($"No {noun} '{TextRules.Shown(id)}'."))
+            .RequireAuthorization(ApiRoles.Viewer).WithSummary($"A {noun} by its id or by name@namespace.domain:version (or :latest).")
+            .Produces<DefinitionView>().ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{id:guid}/changes", async (Guid id, DefinitionStore store, CancellationToken ct) =>
             await store.GetAsync(type, id, ct) is null ? Problems.NotFound($"No {noun} {id}.") : Results.Ok(await store.ChangesAsync(id, ct)))
-            .RequireAuthorization(ApiRoles.Viewer);
+            .RequireAuthorization(ApiRoles.Viewer).Produces<IReadOnlyList<DefinitionChange>>().ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/{id:guid}", async (Guid id, HttpRequest http, string? reason, DefinitionStore store, CancellationToken ct) =>
         {
@@ -110,7 +113,7 @@ public static class DefinitionEndpoints
                 _ => Problems.Conflict($"{existing.Name} is {existing.Stage} and cannot be changed.",
                     $"Only a draft can be edited; a published {noun} is immutable. Create a new version instead."),
             };
-        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxDocumentBytes, BodyRules.Documents);
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxDocumentBytes, BodyRules.Documents).Produces<DefinitionView>().ProducesValidationProblem();
 
         group.MapPost("/{id:guid}/publish", async (Guid id, string? reason, HttpContext http, DefinitionStore store, JobResolver jobs, CancellationToken ct) =>
         {
@@ -132,12 +135,12 @@ public static class DefinitionEndpoints
 
             return await TransitionAsync(store, type, noun, id, "published", "Only a draft can be published.",
                 s => s.PublishAsync(type, id, http.User.Actor(), reason, ct), ct);
-        }).RequireAuthorization(ApiRoles.Admin);
+        }).RequireAuthorization(ApiRoles.Admin).Produces<DefinitionView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPost("/{id:guid}/deprecate", async (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
             InvalidReason(reason) ?? await TransitionAsync(store, type, noun, id, "deprecated", "Only a published definition can be deprecated.",
                 s => s.DeprecateAsync(type, id, http.User.Actor(), reason, ct), ct))
-            .RequireAuthorization(ApiRoles.Admin);
+            .RequireAuthorization(ApiRoles.Admin).Produces<DefinitionView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapDelete("/{id:guid}", async (Guid id, string? reason, HttpContext http, DefinitionStore store, CancellationToken ct) =>
         {
@@ -150,7 +153,7 @@ public static class DefinitionEndpoints
                 ChangeOutcome.NotFound => Problems.NotFound($"No {noun} {id}."),
                 _ => Problems.Conflict($"{existing?.Name} is {existing?.Stage} and cannot be deleted.", "Only a draft can be deleted; deprecate a published definition instead."),
             };
-        }).RequireAuthorization(ApiRoles.Admin);
+        }).RequireAuthorization(ApiRoles.Admin).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     /// <summary>The largest definition document, in bytes.</summary>

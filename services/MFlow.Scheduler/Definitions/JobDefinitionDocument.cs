@@ -44,6 +44,9 @@ public sealed class JobDefinitionDocument
 
     /// <summary>Scheduling, identity, resources and metadata of the job's pod (a task may add to it).</summary>
     public PodTemplateDocument? PodTemplate { get; set; }
+
+    /// <summary>Exit codes (1 to 255) of the main container that no retry can cure: the task fails at once, reason NonRetryableExitCode.</summary>
+    public List<int>? NonRetryableExitCodes { get; set; }
 }
 
 /// <summary>A job's containers and limits. Strings may contain $(params.NAME), replaced as data.</summary>
@@ -55,7 +58,7 @@ public sealed class JobTemplate
     /// <summary>Containers run before it, in order.</summary>
     public List<ContainerDocument>? InitContainers { get; set; }
 
-    /// <summary>Default retries (backoffLimit).</summary>
+    /// <summary>Default retries: each a new attempt of the task.</summary>
     public int? Retries { get; set; }
 
     /// <summary>Default deadline.</summary>

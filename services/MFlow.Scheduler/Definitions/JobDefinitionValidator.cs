@@ -52,6 +52,7 @@ public static partial class JobDefinitionValidator
 
         if (PodTemplates.From(job.PodTemplate) is { } pod)
             PodTemplates.Check(errors, "podTemplate", pod);
+        CheckExitCodes(errors, job.NonRetryableExitCodes);
 
         foreach (var name in job.Rollback?.Optional ?? [])
         {
@@ -127,5 +128,22 @@ public static partial class JobDefinitionValidator
         }
         if (param.ReadOnly && param.Default is null && usage != ParamUsage.System)
             errors.Add($"{path}.default", "A read-only param needs a default: nothing else may set it.");
+    }
+
+    // As Kubernetes checks a podFailurePolicy's onExitCodes (the rule MFlow makes of them): 0 would
+    // fail every successful pod, at most 255 values, no repeats.
+    static void CheckExitCodes(ValidationErrors errors, List<int>? codes)
+    {
+        if (codes is null)
+            return;
+        if (codes.Count > 255)
+            errors.Add("nonRetryableExitCodes", "At most 255 exit codes.");
+        for (var i = 0; i < Math.Min(codes.Count, 256); i++)
+        {
+            if (codes[i] is < 1 or > 255)
+                errors.Add($"nonRetryableExitCodes[{i}]", $"{codes[i]} is not an exit code that fails a container: use 1 to 255.");
+            else if (codes.IndexOf(codes[i]) < i)
+                errors.Add($"nonRetryableExitCodes[{i}]", $"{codes[i]} is listed twice.");
+        }
     }
 }

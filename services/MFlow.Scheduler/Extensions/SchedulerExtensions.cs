@@ -6,6 +6,7 @@ using MFlow.Persistence.Outbox;
 using MFlow.Scheduler.Api;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Consumers;
+using MFlow.Scheduler.Dashboard;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Notifications;
 using MFlow.Notifications;
@@ -37,13 +38,18 @@ public static class SchedulerExtensions
         builder.AddRunLinks();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunSubmitter>();
+        services.AddSingleton<RunRerunner>();
         services.AddSingleton<RunDispatcher>();
+        services.AddSingleton<Control.RunControl>();
+        services.AddSingleton<Control.ApprovalGates>();
+        services.AddSingleton<Control.ConcurrencyGroups>();
         services.AddSingleton<TaskLogStore>();
         services.AddSingleton<DefinitionStore>();
         services.AddSingleton<DefinitionSecrets>();
         services.AddSingleton<JobResolver>();
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<TriggerStore>();
+        builder.AddWebhookRateLimit();
         services.AddSingleton<TaskTokenStore>();
         services.AddSingleton<TaskOutputStore>();
         services.AddSingleton<Outbox.Outbox>();
@@ -55,7 +61,12 @@ public static class SchedulerExtensions
         services.AddDatabaseKeyRing(builder.Configuration);
         builder.AddNotificationStores();
 
+        builder.AddValidatedOptions<Events.RunEventStreamOptions>(Events.RunEventStreamOptions.Section);
+        services.AddSingleton<Events.RunEventStreams>();
+        services.AddHostedService<MFlow.Persistence.Runs.RunEventListener>();
+
         services.AddApiAuthorization();
+        services.AddApiReference();
         services.AddProblemDetails();
         // No route takes more; each lowers it to its own limit (RequestLimits).
         services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
@@ -68,6 +79,9 @@ public static class SchedulerExtensions
         bus.AddConsumer<StartPipelineConsumer, StartPipelineConsumerDefinition>();
         bus.AddConsumer<StageCompletedConsumer, StageCompletedConsumerDefinition>();
         bus.AddConsumer<PlainStartPipelineConsumer, PlainStartPipelineConsumerDefinition>();
+        bus.AddConsumer<RunEndedConsumer, RunEndedConsumerDefinition>();
+        bus.AddConsumer<ApprovalTimedOutConsumer, ApprovalTimedOutConsumerDefinition>();
+        bus.AddConsumer<DispatchTaskAttemptConsumer, DispatchTaskAttemptConsumerDefinition>();
         return bus;
     }
 
@@ -79,13 +93,19 @@ public static class SchedulerExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRequestLimits();
+        app.UseRateLimiter();
         app.MapRunEndpoints();
+        app.MapRunEventEndpoints();
+        app.MapApprovalEndpoints();
+        app.MapRunAttemptEndpoints();
         app.MapDefinitionEndpoints();
         app.MapClusterEndpoints();
         app.MapTriggerEndpoints();
         app.MapOutputEndpoints();
         app.MapApiKeyEndpoints();
         app.MapSubscriptionEndpoints();
+        app.MapApiReference();
+        app.MapDashboard();
         return app;
     }
 }

@@ -26,10 +26,10 @@ public static class SubscriptionEndpoints
         var subscriptions = app.MapGroup("/api/v1/subscriptions");
         subscriptions.MapGet("/", async (SubscriptionStore store, CancellationToken ct) =>
             Results.Ok((await store.ListAsync(ct)).Select(SubscriptionView.Of)))
-            .RequireAuthorization(ApiRoles.Viewer);
+            .RequireAuthorization(ApiRoles.Viewer).Produces<IReadOnlyList<SubscriptionView>>();
         subscriptions.MapGet("/{id:guid}", async (Guid id, SubscriptionStore store, CancellationToken ct) =>
             await store.GetAsync(id, ct) is { } found ? Results.Ok(SubscriptionView.Of(found)) : NotFound(id))
-            .RequireAuthorization(ApiRoles.Viewer);
+            .RequireAuthorization(ApiRoles.Viewer).Produces<SubscriptionView>().ProducesProblem(StatusCodes.Status404NotFound);
         subscriptions.MapPost("/", async (HttpContext http, SubscriptionStore store, IOptions<NotificationOptions> options, CancellationToken ct) =>
         {
             var (request, invalid) = await ReadAsync(http, null, options.Value, ct);
@@ -38,7 +38,8 @@ public static class SubscriptionEndpoints
             return await store.CreateAsync(request!, http.User.Actor(), ct) is { } created
                 ? Results.Created($"/api/v1/subscriptions/{created.Id}", SubscriptionView.Of(created))
                 : NameTaken(request!.Name!);
-        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json);
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(SubscriptionRequest))
+            .Produces<SubscriptionView>().ProducesValidationProblem();
         subscriptions.MapPut("/{id:guid}", async (Guid id, HttpContext http, SubscriptionStore store, IOptions<NotificationOptions> options, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } stored)
@@ -48,16 +49,17 @@ public static class SubscriptionEndpoints
                 return invalid;
             var (updated, nameTaken) = await store.UpdateAsync(stored, request!, ct);
             return updated is not null ? Results.Ok(SubscriptionView.Of(updated)) : nameTaken ? NameTaken(request!.Name!) : NotFound(id);
-        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json);
+        }).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(SubscriptionRequest))
+            .Produces<SubscriptionView>().ProducesValidationProblem();
         subscriptions.MapDelete("/{id:guid}", async (Guid id, SubscriptionStore store, CancellationToken ct) =>
             await store.DeleteAsync(id, ct) ? Results.NoContent() : NotFound(id))
-            .RequireAuthorization(ApiRoles.Admin);
+            .RequireAuthorization(ApiRoles.Admin).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         subscriptions.MapGet("/{id:guid}/deliveries", async (Guid id, int? limit, SubscriptionStore store, DeliveryStore deliveries, CancellationToken ct) =>
         {
             if (limit is < 1 or > DeliveryStore.MaxListLimit)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"The limit is between 1 and {DeliveryStore.MaxListLimit}."] });
             return await store.GetAsync(id, ct) is null ? NotFound(id) : Results.Ok(await deliveries.ListAsync(id, limit ?? 50, ct));
-        }).RequireAuthorization(ApiRoles.Viewer);
+        }).RequireAuthorization(ApiRoles.Viewer).Produces<IReadOnlyList<DeliveryView>>();
         subscriptions.MapPost("/{id:guid}/test", async (Guid id, HttpContext http, SubscriptionStore store, IPublishEndpoint bus, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is null)
@@ -84,7 +86,7 @@ public static class SubscriptionEndpoints
         }
 
         request ??= new SubscriptionRequest();
-        var errors = await SubscriptionRules.CheckAsync(request, stored, options.AllowPrivateNetworks, ct);
+        var errors = await SubscriptionRules.CheckAsync(request, stored, options, ct);
         return (request, errors.Count == 0 ? null : Invalid(errors));
     }
 

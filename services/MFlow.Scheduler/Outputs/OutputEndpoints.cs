@@ -29,7 +29,8 @@ public static partial class OutputEndpoints
     /// <summary>Maps the route.</summary>
     public static IEndpointRouteBuilder MapOutputEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/tasks/{id:guid}/outputs", WriteAsync).AllowAnonymous().AcceptsBody(MaxBodyBytes, BodyRules.Json);
+        app.MapPost("/api/v1/tasks/{id:guid}/outputs", WriteAsync).AllowAnonymous().AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(OutputsRequest))
+            .WithSummary("A running task writes its outputs and summary back, with its own update token (Authorization: Bearer <token>) instead of an API key.");
         return app;
     }
 
@@ -45,7 +46,7 @@ public static partial class OutputEndpoints
         TaskRecord? record;
         await using (var connection = await database.OpenAsync(ct))
             record = await RunStatusReader.LatestAttemptAsync(connection, id, ct);
-        if (record is not null && (record.Attempt > issued.Attempt || (record.Attempt == issued.Attempt && record.IsTerminal)))
+        if (issued.NewestAttempt > issued.Attempt || (record is not null && (record.Attempt > issued.Attempt || (record.Attempt == issued.Attempt && record.IsTerminal))))
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The task has ended.", detail: "An update token is valid only while its task attempt runs.");
 
         OutputsRequest? body;

@@ -64,40 +64,61 @@ public sealed class TaskOutputStore(Database database)
         return await ForRunAsync(connection, null, runId, cancellationToken);
     }
 
+    /// <summary>
+    /// The two queries that read what was written back under <paramref name="where"/> (outputs, then
+    /// summaries), for a batch of statements; <see cref="WrittenOutputsReader"/> reads their rows.
+    /// </summary>
+    public static string SelectWritten(string where) =>
+        $"SELECT task_id, attempt, name, value FROM task_outputs {where} ORDER BY attempt; SELECT task_id, attempt, summary FROM task_summaries {where} ORDER BY attempt";
+
     static async Task<Dictionary<Guid, WrittenOutputs>> ReadAsync(DbConnection connection, DbTransaction? transaction, string where, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        var found = new Dictionary<Guid, WrittenOutputs>();
-        WrittenOutputs Entry(Guid task, int attempt)
-        {
-            if (!found.TryGetValue(task, out var entry) || entry.Attempt < attempt)
-                found[task] = entry = new WrittenOutputs(attempt, new Dictionary<string, string>(), null);
-            return entry;
-        }
-
         // Both tables in one round trip.
-        await using var command = connection.Command(
-            $"SELECT task_id, attempt, name, value FROM task_outputs {where} ORDER BY attempt; SELECT task_id, attempt, summary FROM task_summaries {where} ORDER BY attempt",
-            transaction, parameters);
+        await using var command = connection.Command(SelectWritten(where), transaction, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var written = new WrittenOutputsReader();
         while (await reader.ReadAsync(cancellationToken))
-        {
-            var entry = Entry(reader.GetId(0), reader.GetInt32(1));
-            if (entry.Attempt == reader.GetInt32(1))
-                entry.Values[reader.GetString(2)] = reader.GetString(3);
-        }
-
+            written.ReadValue(reader);
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-        {
-            var entry = Entry(reader.GetId(0), reader.GetInt32(1));
-            if (entry.Attempt == reader.GetInt32(1))
-                found[reader.GetId(0)] = entry with { Summary = reader.GetString(2) };
-        }
-
-        return found;
+            written.ReadSummary(reader);
+        return written.Found;
     }
 
     static int Size(string text) => System.Text.Encoding.UTF8.GetByteCount(text);
+}
+
+/// <summary>
+/// Collects the rows of <see cref="TaskOutputStore.SelectWritten"/>: each task's latest attempt that
+/// wrote, with its values and summary.
+/// </summary>
+public sealed class WrittenOutputsReader
+{
+    /// <summary>What was read so far, by task id.</summary>
+    public Dictionary<Guid, WrittenOutputs> Found { get; } = [];
+
+    /// <summary>Reads a row of the outputs query (task_id, attempt, name, value).</summary>
+    public void ReadValue(DbDataReader reader)
+    {
+        var entry = Entry(reader.GetId(0), reader.GetInt32(1));
+        if (entry.Attempt == reader.GetInt32(1))
+            entry.Values[reader.GetString(2)] = reader.GetString(3);
+    }
+
+    /// <summary>Reads a row of the summaries query (task_id, attempt, summary).</summary>
+    public void ReadSummary(DbDataReader reader)
+    {
+        var entry = Entry(reader.GetId(0), reader.GetInt32(1));
+        if (entry.Attempt == reader.GetInt32(1))
+            Found[reader.GetId(0)] = entry with { Summary = reader.GetString(2) };
+    }
+
+    WrittenOutputs Entry(Guid task, int attempt)
+    {
+        if (!Found.TryGetValue(task, out var entry) || entry.Attempt < attempt)
+            Found[task] = entry = new WrittenOutputs(attempt, new Dictionary<string, string>(), null);
+        return entry;
+    }
 }
 
 /// <summary>What a task attempt wrote back.</summary>

@@ -30,16 +30,30 @@ public sealed class PipelineDocument
     /// <summary>The stages, in order.</summary>
     public List<StageDocument>? Stages { get; set; }
 
+    /// <summary>How many runs of a group may run at once, and what happens to more.</summary>
+    public ConcurrencyDocument? Concurrency { get; set; }
+
+    /// <summary>How long the whole run may take once it starts running (DurationText).</summary>
+    public string? Timeout { get; set; }
+
+    /// <summary>Stages that run once the main stages ended, succeeded or failed (not after a cancel); in order, each whatever the one before did.</summary>
+    public List<StageDocument>? Finally { get; set; }
+
+    /// <summary>The main stages then the finally stages, each with the field it is written in.</summary>
+    public IEnumerable<(string Path, StageDocument? Stage, bool IsFinally)> AllStages() =>
+        (Stages ?? []).Select((s, i) => ($"stages[{i}]", (StageDocument?)s, false))
+        .Concat((Finally ?? []).Select((s, i) => ($"finally[{i}]", (StageDocument?)s, true)));
+
     /// <summary>Each distinct stored-job reference of the tasks, with the field it was first written in.</summary>
     public IEnumerable<(string Path, string Reference)> JobReferences()
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var s = 0; s < (Stages?.Count ?? 0); s++)
+        foreach (var (path, stage, _) in AllStages())
         {
-            for (var t = 0; t < (Stages![s]?.Tasks?.Count ?? 0); t++)
+            for (var t = 0; t < (stage?.Tasks?.Count ?? 0); t++)
             {
-                if (Stages[s]!.Tasks![t]?.Job is { } reference && seen.Add(reference))
-                    yield return ($"stages[{s}].tasks[{t}].job", reference);
+                if (stage!.Tasks![t]?.Job is { } reference && seen.Add(reference))
+                    yield return ($"{path}.tasks[{t}].job", reference);
             }
         }
     }
@@ -59,6 +73,15 @@ public sealed class StageDocument
 
     /// <summary>The stage's tasks.</summary>
     public List<TaskDocument>? Tasks { get; set; }
+
+    /// <summary>A gate the run waits at before dispatching the stage.</summary>
+    public ApprovalDocument? Approval { get; set; }
+
+    /// <summary>How long the stage may take from its dispatch (DurationText).</summary>
+    public string? Timeout { get; set; }
+
+    /// <summary>Conditions that must all hold for the stage to run; else its tasks are all Skipped.</summary>
+    public List<WhenDocument?>? When { get; set; }
 }
 
 /// <summary>A task: one Job of one kind.</summary>
@@ -82,8 +105,11 @@ public sealed class TaskDocument
     /// <summary>Containers to run, in order, before the main one.</summary>
     public List<ContainerDocument>? InitContainers { get; set; }
 
-    /// <summary>How many times a failed attempt's pod is retried (Kubernetes backoffLimit); default 0.</summary>
+    /// <summary>How many times a failed attempt is retried, each retry a new attempt (its own Job and token); default 0.</summary>
     public int? Retries { get; set; }
+
+    /// <summary>The wait before each retry; default 10s, doubling, at most 5m.</summary>
+    public RetryBackoffDocument? RetryBackoff { get; set; }
 
     /// <summary>Deadline of an attempt in seconds; default 3600.</summary>
     public int? TimeoutSeconds { get; set; }
@@ -96,6 +122,12 @@ public sealed class TaskDocument
 
     /// <summary>Scheduling, identity, resources and metadata of the task's pod, over its job's.</summary>
     public PodTemplateDocument? PodTemplate { get; set; }
+
+    /// <summary>Conditions that must all hold for the task to run; else it is Skipped.</summary>
+    public List<WhenDocument?>? When { get; set; }
+
+    /// <summary>True: the task's failure does not fail its stage (the run can still succeed; the failure is marked).</summary>
+    public bool? AllowFailure { get; set; }
 }
 
 /// <summary>A container as a pipeline task gives it.</summary>

@@ -47,16 +47,21 @@ public static partial class PipelineValidator
         {
             var stageNames = new HashSet<string>(StringComparer.Ordinal);
             var taskNames = new HashSet<string>(StringComparer.Ordinal);
-            for (var s = 0; s < pipeline.Stages.Count; s++)
+            if (pipeline.Finally?.Count > MaxStages)
+                errors.Add("finally", $"A pipeline has at most {MaxStages} finally stages.");
+            foreach (var (path, stage, _) in pipeline.AllStages().Take(2 * MaxStages))
             {
                 var earlier = new HashSet<string>(taskNames, StringComparer.Ordinal);
-                CheckStage(errors, $"stages[{s}]", pipeline.Stages[s], stageNames, taskNames);
-                CheckOutputReferences(errors, $"stages[{s}]", pipeline.Stages[s], earlier);
+                CheckStage(errors, path, stage, stageNames, taskNames);
+                CheckOutputReferences(errors, path, stage, earlier);
+                FlowChecks.Check(errors, path, stage, earlier);
             }
 
             foreach (var reference in OutputReferences.In((IEnumerable<string>?)pipeline.Params?.Values ?? []))
                 errors.Add("params", $"Pipeline-wide params cannot use the output of task '{reference.Task}': only a task's own params can.");
         }
+
+        CheckControl(errors, pipeline);
 
         errors.ThrowIfAny();
     }
@@ -164,6 +169,7 @@ public static partial class PipelineValidator
         CheckParams(errors, $"{path}.params", task.Params);
         if (task.Retries is < 0 or > 20)
             errors.Add($"{path}.retries", "Retries must be between 0 and 20.");
+        task.RetryBackoff?.Check(errors, $"{path}.retryBackoff");
         if (task.TimeoutSeconds is < 1 or > 7 * 24 * 3600)
             errors.Add($"{path}.timeoutSeconds", "The timeout must be between 1 second and 7 days.");
         if (task.Namespace is not null && !KubernetesNames.IsDns1123Label(task.Namespace))

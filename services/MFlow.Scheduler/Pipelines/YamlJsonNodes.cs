@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
+// Not the Scalar.AspNetCore namespace (the API reference UI).
+using YamlScalar = YamlDotNet.Core.Events.Scalar;
 
 namespace MFlow.Scheduler.Pipelines;
 
@@ -39,7 +41,7 @@ public sealed partial class YamlJsonNodes : IYamlTypeConverter
         var start = parser.Current?.Start ?? Mark.Empty;
         if (depth > MaxDepth)
             throw new YamlException(start, start, $"Nested deeper than {MaxDepth} levels.");
-        if (parser.TryConsume<Scalar>(out var scalar))
+        if (parser.TryConsume<YamlScalar>(out var scalar))
             return scalar.Style is ScalarStyle.Plain ? Plain(scalar.Value) : JsonValue.Create(scalar.Value);
         if (parser.TryConsume<SequenceStart>(out _))
         {
@@ -55,7 +57,7 @@ public sealed partial class YamlJsonNodes : IYamlTypeConverter
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyStart = parser.Current?.Start ?? start;
-                var key = parser.Consume<Scalar>().Value;
+                var key = parser.Consume<YamlScalar>().Value;
                 if (mapping.ContainsKey(key))
                     throw new YamlException(keyStart, keyStart, $"Duplicate key {key}");
                 mapping[key] = Read(parser, depth + 1);

@@ -14,7 +14,7 @@ namespace MFlow.Scheduler.Runs;
 /// a registered cluster's kubeconfig. A task that cannot be dispatched (an output it needs is
 /// missing) gets a Failed TaskUpdated instead of a command, so the run fails visibly.
 /// </summary>
-public sealed class RunDispatcher(TaskTokenStore tokens, TaskOutputStore outputs, ClusterStore clusters, IDataProtectionProvider protection)
+public sealed class RunDispatcher(TaskTokenStore tokens, ClusterStore clusters, IDataProtectionProvider protection)
 {
     /// <summary>The purpose sensitive values in run plans are encrypted for.</summary>
     public const string SecretParamsPurpose = "MFlow.Runs.SecretParams";
@@ -30,47 +30,71 @@ public sealed class RunDispatcher(TaskTokenStore tokens, TaskOutputStore outputs
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> earlierOutputs, CancellationToken cancellationToken)
     {
         var stage = plan.Stages[stageIndex];
-        var kubeconfigs = new Dictionary<string, string?>();
-        foreach (var cluster in stage.Tasks.Select(t => t.Target.ClusterId).OfType<string>().Distinct())
-            kubeconfigs[cluster] = await clusters.KubeconfigAsync(cluster, cancellationToken);
-
+        var kubeconfigs = await KubeconfigsAsync(stage.Tasks, cancellationToken);
         var now = DateTimeOffset.UtcNow;
-        var messages = new List<object>();
-        var issued = await tokens.IssueAsync(connection, transaction, runId, stage.Tasks.Select(t => t.TaskId).ToList(), 1, cancellationToken);
-        foreach (var task in stage.Tasks)
-        {
-            var inputs = new DispatchInputs(earlierOutputs, _protector.Unprotect, id => kubeconfigs.GetValueOrDefault(id), issued[task.TaskId]);
-            var result = StageDispatcher.Command(runId, plan, stage, task, 1, now, inputs);
-            messages.Add(result.Problem is null ? result.Command : new TaskUpdated
-            {
-                RunId = runId,
-                TaskId = task.TaskId,
-                TaskName = task.Name,
-                Kind = task.Kind,
-                Attempt = 1,
-                Sequence = TaskSequence.Of(1, TaskState.Failed),
-                State = TaskState.Failed,
-                Timestamp = now,
-                FinishedAt = now,
-                Reason = "MissingOutput",
-                Message = result.Problem,
-                Worker = "scheduler",
-            });
-        }
+        var skips = stage.Tasks.ToDictionary(t => t.TaskId, t => SkipDecision.For(plan, stage, t, earlierOutputs));
+        var issued = await tokens.IssueAsync(connection, transaction, runId, stage.Tasks.Where(t => skips[t.TaskId] is null).Select(t => t.TaskId).ToList(), 1, cancellationToken);
+        return stage.Tasks.Select(task => skips[task.TaskId] is { } skip
+            ? SkipDecision.Update(runId, task, skip, now)
+            : TaskMessage(runId, plan, stage, task, 1, issued[task.TaskId], earlierOutputs, kubeconfigs, now)).ToList();
+    }
 
-        return messages;
+    /// <summary>
+    /// The message that starts attempt <paramref name="attempt"/> of one task (a retry or a resume),
+    /// or null when that attempt was dispatched before (its token exists): each attempt is dispatched once.
+    /// </summary>
+    public async Task<object?> AttemptMessageAsync(
+        DbConnection connection, DbTransaction transaction, Guid runId, RunPlan plan, PlanStage stage, PlanTask task, int attempt,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> earlierOutputs, CancellationToken cancellationToken)
+    {
+        if (await tokens.IssueOnceAsync(connection, transaction, runId, task.TaskId, attempt, cancellationToken) is not { } token)
+            return null;
+        var kubeconfigs = await KubeconfigsAsync([task], cancellationToken);
+        return TaskMessage(runId, plan, stage, task, attempt, token, earlierOutputs, kubeconfigs, DateTimeOffset.UtcNow);
+    }
+
+    async Task<Dictionary<string, string?>> KubeconfigsAsync(IEnumerable<PlanTask> tasks, CancellationToken cancellationToken)
+    {
+        var kubeconfigs = new Dictionary<string, string?>();
+        foreach (var cluster in tasks.Select(t => t.Target.ClusterId).OfType<string>().Distinct())
+            kubeconfigs[cluster] = await clusters.KubeconfigAsync(cluster, cancellationToken);
+        return kubeconfigs;
+    }
+
+    // The task's command, or a Failed TaskUpdated when an output it needs is missing.
+    object TaskMessage(
+        Guid runId, RunPlan plan, PlanStage stage, PlanTask task, int attempt, string token,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> earlierOutputs, Dictionary<string, string?> kubeconfigs, DateTimeOffset now)
+    {
+        var inputs = new DispatchInputs(earlierOutputs, _protector.Unprotect, id => kubeconfigs.GetValueOrDefault(id), token);
+        var result = StageDispatcher.Command(runId, plan, stage, task, attempt, now, inputs);
+        return result.Problem is null ? result.Command : new TaskUpdated
+        {
+            RunId = runId,
+            TaskId = task.TaskId,
+            TaskName = task.Name,
+            Kind = task.Kind,
+            Attempt = attempt,
+            Sequence = TaskSequence.Of(attempt, TaskState.Failed),
+            State = TaskState.Failed,
+            Timestamp = now,
+            FinishedAt = now,
+            Reason = TaskFailureReasons.MissingOutput,
+            Message = result.Problem,
+            Worker = "scheduler",
+        };
     }
 
     /// <summary>
     /// The outputs of the run's tasks so far, by task name: what finished stages' tasks reported
-    /// (<paramref name="reported"/>, kept from each StageCompleted in the scheduler's own table) and
-    /// what tasks wrote back with their tokens.
+    /// (kept from each StageCompleted in the scheduler's own table) and what tasks wrote back with
+    /// their tokens, as <see cref="RunStore.TryAdvanceAsync"/> read them.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> OutputsAsync(
-        DbConnection connection, DbTransaction transaction, Guid runId, RunPlan plan, Dictionary<string, Dictionary<string, string>> reported, CancellationToken cancellationToken)
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Outputs(AdvancedRun run)
     {
-        var names = plan.Stages.SelectMany(s => s.Tasks).ToDictionary(t => t.TaskId, t => t.Name);
-        foreach (var (taskId, written) in await outputs.ForRunAsync(connection, transaction, runId, cancellationToken))
+        var names = run.Plan.Stages.SelectMany(s => s.Tasks).ToDictionary(t => t.TaskId, t => t.Name);
+        var reported = run.StageOutputs;
+        foreach (var (taskId, written) in run.Written)
         {
             if (!names.TryGetValue(taskId, out var task))
                 continue;

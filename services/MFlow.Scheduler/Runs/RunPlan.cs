@@ -1,5 +1,6 @@
 using MFlow.Contracts;
 using MFlow.Scheduler.Definitions;
+using MFlow.Scheduler.Control;
 
 namespace MFlow.Scheduler.Runs;
 
@@ -15,8 +16,17 @@ public sealed record RunPlan
     /// <summary>Normal or rollback.</summary>
     public RunMode Mode { get; init; }
 
-    /// <summary>The stages, in order.</summary>
+    /// <summary>The stages, in order: the main ones, then the finally ones.</summary>
     public IReadOnlyList<PlanStage> Stages { get; init; } = [];
+
+    /// <summary>The run's concurrency group, its params filled in; null when it has none.</summary>
+    public PlanConcurrency? Concurrency { get; init; }
+
+    /// <summary>How long the run may take from when it starts running; null: no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The index of the first finally stage; null when the pipeline has none.</summary>
+    public int? FinallyStage { get; init; }
 }
 
 /// <summary>A stage of a plan.</summary>
@@ -30,6 +40,21 @@ public sealed record PlanStage
 
     /// <summary>Its tasks, dispatched together.</summary>
     public IReadOnlyList<PlanTask> Tasks { get; init; } = [];
+
+    /// <summary>The gate the run waits at before dispatching this stage; null: none.</summary>
+    public PlanApproval? Approval { get; init; }
+
+    /// <summary>How long the stage may take from its dispatch; null: no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The last plan stage the <see cref="Timeout"/> covers (a sequential stage is planned as several).</summary>
+    public int? TimeoutThrough { get; init; }
+
+    /// <summary>True for a stage of the pipeline's finally list.</summary>
+    public bool Finally { get; init; }
+
+    /// <summary>Conditions that must all hold for the stage to run (params filled in); else its tasks are Skipped.</summary>
+    public IReadOnlyList<Pipelines.PlanCondition> When { get; init; } = [];
 }
 
 /// <summary>A task of a plan, fully resolved.</summary>
@@ -74,8 +99,17 @@ public sealed record PlanTask
     /// <summary>Containers run before the main one.</summary>
     public IReadOnlyList<ContainerSpec> InitContainers { get; init; } = [];
 
-    /// <summary>Kubernetes backoffLimit.</summary>
+    /// <summary>
+    /// Kubernetes backoffLimit: 0, since a retry is a new attempt (<see cref="Retries"/>). Plans stored
+    /// before retries became attempts keep theirs.
+    /// </summary>
     public int BackoffLimit { get; init; }
+
+    /// <summary>How many times a failed attempt is retried as a new attempt.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>The wait before each retry; null: the default.</summary>
+    public RetryBackoff? RetryBackoff { get; init; }
 
     /// <summary>Deadline of an attempt.</summary>
     public int TimeoutSeconds { get; init; }
@@ -85,4 +119,13 @@ public sealed record PlanTask
 
     /// <summary>Its pod's scheduling, identity, resources and metadata (the job's and the task's merged).</summary>
     public PodTemplate? PodTemplate { get; init; }
+
+    /// <summary>Conditions that must all hold for the task to run (params filled in); else it is Skipped.</summary>
+    public IReadOnlyList<Pipelines.PlanCondition> When { get; init; } = [];
+
+    /// <summary>True when its failure does not fail its stage.</summary>
+    public bool AllowFailure { get; init; }
+
+    /// <summary>Exit codes that fail the task at once (its job's nonRetryableExitCodes).</summary>
+    public IReadOnlyList<int> NonRetryableExitCodes { get; init; } = [];
 }

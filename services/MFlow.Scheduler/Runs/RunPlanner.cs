@@ -29,15 +29,19 @@ public static class RunPlanner
         var errors = new ValidationErrors();
         var stages = new List<PlanStage>();
         var budget = new PlanBudget(budgetChars ?? PlanBudget.DefaultLimitChars);
-        var tasksTotal = pipeline.Stages!.Sum(s => s?.Tasks?.Count ?? 0);
+        var tasksTotal = pipeline.AllStages().Sum(s => s.Stage?.Tasks?.Count ?? 0);
         var tasksPlanned = 0;
-        for (var s = 0; s < pipeline.Stages!.Count; s++)
+        int? finallyStage = null;
+        foreach (var (stagePath, stageDocument, isFinally) in pipeline.AllStages())
         {
-            var stage = pipeline.Stages[s]!;
+            var stage = stageDocument!;
+            if (isFinally)
+                finallyStage ??= stages.Count;
             var tasks = new List<PlanTask>();
             for (var t = 0; t < stage.Tasks!.Count; t++)
             {
-                tasks.Add(PlanTask(runId, request, s, stage, t, stage.Tasks[t]!, jobs, clusters, protect, errors, budget));
+                var planned = PlanTask(runId, request, stagePath, stage, t, stage.Tasks[t]!, jobs, clusters, protect, errors, budget);
+                tasks.Add(RunFlow.Plan(planned, request, stagePath, stage, t, stage.Tasks[t]!, errors));
                 tasksPlanned++;
                 if (budget.Exceeded)
                 {
@@ -48,30 +52,31 @@ public static class RunPlanner
             }
 
             // A sequential stage runs as consecutive stages of one task each.
+            var when = RunFlow.StageConditions(request, stagePath, stage, errors);
             if (stage.Parallel == false && tasks.Count > 1)
             {
                 for (var i = 0; i < tasks.Count; i++)
-                    stages.Add(new PlanStage { Index = stages.Count, Name = $"{stage.Name} [{i + 1}/{tasks.Count}]", Tasks = [tasks[i]] });
+                    stages.Add(new PlanStage { Index = stages.Count, Name = $"{stage.Name} [{i + 1}/{tasks.Count}]", Tasks = [tasks[i]], Finally = isFinally, When = when });
             }
             else
             {
-                stages.Add(new PlanStage { Index = stages.Count, Name = stage.Name!, Tasks = tasks });
+                stages.Add(new PlanStage { Index = stages.Count, Name = stage.Name!, Tasks = tasks, Finally = isFinally, When = when });
             }
         }
 
         errors.ThrowIfAny();
-        return new RunPlan { PipelineName = pipeline.Name!, Mode = request.Mode, Stages = stages };
+        return Control.RunControlPlanner.Apply(new RunPlan { PipelineName = pipeline.Name!, Mode = request.Mode, Stages = stages, FinallyStage = finallyStage }, request);
     }
 
     /// <summary>A task's id: the same run and task name always give the same id.</summary>
     public static Guid TaskId(Guid runId, string taskName) => DeterministicGuid.Create(runId, "task:" + taskName);
 
     static PlanTask PlanTask(
-        Guid runId, RunRequest request, int stageIndex, StageDocument stage, int taskIndex, TaskDocument task,
+        Guid runId, RunRequest request, string stagePath, StageDocument stage, int taskIndex, TaskDocument task,
         IReadOnlyDictionary<string, ResolvedJob> jobs, IReadOnlySet<string> clusters, Func<string, string> protect, ValidationErrors errors, PlanBudget budget)
     {
         var pipeline = request.Pipeline;
-        var taskPath = $"stages[{stageIndex}].tasks[{taskIndex}]";
+        var taskPath = $"{stagePath}.tasks[{taskIndex}]";
         if (task.Job is not null && jobs.TryGetValue(task.Job, out var job))
         {
             if (task.Kind is not null && PipelineValidator.TryParseKind(task.Kind, out var declared) && declared != job.Kind)
@@ -80,7 +85,7 @@ public static class RunPlanner
             var layers = new List<ParamResolver.Layer>
             {
                 new("pipeline", "params", pipeline.Params),
-                new("stage", $"stages[{stageIndex}].params", stage.Params),
+                new("stage", $"{stagePath}.params", stage.Params),
                 new("task", $"{taskPath}.params", WithTaskFields(task), TaskLevel: true),
                 new("run", "params", request.Params),
                 new("trigger", "trigger", request.OfferedParams, Offered: true),
@@ -102,7 +107,9 @@ public static class RunPlanner
                 SecretParams = resolved.Secret.ToDictionary(e => e.Key, e => protect(e.Value)),
                 ProtectedKubeconfig = resolved.Kubeconfig is null ? null : protect(resolved.Kubeconfig),
                 Template = template,
-                BackoffLimit = task.Retries ?? template?.Retries ?? 0,
+                Retries = task.Retries ?? template?.Retries ?? 0,
+                RetryBackoff = task.RetryBackoff?.ToBackoff(),
+                NonRetryableExitCodes = job.Document.NonRetryableExitCodes ?? [],
                 TimeoutSeconds = task.TimeoutSeconds ?? template?.TimeoutSeconds ?? DefaultTimeoutSeconds,
                 Target = new KubernetesTarget { Namespace = resolved.Namespace, ClusterId = resolved.Cluster, InlineKubeconfig = resolved.Kubeconfig is not null },
                 PodTemplate = PlannedPod(PodTemplates.Merge(PodTemplates.From(job.Document.PodTemplate), PodTemplates.From(task.PodTemplate)), taskPath, errors),
@@ -112,7 +119,7 @@ public static class RunPlanner
         PipelineValidator.TryParseKind(task.Kind, out var kind);
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
         var builtinParams = task.Container is null ? ProcessControllingNames.BuiltinKindParams.GetValueOrDefault(kind) : null;
-        foreach (var (source, path) in new[] { (pipeline.Params, "params"), (stage.Params, $"stages[{stageIndex}].params"), (task.Params, $"{taskPath}.params"), (request.Params, "params") })
+        foreach (var (source, path) in new[] { (pipeline.Params, "params"), (stage.Params, $"{stagePath}.params"), (task.Params, $"{taskPath}.params"), (request.Params, "params") })
         {
             foreach (var (name, value) in source ?? new Dictionary<string, string>())
             {
@@ -154,7 +161,8 @@ public static class RunPlanner
             Params = merged,
             Container = container,
             InitContainers = initContainers,
-            BackoffLimit = task.Retries ?? 0,
+            Retries = task.Retries ?? 0,
+            RetryBackoff = task.RetryBackoff?.ToBackoff(),
             TimeoutSeconds = task.TimeoutSeconds ?? DefaultTimeoutSeconds,
             Target = new KubernetesTarget { Namespace = task.Namespace, ClusterId = task.Cluster },
             PodTemplate = PodTemplates.From(task.PodTemplate),

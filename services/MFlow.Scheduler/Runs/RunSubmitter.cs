@@ -23,10 +23,12 @@ public sealed class RunSubmitter(
     RunDispatcher dispatcher,
     Outbox.Outbox outbox,
     RunLinks links,
+    Control.RunControl control,
     ILogger<RunSubmitter> logger)
 {
     /// <summary>Submits a run of an inline pipeline; an idempotency key seen before returns the run it started.</summary>
     /// <exception cref="PipelineValidationException">Something is invalid; nothing was stored.</exception>
+    /// <exception cref="Control.ConcurrencyLimitException">Its concurrency group is full and refuses more; nothing was stored.</exception>
     public async Task<SubmittedRun> SubmitAsync(RunRequest request, CancellationToken cancellationToken)
     {
         PipelineValidator.Validate(request.Pipeline);
@@ -53,8 +55,8 @@ public sealed class RunSubmitter(
             }
 
             var messages = new List<object> { StageDispatcher.Started(runId, plan, request, now) with { RunUrl = links.For(runId) } };
-            messages.AddRange(await dispatcher.StageMessagesAsync(connection, transaction, runId, plan, 0,
-                new Dictionary<string, IReadOnlyDictionary<string, string>>(), cancellationToken));
+            // Its first stage, its first stage's gate, or its place in its concurrency group's queue.
+            messages.AddRange(await control.AdmitAsync(connection, transaction, runId, plan, now, cancellationToken));
             pending = await outbox.EnqueueAsync(connection, transaction, messages, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

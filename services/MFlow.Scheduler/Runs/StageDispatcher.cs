@@ -83,6 +83,7 @@ public static class StageDispatcher
             Container = task.Container,
             InitContainers = task.InitContainers,
             BackoffLimit = task.BackoffLimit,
+            NonRetryableExitCodes = task.NonRetryableExitCodes,
             TimeoutSeconds = task.TimeoutSeconds,
             Target = task.Target,
             PodTemplate = task.PodTemplate,
@@ -104,7 +105,11 @@ public static class StageDispatcher
         {
             Index = stage.Index,
             Name = stage.Name,
-            Tasks = stage.Tasks.Select(t => new PlannedTask { TaskId = t.TaskId, Name = t.Name, Kind = t.Kind, JobName = t.JobName, Target = t.Target }).ToList(),
+            Tasks = stage.Tasks.Select(t => new PlannedTask
+            {
+                TaskId = t.TaskId, Name = t.Name, Kind = t.Kind, JobName = t.JobName, Target = t.Target, AllowFailure = t.AllowFailure, Retries = t.Retries, RetryBackoff = t.RetryBackoff,
+            }).ToList(),
+            Finally = stage.Finally,
         }).ToList(),
     };
 }

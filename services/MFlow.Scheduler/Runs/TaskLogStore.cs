@@ -1,4 +1,6 @@
+using MFlow.Contracts;
 using MFlow.Persistence;
+using MFlow.Persistence.Runs;
 
 namespace MFlow.Scheduler.Runs;
 
@@ -24,6 +26,26 @@ public sealed class TaskLogStore(Database database)
         return await reader.ReadAsync(cancellationToken)
             ? new StoredTaskLog(reader.GetInt32(0), reader.GetString(1), reader.GetBoolean(2))
             : null;
+    }
+
+    /// <summary>
+    /// True when no log of the attempt is coming any more: it ended, or its run did (an attempt that
+    /// never ran has no log). A terminal attempt's log is stored in the same transaction as its end.
+    /// </summary>
+    public async Task<bool> NoMoreLogAsync(Guid runId, Guid taskId, int attempt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            $"""
+            SELECT state FROM {RunStatusReader.RunTable} WHERE run_id = @run;
+            SELECT state FROM {RunStatusReader.AttemptTable} WHERE task_id = @task AND attempt = @attempt;
+            """,
+            null, ("run", runId), ("task", taskId), ("attempt", attempt));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (await reader.ReadAsync(cancellationToken) && RunEventTypes.IsTerminal(reader.GetString(0)))
+            return true;
+        await reader.NextResultAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && Enum.Parse<TaskState>(reader.GetString(0)).IsTerminal();
     }
 }
 

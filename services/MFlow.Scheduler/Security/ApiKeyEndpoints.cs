@@ -16,8 +16,12 @@ public static class ApiKeyEndpoints
     /// <summary>Maps the routes.</summary>
     public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder app)
     {
+        // Who the caller is: the key's name and role (never the key), for clients that show what their key may do.
+        app.MapGet("/api/v1/me", (HttpContext http) => Results.Ok(new CallerView(http.User.Actor(), http.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "")))
+            .RequireAuthorization(ApiRoles.Viewer).WithSummary("The calling key's name and role.").Produces<CallerView>();
+
         var keys = app.MapGroup("/api/v1/keys").RequireAuthorization(ApiRoles.Admin);
-        keys.MapGet("/", async (ApiKeyStore store, CancellationToken ct) => Results.Ok(await store.ListAsync(ct)));
+        keys.MapGet("/", async (ApiKeyStore store, CancellationToken ct) => Results.Ok(await store.ListAsync(ct))).Produces<IReadOnlyList<ApiKeyInfo>>();
         keys.MapPost("/", async (HttpContext http, ApiKeyStore store, CancellationToken ct) =>
         {
             CreateKeyRequest request;
@@ -48,9 +52,10 @@ public static class ApiKeyEndpoints
             {
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "A key with this name exists.", detail: $"Choose another name than '{request.Name}'.");
             }
-        }).AcceptsBody(MaxBodyBytes, BodyRules.Json);
+        }).AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(CreateKeyRequest)).Produces<CreatedKey>(StatusCodes.Status201Created).ProducesValidationProblem();
         keys.MapDelete("/{id:guid}", async (Guid id, ApiKeyStore store, CancellationToken ct) =>
-            await store.RevokeAsync(id, ct) ? Results.NoContent() : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such live key."));
+            await store.RevokeAsync(id, ct) ? Results.NoContent() : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such live key."))
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -60,3 +65,8 @@ public static class ApiKeyEndpoints
     /// <summary>The created key, with its secret: shown this once and never again.</summary>
     public sealed record CreatedKey(ApiKeyInfo Key, string Secret);
 }
+
+/// <summary>What GET /api/v1/me answers: the calling key's name and role.</summary>
+/// <param name="Name">The key's name.</param>
+/// <param name="Role">viewer, operator or admin.</param>
+public sealed record CallerView(string Name, string Role);

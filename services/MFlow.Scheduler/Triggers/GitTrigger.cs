@@ -79,3 +79,16 @@ public static class CloneUrls
 /// <param name="Reason">Why it was ignored or failed.</param>
 /// <param name="RunId">The run it started.</param>
 public sealed record TriggerDelivery(string DeliveryId, DateTimeOffset ReceivedAt, string Event, string? Ref, string? Commit, string Outcome, string? Reason, Guid? RunId);
+
+/// <summary>What a delivery did (<see cref="TriggerDelivery.Outcome"/>).</summary>
+public static class TriggerOutcomes
+{
+    /// <summary>A run started.</summary>
+    public const string Started = "started";
+
+    /// <summary>Nothing to run; see the reason.</summary>
+    public const string Ignored = "ignored";
+
+    /// <summary>The pipeline could not start; a redelivery tries again.</summary>
+    public const string Failed = "failed";
+}

@@ -6,7 +6,8 @@ namespace MFlow.Scheduler.Triggers;
 
 /// <summary>
 /// <c>POST /api/v1/triggers/{name}</c>: a GitHub or GitLab webhook delivery. Verified against the
-/// trigger's secret before its body is read (401, nothing started, nothing recorded); a push of a
+/// trigger's secret before its body is parsed (401, nothing started, nothing recorded; the same
+/// answer for a trigger that does not exist); a push of a
 /// matching branch or tag of the trigger's repository starts its pipeline once per delivery id;
 /// anything else is answered 202 with the reason, and recorded in the trigger's deliveries.
 /// </summary>
@@ -19,12 +20,18 @@ public static class GitWebhookEndpoint
         var trigger = await store.GetAsync(name, ct);
         var secret = trigger is null ? null : await store.SecretAsync(name, ct);
         if (trigger is null || secret is null)
-            return TriggerEndpoints.TriggerNotFound(name);
+        {
+            // Answered as a known trigger's wrong signature, so that names cannot be found by trying
+            // them (the rate limit bounds the tries); the reason goes to the log only.
+            _ = GitWebhook.Unverified(GitProviders.GitHub, http.Headers, body, UnknownTriggerSecret);
+            logger.LogWarning("Refused a delivery from {Remote} to trigger {Trigger}: there is no such trigger", http.HttpContext.Connection.RemoteIpAddress, TextRules.Shown(name));
+            return Unauthorized(http.Headers);
+        }
 
         if (GitWebhook.Unverified(trigger.Provider, http.Headers, body, secret) is { } unverified)
         {
             logger.LogWarning("Trigger {Trigger}: refused a delivery from {Remote}: {Reason}", trigger.Name, http.HttpContext.Connection.RemoteIpAddress, unverified);
-            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The delivery is not signed with this trigger's secret.", detail: unverified);
+            return Unauthorized(http.Headers);
         }
 
         var eventHeader = GitWebhook.EventHeader(trigger.Provider);
@@ -38,12 +45,14 @@ public static class GitWebhookEndpoint
         if (!GitWebhook.IsDeliveryId(deliveryId))
             return Invalid(deliveryHeader, $"The delivery needs an {deliveryHeader} header with its id (a UUID), which makes a redelivery start nothing new; got '{TextRules.Shown(deliveryId)}'.");
 
-        if (await store.FindDeliveryAsync(trigger.Name, deliveryId!, ct) is { } earlier)
+        // A redelivery gets the first answer, except after a failure (the pipeline could not start):
+        // the Git server's "Redeliver", once the pipeline is published or fixed, tries again.
+        if (await store.FindDeliveryAsync(trigger.Name, deliveryId!, ct) is { Outcome: not TriggerOutcomes.Failed } earlier)
             return Answer(earlier, created: false);
 
         var received = DateTimeOffset.UtcNow;
         TriggerDelivery Ignored(string reason, GitPush? push = null) =>
-            new(deliveryId!, received, gitEvent, push?.Ref, push?.Commit, "ignored", reason, null);
+            new(deliveryId!, received, gitEvent, push?.Ref, push?.Commit, TriggerOutcomes.Ignored, reason, null);
 
         if (!GitWebhook.IsPush(trigger.Provider, gitEvent))
             return await RecordAsync(Ignored($"The {gitEvent} event starts nothing: a trigger takes push and tag events."));
@@ -76,14 +85,20 @@ public static class GitWebhookEndpoint
         {
             var run = await submitter.SubmitStoredAsync(trigger.Pipeline, request, ct);
             logger.LogInformation("Trigger {Trigger}: {Ref} at {Commit} → run {RunId}", trigger.Name, push.Ref, push.Commit, run.RunId);
-            return await RecordAsync(new TriggerDelivery(deliveryId!, received, gitEvent, push.Ref, push.Commit, "started", null, run.RunId), run.Created);
+            return await RecordAsync(new TriggerDelivery(deliveryId!, received, gitEvent, push.Ref, push.Commit, TriggerOutcomes.Started, null, run.RunId), run.Created);
         }
         catch (PipelineValidationException ex)
         {
             // The pipeline, not the delivery, is at fault: recorded, so that the operator sees why in the deliveries.
             logger.LogWarning("Trigger {Trigger}: pipeline {Pipeline} did not start for {Ref}: {Reason}", trigger.Name, trigger.Pipeline, push.Ref, ex.Message);
-            await store.RecordAsync(trigger.Name, new TriggerDelivery(deliveryId!, received, gitEvent, push.Ref, push.Commit, "failed", TextRules.Shown(ex.Message, 2000), null), ct);
+            await store.RecordAsync(trigger.Name, new TriggerDelivery(deliveryId!, received, gitEvent, push.Ref, push.Commit, TriggerOutcomes.Failed, TextRules.Shown(ex.Message, 2000), null), ct);
             return Problems.Invalid(ex, $"Pipeline {trigger.Pipeline} could not start.");
+        }
+        catch (Control.ConcurrencyLimitException ex)
+        {
+            logger.LogWarning("Trigger {Trigger}: pipeline {Pipeline} did not start for {Ref}: {Reason}", trigger.Name, trigger.Pipeline, push.Ref, ex.Message);
+            await store.RecordAsync(trigger.Name, new TriggerDelivery(deliveryId!, received, gitEvent, push.Ref, push.Commit, "rejected", TextRules.Shown(ex.Message, 2000), null), ct);
+            return Problems.Conflict($"Pipeline {trigger.Pipeline}'s concurrency group is full.", ex.Message);
         }
 
         async Task<IResult> RecordAsync(TriggerDelivery delivery, bool created = true)
@@ -123,11 +138,24 @@ public static class GitWebhookEndpoint
 
     static IResult Answer(TriggerDelivery delivery, bool created) => delivery.Outcome switch
     {
-        "started" when created => Results.Created($"/api/v1/runs/{delivery.RunId}", WebhookAnswer.From(delivery)),
-        "started" => Results.Ok(WebhookAnswer.From(delivery)),
-        "failed" => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The pipeline could not start.", detail: delivery.Reason),
+        TriggerOutcomes.Started when created => Results.Created($"/api/v1/runs/{delivery.RunId}", WebhookAnswer.From(delivery)),
+        TriggerOutcomes.Started => Results.Ok(WebhookAnswer.From(delivery)),
+        TriggerOutcomes.Failed => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The pipeline could not start.", detail: delivery.Reason),
         _ => Results.Accepted(value: WebhookAnswer.From(delivery)),
     };
+
+    // Whatever a refused delivery's trigger (unknown, or known with another secret or provider), one
+    // answer, which depends on the request alone.
+    static IResult Unauthorized(IHeaderDictionary headers) =>
+        Results.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "The delivery is not signed with this trigger's secret.",
+            detail: headers.ContainsKey("X-Hub-Signature-256") || headers.ContainsKey("X-Gitlab-Token")
+                ? "Its signature (X-Hub-Signature-256) or token (X-Gitlab-Token) does not match the secret of a trigger of this name: check the webhook's URL and secret."
+                : "It carries no X-Hub-Signature-256 (GitHub) or X-Gitlab-Token (GitLab) header: set the webhook's secret to the trigger's.");
+
+    // Stands in for an unknown trigger's secret, so that its refusal costs what a known one's does.
+    static readonly string UnknownTriggerSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     static IResult Invalid(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The delivery is not valid.", type: "https://mflow.dev/problems/invalid");

@@ -38,18 +38,21 @@ public static partial class TriggerEndpoints
     {
         var triggers = app.MapGroup("/api/v1/triggers");
         triggers.MapGet("/", async (TriggerStore store, CancellationToken ct) => Results.Ok((await store.ListAsync(ct)).Select(TriggerView.From)))
-            .RequireAuthorization(ApiRoles.Viewer);
+            .RequireAuthorization(ApiRoles.Viewer).Produces<IReadOnlyList<TriggerView>>();
         triggers.MapGet("/{name}", async (string name, TriggerStore store, CancellationToken ct) =>
             await store.GetAsync(name, ct) is { } found ? Results.Ok(TriggerView.From(found)) : TriggerNotFound(name))
-            .RequireAuthorization(ApiRoles.Viewer);
-        triggers.MapGet("/{name}/deliveries", ListDeliveriesAsync).RequireAuthorization(ApiRoles.Viewer);
-        triggers.MapPost("/", CreateAsync).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json);
-        triggers.MapPut("/{name}", UpdateAsync).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json);
+            .RequireAuthorization(ApiRoles.Viewer).Produces<TriggerView>().ProducesProblem(StatusCodes.Status404NotFound);
+        triggers.MapGet("/{name}/deliveries", ListDeliveriesAsync).RequireAuthorization(ApiRoles.Viewer).Produces<IReadOnlyList<TriggerDelivery>>();
+        triggers.MapPost("/", CreateAsync).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(TriggerRequest))
+            .Produces<TriggerView>(StatusCodes.Status201Created).ProducesValidationProblem();
+        triggers.MapPut("/{name}", UpdateAsync).RequireAuthorization(ApiRoles.Admin).AcceptsBody(MaxBodyBytes, BodyRules.Json).DescribesBody(typeof(TriggerRequest))
+            .Produces<TriggerView>().ProducesValidationProblem();
         triggers.MapDelete("/{name}", async (string name, TriggerStore store, CancellationToken ct) =>
             KubernetesNames.IsDns1123Label(name) && await store.DeleteAsync(name, ct) ? Results.NoContent() : TriggerNotFound(name))
-            .RequireAuthorization(ApiRoles.Admin);
+            .RequireAuthorization(ApiRoles.Admin).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         // The Git server authenticates with the trigger's secret, checked by the handler.
-        triggers.MapPost("/{name}", GitWebhookEndpoint.ReceiveAsync).AllowAnonymous().AcceptsBody(GitWebhook.MaxBodyBytes, BodyRules.Json);
+        triggers.MapPost("/{name}", GitWebhookEndpoint.ReceiveAsync).AllowAnonymous().AcceptsBody(GitWebhook.MaxBodyBytes, BodyRules.Json)
+            .RequireRateLimiting(WebhookRateLimit.Policy);
         return app;
     }
 
@@ -167,6 +170,9 @@ public static partial class TriggerEndpoints
                 Add($"params.{TextRules.Shown(name)}", $"{name} is set from each push; a trigger cannot fix it.");
             else if (!TextRules.IsParamName(name))
                 Add($"params.{TextRules.Shown(name)}", $"'{TextRules.Shown(name)}' is not a param name (letters, digits and '_').");
+            else if (LooksSecret(name))
+                Add($"params.{name}", $"{name} looks like a secret, and a trigger's params are stored and shown in the clear: give the job a sensitive param "
+                    + "(sensitive: true) with its value as the default, which is stored encrypted and never shown, as a Tekton trigger names a Secret and GitLab keeps masked variables.");
             else if (TextRules.CheckText(value, 64 * 1024) is { } problem)
                 Add($"params.{name}", $"The value {problem}");
         }
@@ -175,6 +181,12 @@ public static partial class TriggerEndpoints
             Add("cloneUrl", $"'{TextRules.Shown(request.CloneUrl)}' is not {CloneUrls.Https} or {CloneUrls.Ssh}.");
         return errors;
     }
+
+    /// <summary>Whether a param's name says it holds a secret (a password, token, key, credential): a trigger refuses to store one in the clear.</summary>
+    public static bool LooksSecret(string name) => SecretName().IsMatch(name);
+
+    [GeneratedRegex("PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|KUBECONFIG|CERT_?KEY|SSH_?KEY", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretName();
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+\\z")]
     private static partial Regex RepositoryPath();
@@ -242,6 +254,8 @@ public sealed record TriggerView(
 {
     /// <summary>Builds the view.</summary>
     public static TriggerView From(GitTrigger trigger) => new(
-        trigger.Name, trigger.Description, trigger.Provider, trigger.Repository, trigger.Pipeline, trigger.Branches, trigger.Tags, trigger.Params,
+        trigger.Name, trigger.Description, trigger.Provider, trigger.Repository, trigger.Pipeline, trigger.Branches, trigger.Tags,
+        // One stored before such names were refused is still never shown.
+        trigger.Params.ToDictionary(p => p.Key, p => TriggerEndpoints.LooksSecret(p.Key) ? "******" : p.Value),
         trigger.CloneUrl, trigger.Enabled, $"/api/v1/triggers/{trigger.Name}", trigger.CreatedAt, trigger.CreatedBy, trigger.UpdatedAt);
 }

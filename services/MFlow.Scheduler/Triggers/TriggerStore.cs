@@ -76,15 +76,20 @@ public sealed class TriggerStore(Database database, IDataProtectionProvider prot
     public async Task<TriggerDelivery?> FindDeliveryAsync(string trigger, string deliveryId, CancellationToken cancellationToken) =>
         (await DeliveriesAsync("WHERE trigger_name = @trigger AND delivery_id = @delivery", 1, cancellationToken, ("trigger", trigger), ("delivery", deliveryId))).FirstOrDefault();
 
-    /// <summary>Records a delivery (once per id) and forgets the trigger's oldest beyond <see cref="KeptDeliveries"/>.</summary>
+    /// <summary>
+    /// Records a delivery (once per id: a redelivery replaces only a <see cref="TriggerOutcomes.Failed"/>
+    /// record, it was tried again) and forgets the trigger's oldest beyond <see cref="KeptDeliveries"/>.
+    /// </summary>
     public async Task RecordAsync(string trigger, TriggerDelivery delivery, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
-            """
+            $"""
             INSERT INTO git_trigger_deliveries (trigger_name, delivery_id, received_at, event, git_ref, git_commit, outcome, reason, run_id)
             VALUES (@trigger, @delivery, @at, @event, @ref, @commit, @outcome, @reason, @run)
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (trigger_name, delivery_id) DO UPDATE SET received_at = excluded.received_at, event = excluded.event, git_ref = excluded.git_ref,
+                git_commit = excluded.git_commit, outcome = excluded.outcome, reason = excluded.reason, run_id = excluded.run_id
+            WHERE git_trigger_deliveries.outcome = '{TriggerOutcomes.Failed}'
             """,
             null, cancellationToken,
             ("trigger", trigger), ("delivery", delivery.DeliveryId), ("at", delivery.ReceivedAt), ("event", delivery.Event), ("ref", delivery.Ref),

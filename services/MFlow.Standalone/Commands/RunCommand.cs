@@ -18,7 +18,7 @@ public static class RunCommand
     public const int InvalidInput = 2;
 
     /// <summary>Runs the pipeline in <paramref name="file"/>.</summary>
-    public static async Task<int> ExecuteAsync(FileInfo file, string[] paramArgs, bool quiet, FileInfo? database, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(FileInfo file, string[] paramArgs, bool quiet, FileInfo? database, TextWriter output, CancellationToken cancellationToken, bool approve = false)
     {
         RunRequest request;
         try
@@ -47,6 +47,7 @@ public static class RunCommand
         builder.Services.AddSingleton(printer);
         builder.Services.AddSingleton<ITaskOutputListener>(printer);
         builder.Services.AddSingleton(watcher);
+        builder.Services.AddSingleton(new GateDecisions(approve, Environment.UserName));
         // One message at a time: lines print in the order events were published, and a task's
         // "running" is never consumed after its "succeeded" (the printer drops it as late).
         builder.AddEmbeddedServices(bus => bus.AddConsumer<ProgressConsumer>().Endpoint(e =>
@@ -106,7 +107,7 @@ public static class RunCommand
         {
             var run = await store.GetAsync(runId, CancellationToken.None);
             var view = RunView.From(run!);
-            if (view.State is "Succeeded" or "Failed" or "Cancelled" || DateTime.UtcNow > deadline)
+            if (view.State is "Succeeded" or "Failed" or "Cancelled" or "Rejected" || DateTime.UtcNow > deadline)
                 return view;
             await Task.Delay(20);
         }
@@ -156,6 +157,7 @@ public static class RunCommand
         "Succeeded" => "[green]Succeeded[/]",
         "Failed" => "[red]Failed[/]",
         "Cancelled" => "[yellow]Cancelled[/]",
+        "Rejected" => "[red]Rejected[/]",
         _ => Markup.Escape(state),
     };
 

@@ -14,9 +14,10 @@ public static class StandaloneCli
         var paramOption = new Option<string[]>("--param", "-p") { Description = "A run-time param, NAME=value (repeatable).", AllowMultipleArgumentsPerToken = false };
         var quietOption = new Option<bool>("--quiet", "-q") { Description = "Print task transitions only, not their output." };
         var databaseOption = new Option<FileInfo?>("--database") { Description = "Keep run state in this SQLite file (default: a temporary file)." };
+        var approveOption = new Option<bool>("--approve") { Description = "Approve every approval gate the run reaches (without it, a gate's timeout decides)." };
         var run = new Command("run", "Run a pipeline, print its progress and a summary; exit 0 only if it succeeded.")
         {
-            pipelineArgument, paramOption, quietOption, databaseOption,
+            pipelineArgument, paramOption, quietOption, databaseOption, approveOption,
         };
         run.SetAction((result, cancellationToken) => RunCommand.ExecuteAsync(
             result.GetValue(pipelineArgument)!,
@@ -24,7 +25,8 @@ public static class StandaloneCli
             result.GetValue(quietOption),
             result.GetValue(databaseOption),
             System.Console.Out,
-            cancellationToken));
+            cancellationToken,
+            result.GetValue(approveOption)));
         root.Subcommands.Add(run);
 
         var urlsOption = new Option<string>("--urls") { Description = "Where to serve the HTTP API.", DefaultValueFactory = _ => "http://127.0.0.1:8080" };

@@ -4,8 +4,9 @@ using MFlow.Contracts;
 namespace MFlow.Standalone.Console;
 
 /// <summary>Subscribes to run events on the in-memory bus, as any event subscriber would on RabbitMQ.</summary>
-public sealed class ProgressConsumer(ProgressPrinter printer, RunWatcher watcher) :
+public sealed class ProgressConsumer(ProgressPrinter printer, RunWatcher watcher, GateDecisions decisions, Scheduler.Control.RunControl control) :
     IConsumer<PipelineRunStarted>,
+    IConsumer<PipelineRunWaitingForApproval>,
     IConsumer<TaskUpdated>,
     IConsumer<StageCompleted>,
     IConsumer<PipelineRunSucceeded>,
@@ -34,6 +35,18 @@ public sealed class ProgressConsumer(ProgressPrinter printer, RunWatcher watcher
     }
 
     /// <inheritdoc />
+    public async Task Consume(ConsumeContext<PipelineRunWaitingForApproval> context)
+    {
+        var waiting = context.Message;
+        printer.WaitingForApproval(waiting, decisions.Approve);
+        if (decisions.Approve)
+        {
+            await control.DecideAsync(waiting.RunId, waiting.StageIndex, approve: true,
+                new Scheduler.Control.Approver($"{decisions.User} (mflow run --approve)", null, IsSystem: true), "approved with mflow run --approve", context.CancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
     public Task Consume(ConsumeContext<PipelineRunSucceeded> context) => Ended(context.Message.RunId, "Succeeded");
 
     /// <inheritdoc />
@@ -49,3 +62,8 @@ public sealed class ProgressConsumer(ProgressPrinter printer, RunWatcher watcher
         return Task.CompletedTask;
     }
 }
+
+/// <summary>What <c>mflow run</c> does at an approval gate: approve it at once (<c>--approve</c>) or let its timeout decide.</summary>
+/// <param name="Approve">True with --approve.</param>
+/// <param name="User">Who runs the command, recorded as the approver.</param>
+public sealed record GateDecisions(bool Approve, string User);

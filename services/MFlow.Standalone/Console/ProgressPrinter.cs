@@ -38,16 +38,25 @@ public sealed class ProgressPrinter(TextWriter output) : ITaskOutputListener
             TaskState.Succeeded => $"succeeded{Duration(update)}{Outputs(update)}",
             TaskState.Failed => $"FAILED{(update.ExitCode is { } code ? $" (exit {code})" : "")}: {update.Message}",
             TaskState.Cancelled => "cancelled",
+            TaskState.Skipped => $"skipped: {update.Message}",
             var state => state.ToString().ToLowerInvariant(),
         };
-        Write($"  {update.TaskName,-20} ● {update.Kind.ToString().ToLowerInvariant(),-6} {detail}");
+        var attempt = update.Attempt > 1 ? $" [attempt {update.Attempt}]" : "";
+        Write($"  {update.TaskName,-20} ● {update.Kind.ToString().ToLowerInvariant(),-6} {detail}{attempt}");
     }
 
     /// <summary>A stage ended.</summary>
     public void StageCompleted(StageCompleted stage) =>
         Write($"■ stage {stage.StageIndex + 1} '{stage.StageName}' {(stage.Succeeded ? "succeeded" : "failed")}");
 
-    /// <summary>The run ended.</summary>
+    /// <summary>The run waits at a gate.</summary>
+    public void WaitingForApproval(PipelineRunWaitingForApproval waiting, bool approving) =>
+        Write($"⏸ stage {waiting.StageIndex + 1} '{waiting.StageName}' waits for approval{(waiting.Message is { Length: > 0 } message ? $": {message}" : "")} — "
+            + (approving ? "approving (--approve)"
+                : waiting.ExpiresAt is { } expires ? $"its timeout {waiting.OnTimeout}s it at {expires:HH:mm:ss} (or rerun with --approve)"
+                : "nothing decides it here: rerun with --approve, or stop with Ctrl-C"));
+
+    /// <summary>Prints a run's end.</summary>
     public void RunEnded(Guid runId, string outcome) => Write($"{(outcome == "Succeeded" ? "✔" : "✘")} run {runId} {outcome.ToLowerInvariant()}");
 
     void Write(string line)

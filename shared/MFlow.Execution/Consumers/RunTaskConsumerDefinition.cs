@@ -6,7 +6,8 @@ namespace MFlow.Execution.Consumers;
 
 /// <summary>
 /// Each kind's commands on the kind's own queue ("mflow-build-worker", ...). The local executor
-/// holds a message for as long as its task runs, so concurrency is bounded by MaxConcurrentTasks.
+/// holds a message for as long as its task runs, so concurrency is bounded by MaxConcurrentTasks; the
+/// kubernetes executor holds one only while it waits for a slot under MFlow:Kubernetes:MaxRunningJobs.
 /// </summary>
 public sealed class RunTaskConsumerDefinition<TCommand> : ConsumerDefinition<RunTaskConsumer<TCommand>>
     where TCommand : RunTaskCommand, new()

@@ -51,6 +51,9 @@ public sealed class JobTracker(
     /// </summary>
     public LeaderElection? Election { get; init; }
 
+    /// <summary>The kind's cap (MFlow:Kubernetes:MaxRunningJobs), told when a Job ends so that a waiting command counts again at once.</summary>
+    public JobCap? Cap { get; init; }
+
     /// <summary>True while this instance stands by for another replica that holds the Lease.</summary>
     public bool StandingBy => Election is { IsLeader: false };
 
@@ -148,6 +151,11 @@ public sealed class JobTracker(
                 && Rank(progressing.Reported) == Rank(due.Report.State) && progressing.ReportedReason == due.Report.Reason:
                 Chain(progressing, () => reporter.ReportAsync(progressing.Task, due.Report, _stopping));
                 break;
+            case PullGraceExpired pull when _jobs.TryGetValue(pull.Key, out var pulling) && !pulling.Finalized
+                && _pods.TryGetValue(pull.Key, out var pullTries) && pullTries.Current?.Metadata.Name == pull.Pod
+                && TaskStatusMapper.Stuck(pullTries.Current) is { } stillStuck:
+                FailStuck(pulling, stillStuck.Reason, $"{stillStuck.Message} (for longer than the image pull grace period, {options.ImagePullGrace.TotalSeconds:0} s)");
+                break;
             case GraceExpired expired when _jobs.TryGetValue(expired.Key, out var late):
                 late.GraceExpired = true;
                 Evaluate(late);
@@ -236,6 +244,7 @@ public sealed class JobTracker(
     {
         if (!_jobs.Remove(key, out var tracked))
             return;
+        Cap?.OnJobEnded();
         _pods.Remove(key);
         if (tracked.Finalized)
         {
@@ -263,6 +272,7 @@ public sealed class JobTracker(
         var observed = TaskStatusMapper.Map(tracked.Job, tries?.Current);
         if (observed.IsTerminal)
         {
+            Cap?.OnJobEnded();
             if (tracked.AwaitingOutcomeCheck)
                 return;
             // Every try the Job counts must have been seen to end, or the pod at hand may be an earlier
@@ -288,6 +298,9 @@ public sealed class JobTracker(
             return;
         }
 
+        if (WatchForStuckPod(tracked, tries?.Current))
+            return;
+
         if (Rank(observed.State) > Rank(tracked.Reported) || (observed.State == tracked.Reported && observed.Reason != tracked.ReportedReason && observed.Reason is not null))
         {
             tracked.Reported = observed.State;
@@ -301,12 +314,67 @@ public sealed class JobTracker(
         }
     }
 
+    // A pod that will never start fails its task now (or, for an image pull, once the pull grace period
+    // passed: a timer started from the watch event, cancelled when the pod moves on) instead of
+    // waiting out the task's deadline. True when the task was failed.
+    bool WatchForStuckPod(Tracked tracked, V1Pod? pod)
+    {
+        var stuck = TaskStatusMapper.Stuck(pod);
+        if (stuck is { AtOnce: true } now)
+        {
+            FailStuck(tracked, now.Reason, now.Message);
+            return true;
+        }
+
+        var podName = stuck is null ? null : pod!.Metadata.Name;
+        if (tracked.PullTimerPod == podName)
+            return false;
+        tracked.PullTimer?.Cancel();
+        tracked.PullTimer?.Dispose();
+        (tracked.PullTimer, tracked.PullTimerPod) = (null, podName);
+        if (podName is not null)
+        {
+            var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+            tracked.PullTimer = timer;
+            _ = Task.Delay(options.ImagePullGrace, timer.Token).ContinueWith(
+                t => _events.Writer.TryWrite(new PullGraceExpired(tracked.Key, podName)), TaskContinuationOptions.OnlyOnRanToCompletion);
+        }
+
+        return false;
+    }
+
+    // The task fails with the pod's reason, and its Job is deleted so that nothing keeps retrying
+    // (its deletion is then no cancellation: the outcome is decided).
+    void FailStuck(Tracked tracked, string reason, string message)
+    {
+        var (@namespace, name) = (tracked.Namespace, tracked.Name);
+        Finalize(tracked);
+        Chain(tracked, async () =>
+        {
+            await reporter.ReportAsync(tracked.Task, new TaskReport(TaskState.Failed) { FinishedAt = DateTimeOffset.UtcNow, Reason = reason, Message = message }, _stopping);
+            try
+            {
+                await client.DeleteJobAsync(@namespace, name, _stopping);
+            }
+            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or TimeoutException)
+            {
+                // Its deadline and TTL still end it; the task's outcome is what matters.
+                logger.LogWarning(ex, "Could not delete Job {Job}, whose pod cannot start ({Reason})", name, reason);
+            }
+
+            cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
+        });
+    }
+
     // Once its outcome is decided a Job is only remembered until it is deleted, which its TTL does
     // an hour later by default: its task and name are kept, not the Job and pod objects (tens of KB
     // each, which made a busy worker grow by gigabytes per hour).
     void Finalize(Tracked tracked)
     {
         tracked.Finalized = true;
+        tracked.PullTimer?.Cancel();
+        tracked.PullTimer?.Dispose();
+        tracked.PullTimer = null;
         tracked.Active?.Dispose();
         tracked.Job = new V1Job { Metadata = new V1ObjectMeta { Name = tracked.Name, NamespaceProperty = tracked.Namespace } };
         _pods.Remove(tracked.Key);
@@ -330,7 +398,7 @@ public sealed class JobTracker(
         }
 
         var outputs = builder.ReadOutputs(job, observed.TerminationMessage);
-        await reporter.ReportAsync(tracked.Task, new TaskReport(observed.State)
+        await reporter.ReportAsync(tracked.Task, await JobLogMask.ApplyAsync(client, job, new TaskReport(observed.State)
         {
             StartedAt = observed.StartedAt,
             FinishedAt = observed.FinishedAt ?? DateTimeOffset.UtcNow,
@@ -341,7 +409,7 @@ public sealed class JobTracker(
             Log = log,
             LogTruncated = log is not null && (log.Length >= TaskUpdated.MaxLogLength || log.Count(c => c == '\n') >= MaxLogLines),
             Outputs = outputs,
-        }, _stopping);
+        }, _stopping), _stopping);
         cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
     }
 
@@ -380,6 +448,8 @@ public sealed class JobTracker(
         public bool GraceStarted { get; set; }
         public bool GraceExpired { get; set; }
         public bool AwaitingOutcomeCheck { get; set; }
+        public CancellationTokenSource? PullTimer { get; set; }
+        public string? PullTimerPod { get; set; }
         public IDisposable? Active { get; init; }
         public Task Work { get; set; } = System.Threading.Tasks.Task.CompletedTask;
     }
@@ -393,7 +463,13 @@ public sealed class JobTracker(
 
         public V1Pod? Current => _tries.Count > 0 ? _tries[^1] : null;
 
-        public int Finished => _tries.Count(p => p.Status?.Phase is "Succeeded" or "Failed");
+        // The tries that ended and that the Job counts: a pod failed by a disruption (evicted,
+        // preempted: its DisruptionTarget condition) is ignored by the pod failure policy and
+        // replaced, so it is no try of the Job's and its (empty) log is not the task's.
+        public int Finished => _tries.Count(p => p.Status?.Phase == "Succeeded" || (p.Status?.Phase == "Failed" && !Disrupted(p)));
+
+        static bool Disrupted(V1Pod pod) =>
+            pod.Status?.Conditions?.Any(c => c.Type == "DisruptionTarget" && c.Status == "True") == true;
 
         // A deleted pod's last state is still the best account of its try: it is kept.
         public void Remember(V1Pod pod)
@@ -413,6 +489,8 @@ public sealed class JobTracker(
     sealed record PodEvent(string Namespace, ListWatchEvent<V1Pod> Change) : TrackerEvent;
 
     sealed record GraceExpired(string Key) : TrackerEvent;
+
+    sealed record PullGraceExpired(string Key, string Pod) : TrackerEvent;
 
     sealed record ProgressDue(string Key, TaskReport Report) : TrackerEvent;
 

@@ -38,6 +38,20 @@ public sealed class KubernetesExecutorOptions : IValidatableObject
     [Range(1, 10_000, ErrorMessage = "MFlow:Kubernetes:Burst must be between {1} and {2}.")]
     public int Burst { get; set; } = 100;
 
+    /// <summary>
+    /// How many of this worker kind's Jobs may be unfinished at once, counted from the Kubernetes API
+    /// over every namespace the worker manages (0: no cap). A command beyond it waits, it is not refused.
+    /// </summary>
+    [Range(0, 100_000, ErrorMessage = "MFlow:Kubernetes:MaxRunningJobs must be between {1} (no cap) and {2}.")]
+    public int MaxRunningJobs { get; set; }
+
+    /// <summary>
+    /// How long a command waiting for a slot is held (unacknowledged) before it goes back to its
+    /// queue's tail to wait again; keep it well below RabbitMQ's consumer_timeout (30 minutes by default).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:25:00", ErrorMessage = "MFlow:Kubernetes:MaxRunningJobsHold must be between {1} and {2}.")]
+    public TimeSpan MaxRunningJobsHold { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Electing one tracking replica per job kind (for workers with several replicas).</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
@@ -54,6 +68,12 @@ public sealed class KubernetesExecutorOptions : IValidatableObject
     /// message instead of three). Terminal reports are never held.
     /// </summary>
     public TimeSpan ProgressReportDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a task's pod may wait in ImagePullBackOff or ErrImagePull (a registry outage can pass)
+    /// before its task fails with that reason and its Job is deleted (MFlow:Kubernetes:ImagePullGrace).
+    /// </summary>
+    public TimeSpan ImagePullGrace { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>

@@ -13,12 +13,13 @@ namespace MFlow.Execution.Kubernetes;
 /// ConfigMap, owned by the Job) and returns; its <see cref="JobTracker"/> reports from there. The
 /// Job's name is deterministic, so a redelivered command finds it (409) and adopts it.
 /// </summary>
-public sealed class KubernetesJobExecutor(
+public sealed partial class KubernetesJobExecutor(
     IKubernetesApi client,
     IJobBuilder builder,
     KubernetesExecutorOptions options,
     TaskReporter reporter,
     TaskCancellations cancellations,
+    JobCap cap,
     ILogger<KubernetesJobExecutor> logger) : ITaskExecutor
 {
     /// <summary>The namespace a task without one goes to.</summary>
@@ -37,7 +38,7 @@ public sealed class KubernetesJobExecutor(
 
         if (cancellations.ReasonFor(command.TaskId, command.Attempt) is { } reason)
         {
-            await reporter.ReportAsync(task, new TaskReport(TaskState.Cancelled) { FinishedAt = DateTimeOffset.UtcNow, Reason = "Cancelled", Message = reason }, cancellationToken);
+            await ReportCancelledAsync(task, reason, cancellationToken);
             return;
         }
 
@@ -49,6 +50,17 @@ public sealed class KubernetesJobExecutor(
         catch (TaskParamException ex)
         {
             await FailAsync(task, "InvalidParams", ex.Message, cancellationToken);
+            return;
+        }
+
+        // With no cap, no request: the create below is the first one. The slot is held until the
+        // Job exists (the next count sees it), released at the latest when this method ends.
+        using var slot = cap.Enabled
+            ? await cap.WaitForSlotAsync(@namespace, manifests.Job.Metadata.Name, () => cancellations.ReasonFor(command.TaskId, command.Attempt) is not null, cancellationToken)
+            : null;
+        if (cap.Enabled && slot is null)
+        {
+            await ReportCancelledAsync(task, cancellations.ReasonFor(command.TaskId, command.Attempt) ?? "The task was cancelled.", cancellationToken);
             return;
         }
 
@@ -74,15 +86,29 @@ public sealed class KubernetesJobExecutor(
             await FailAsync(task, "Forbidden", $"The worker may not create Jobs in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
             return;
         }
+        finally
+        {
+            slot?.Dispose();
+        }
 
         if (manifests.Secret is { } secret)
             await CreateOwnedAsync(secret, job, adopted, ct => client.CreateSecretAsync(secret, ct), cancellationToken);
         if (manifests.ConfigMap is { } configMap)
             await CreateOwnedAsync(configMap, job, adopted, ct => client.CreateConfigMapAsync(configMap, ct), cancellationToken);
 
-        logger.LogInformation("Task {Task} attempt {Attempt}: Job {Namespace}/{Job} {Outcome}",
-            command.TaskName, command.Attempt, @namespace, job.Metadata.Name, adopted ? "adopted" : "created");
+        if (adopted)
+            LogAdopted(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
+        else
+            LogCreated(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
     }
+
+    // One per task: Debug (a busy worker creates hundreds a second; the Job itself is the record).
+    // Adopting a Job means a command was delivered again, which an operator may want to see.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {Task} attempt {Attempt}: Job {Namespace}/{Job} created")]
+    private static partial void LogCreated(ILogger logger, string task, int attempt, string @namespace, string job);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} attempt {Attempt}: Job {Namespace}/{Job} adopted (the command was delivered again)")]
+    private static partial void LogAdopted(ILogger logger, string task, int attempt, string @namespace, string job);
 
     /// <inheritdoc />
     public async Task CancelAsync(CancelTask command, CancellationToken cancellationToken)
@@ -116,6 +142,9 @@ public sealed class KubernetesJobExecutor(
             // Created by the first delivery.
         }
     }
+
+    Task ReportCancelledAsync(TaskRef task, string reason, CancellationToken cancellationToken) =>
+        reporter.ReportAsync(task, new TaskReport(TaskState.Cancelled) { FinishedAt = DateTimeOffset.UtcNow, Reason = "Cancelled", Message = reason }, cancellationToken);
 
     Task FailAsync(TaskRef task, string reason, string message, CancellationToken cancellationToken)
     {

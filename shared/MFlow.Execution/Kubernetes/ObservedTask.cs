@@ -24,5 +24,5 @@ public sealed record ObservedTask(
     string? PodName)
 {
     /// <summary>True in a terminal state.</summary>
-    public bool IsTerminal => State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled;
+    public bool IsTerminal => State.IsTerminal();
 }

@@ -40,6 +40,13 @@ public static class TaskLabels
     /// </summary>
     public const string TraceParent = "mflow.dev/traceparent";
 
+    /// <summary>
+    /// Annotation: the Secret whose values the tracker masks in the Job's log (set on a task with
+    /// sensitive values: its params, a kubeconfig, its kind's credentials). A Job without it holds
+    /// nothing to mask but its update token, refused once the task ended, and costs no extra read.
+    /// </summary>
+    public const string MaskedSecret = "mflow.dev/masked-secret";
+
     /// <summary>Annotation a deploy task leaves on the workload it changed (mflow's task.mflow.../id).</summary>
     public const string WorkloadTaskAnnotation = "task.mflow.dev/id";
 

@@ -20,6 +20,13 @@ public static class TaskManifestFactory
     /// <summary>The Secret key holding a target cluster's kubeconfig.</summary>
     public const string KubeconfigKey = "kubeconfig";
 
+    /// <summary>The prefix of the Secret keys holding sensitive params ("param-registry-password").</summary>
+    public const string SensitiveParamKeyPrefix = "param-";
+
+    /// <summary>Whether a key of a task's Secret holds one of its secret values (not its kind's own data, such as Ansible's extra vars of plain params).</summary>
+    public static bool HoldsSecretValue(string key) =>
+        key is UpdateTokenKey or KubeconfigKey || key.StartsWith(SensitiveParamKeyPrefix, StringComparison.Ordinal);
+
     /// <summary>Builds the manifests.</summary>
     /// <param name="command">The task attempt.</param>
     /// <param name="builder">Its kind's builder.</param>
@@ -63,7 +70,7 @@ public static class TaskManifestFactory
                     break;
                 default:
                     // A sensitive param: in the Secret, and into the main container by reference only.
-                    var secretKey = "param-" + key.ToLowerInvariant().Replace('_', '-');
+                    var secretKey = SensitiveParamKeyPrefix + key.ToLowerInvariant().Replace('_', '-');
                     secretData[secretKey] = value;
                     mainOnlyEnv.Add(SecretEnv(key, name, secretKey));
                     break;
@@ -85,6 +92,8 @@ public static class TaskManifestFactory
             [TaskLabels.JobName] = command.JobName,
             [TaskLabels.BuildMode] = spec.Mode,
         });
+        if (command.SecretValues.Keys.Any(key => key != SecretKeys.UpdateToken))
+            annotations[TaskLabels.MaskedSecret] = name;
         if (MFlowTelemetry.CurrentTraceParent is { } traceParent)
             annotations[TaskLabels.TraceParent] = traceParent;
         var serviceAccount = pod.ServiceAccountName ?? spec.ServiceAccountName;
@@ -97,6 +106,7 @@ public static class TaskManifestFactory
             {
                 BackoffLimit = command.BackoffLimit,
                 ActiveDeadlineSeconds = command.TimeoutSeconds,
+                PodFailurePolicy = PodFailurePolicies.For(spec.Main.Name, command.NonRetryableExitCodes),
                 TtlSecondsAfterFinished = pod.TtlSecondsAfterFinished ?? options.TtlSecondsAfterFinished,
                 Template = new V1PodTemplateSpec
                 {

@@ -41,12 +41,14 @@ public static class TaskStatusMapper
                 "BackoffLimitExceeded" => $"The Job's pod failed {status.Failed ?? 0} times; its retry budget (backoffLimit {job.Spec?.BackoffLimit ?? 0}) is spent"
                     + (terminated is not null ? $"; the last try exited with code {terminated.ExitCode}." : "."),
                 "DeadlineExceeded" => $"The task ran longer than its {job.Spec?.ActiveDeadlineSeconds ?? 0} s deadline.",
+                PodFailurePolicies.PodFailurePolicyReason => $"The main container exited with code {terminated?.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}, which its job names as non-retryable: the Job failed at once ({failed.Message}).",
                 _ => failed.Message ?? "The Job failed.",
             };
             // A deadline kills the pod: its container may never show a final state; do not wait for one.
             var settled = terminated is not null || failed.Reason == "DeadlineExceeded";
+            var reason = failed.Reason == PodFailurePolicies.PodFailurePolicyReason ? TaskFailureReasons.NonRetryableExitCode : failed.Reason ?? "Failed";
             return new ObservedTask(
-                TaskState.Failed, failed.Reason ?? "Failed", message, terminated?.ExitCode, startedAt,
+                TaskState.Failed, reason, message, terminated?.ExitCode, startedAt,
                 Utc(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow, terminated?.Message, settled, pod?.Metadata.Name);
         }
 
@@ -60,6 +62,36 @@ public static class TaskStatusMapper
 
         return new ObservedTask(TaskState.Pending, waiting?.Reason, waiting?.Message, null, startedAt, null, null, true, pod?.Metadata.Name);
     }
+
+    /// <summary>
+    /// A waiting state of the pod's containers that will not recover by itself: its reason, what a
+    /// person reads, and whether it fails the task at once (a malformed image name, a missing Secret
+    /// or ConfigMap key) or only once it lasted the image pull grace period (a pull can fail while a
+    /// registry is briefly down). Null while the pod is not stuck.
+    /// </summary>
+    public static (string Reason, string Message, bool AtOnce)? Stuck(V1Pod? pod)
+    {
+        if (pod?.Status?.Phase is not ("Pending" or "Running") || pod.Metadata?.DeletionTimestamp is not null)
+            return null;
+        var waiting = pod.Status.InitContainerStatuses?.Concat(pod.Status.ContainerStatuses ?? []) ?? pod.Status.ContainerStatuses ?? [];
+        foreach (var container in waiting)
+        {
+            if (container.State?.Waiting is not { Reason: { } reason } wait)
+                continue;
+            // A missing Secret or ConfigMap key may be on its way (the task's own Secret is created
+            // right after its Job, and a redelivered command creates it if the worker died between):
+            // like a pull failure it gets the grace period; only a bad image name cannot recover.
+            var atOnce = reason is TaskFailureReasons.InvalidImageName;
+            if (atOnce || reason is TaskFailureReasons.ImagePullBackOff or TaskFailureReasons.ErrImagePull or TaskFailureReasons.CreateContainerConfigError)
+                return (reason, $"Container {container.Name}: {reason}{(string.IsNullOrEmpty(wait.Message) ? "" : ": " + wait.Message)}", atOnce);
+        }
+
+        return null;
+    }
+
+    /// <summary>True once the Job has its verdict (Complete or Failed) or is being deleted: it no longer counts against MFlow:Kubernetes:MaxRunningJobs.</summary>
+    public static bool HasEnded(V1Job job) =>
+        job.Metadata?.DeletionTimestamp is not null || Condition(job, "Complete") is not null || Condition(job, "Failed") is not null;
 
     static V1JobCondition? Condition(V1Job job, string type) =>
         job.Status?.Conditions?.FirstOrDefault(c => c.Type == type && string.Equals(c.Status, "True", StringComparison.OrdinalIgnoreCase));

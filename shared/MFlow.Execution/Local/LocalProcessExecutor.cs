@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using MFlow.Contracts;
 using MFlow.Execution.Reporting;
+using MFlow.ServiceDefaults;
 using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,7 @@ namespace MFlow.Execution.Local;
 /// </remarks>
 public sealed class LocalProcessExecutor(
     TaskReporter reporter,
+    LiveTaskLogs liveLogs,
     IOptions<WorkerOptions> options,
     IEnumerable<ITaskOutputListener> listeners,
     IHostApplicationLifetime lifetime,
@@ -75,7 +77,10 @@ public sealed class LocalProcessExecutor(
 
         var taskRoot = Path.Combine(_workRoot, command.RunId.ToString("N"), $"{command.TaskName}-a{command.Attempt}");
         Directory.CreateDirectory(taskRoot);
-        using var log = new LogBuffer(Path.Combine(taskRoot, "task.log"), options.Value.LogTailLines);
+        var logFile = Path.Combine(taskRoot, "task.log");
+        var masked = SecretMask.ValuesOf(command.SecretValues.Values);
+        using var live = liveLogs.Start(command.TaskId, command.Attempt, logFile, (unsent, ended) => SecretMask.ApplyToGrowing(unsent, masked, ended));
+        using var log = new LogBuffer(logFile, options.Value.LogTailLines, live);
 
         await reporter.ReportAsync(task, new TaskReport(TaskState.Running) { StartedAt = startedAt }, stopping);
 
@@ -109,12 +114,13 @@ public sealed class LocalProcessExecutor(
         // The worker may be stopping: the final report must still go out.
         using var reportTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         log.Dispose();
+        live.Dispose(); // followers read to the end before the report goes out
         var secrets = SecretMask.ValuesOf(command.SecretValues.Values);
         await reporter.ReportAsync(task, report with
         {
             StartedAt = startedAt,
-            LogTail = SecretMask.Apply(log.Tail(), secrets),
-            Log = SecretMask.Apply(await ReadLogAsync(log.LogFile), secrets),
+            LogTail = log.Tail(secrets),
+            Log = await ReadMaskedLogAsync(log.LogFile, secrets),
             LogTruncated = new FileInfo(log.LogFile).Length > TaskUpdated.MaxLogLength,
             Outputs = outputs,
         }, reportTimeout.Token);
@@ -266,17 +272,22 @@ public sealed class LocalProcessExecutor(
     static bool IsInside(string path, string folder) =>
         path == folder || path.StartsWith(folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
-    static async Task<string> ReadLogAsync(string path)
+    // The log's end, at most TaskUpdated.MaxLogLength characters, masked before it is cut: what is
+    // read reaches back the longest secret's length further, so a secret that the cut runs through is
+    // read whole and masked, and what is left of one at the read's edge is dropped.
+    static async Task<string> ReadMaskedLogAsync(string path, IReadOnlyList<string> secrets)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
             return "";
-        if (info.Length <= TaskUpdated.MaxLogLength)
-            return await File.ReadAllTextAsync(path);
+        var reach = secrets.Count == 0 ? 0 : secrets.Max(System.Text.Encoding.UTF8.GetByteCount);
+        if (info.Length <= TaskUpdated.MaxLogLength + reach)
+            return SecretMask.Apply(await File.ReadAllTextAsync(path), secrets)!;
         await using var stream = info.OpenRead();
-        stream.Seek(-TaskUpdated.MaxLogLength, SeekOrigin.End);
+        stream.Seek(-(TaskUpdated.MaxLogLength + reach), SeekOrigin.End);
         using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
+        var masked = SecretMask.ApplyToPart(await reader.ReadToEndAsync(), secrets, cutAtStart: true, cutAtEnd: false)!;
+        return masked.Length <= TaskUpdated.MaxLogLength ? masked : masked[^TaskUpdated.MaxLogLength..];
     }
 
     IReadOnlyDictionary<string, string> ReadOutputs(string outputFile, LogBuffer log)

@@ -3,7 +3,7 @@ using MFlow.Execution.Reporting;
 namespace MFlow.Execution.Local;
 
 /// <summary>A task's output: every line to a log file, the last few kept in memory for the report.</summary>
-public sealed class LogBuffer(string logFile, int tailLines) : IDisposable
+public sealed class LogBuffer(string logFile, int tailLines, MFlow.ServiceDefaults.LiveTaskLog? live = null) : IDisposable
 {
     readonly Queue<string> _tail = new();
     readonly StreamWriter _file = new(logFile, append: true) { AutoFlush = true };
@@ -22,13 +22,18 @@ public sealed class LogBuffer(string logFile, int tailLines) : IDisposable
             while (_tail.Count > tailLines)
                 _tail.Dequeue();
         }
+
+        live?.Written();
     }
 
-    /// <summary>The last lines, at most <see cref="LogTail.MaxChars"/> characters.</summary>
-    public string Tail()
+    /// <summary>
+    /// The last lines, <paramref name="secrets"/> masked before they are cut to at most
+    /// <see cref="LogTail.MaxChars"/> characters (a cut through a value would leave part of it readable).
+    /// </summary>
+    public string Tail(IReadOnlyList<string> secrets)
     {
         lock (_lock)
-            return LogTail.Of(_tail);
+            return LogTail.Of([SecretMask.Apply(string.Join('\n', _tail), secrets)!]);
     }
 
     /// <inheritdoc />

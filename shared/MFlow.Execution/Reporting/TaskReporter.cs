@@ -1,5 +1,6 @@
 using MassTransit;
 using MFlow.Contracts;
+using MFlow.ServiceDefaults;
 using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,15 +11,13 @@ namespace MFlow.Execution.Reporting;
 /// Publishes <see cref="TaskUpdated"/>. A report is the only trace of a task's outcome, so a publish
 /// that fails (the broker restarting) is retried for minutes rather than dropped.
 /// </summary>
-public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILogger<TaskReporter> logger)
+public sealed partial class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILogger<TaskReporter> logger)
 {
     static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(10);
 
     // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
-    // never complete: RabbitMQ.Client 7.2.2 still leaves a pending confirm hanging after a broker
-    // restart (rabbitmq-dotnet-client#1930, open, reproduced with MassTransit 8.5 on 7.2.2). Or it
-    // fails with an OperationCanceledException of the transport's own. Either way it is abandoned
-    // and tried again.
+    // never complete, its token notwithstanding (BoundedPublish), or it fails with an
+    // OperationCanceledException of the transport's own. Either way it is abandoned and tried again.
     static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>This worker instance's name.</summary>
@@ -55,13 +54,20 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
         // Every copy of an attempt's end carries one MessageId, whoever publishes it and however often:
         // a publish retried after a lost confirm, or a restarted worker reporting a finished Job again.
         // A subscriber that drops a MessageId it has seen sees each outcome once.
-        var messageId = report.State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled
+        var messageId = report.State.IsTerminal()
             ? TerminalMessageId(task.TaskId, update.Sequence, report.State)
             : (Guid?)null;
-        await PublishWithRetryAsync(task, update, messageId, $"{report.State} of task {task.TaskId}", cancellationToken);
-        logger.LogInformation("Task {Task} ({TaskId}) attempt {Attempt}: {State}{Exit}",
-            task.TaskName, task.TaskId, task.Attempt, report.State, report.ExitCode is { } code ? $" (exit {code})" : "");
+        await PublishWithRetryAsync(task, update, messageId, report.State, cancellationToken);
+        LogReported(logger, task.TaskName, task.TaskId, task.Attempt, report.State, report.ExitCode);
     }
+
+    // Every transition of every task: Debug, since a busy worker reports hundreds a second and the run's
+    // events (and the API) are where a task's progress is read; failures to publish stay Warnings.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {Task} ({TaskId}) attempt {Attempt}: {State} (exit code {ExitCode})")]
+    private static partial void LogReported(ILogger logger, string task, Guid taskId, int attempt, TaskState state, int? exitCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the {State} of task {TaskId} failed (attempt {Attempt})")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, TaskState state, Guid taskId, int attempt);
 
     /// <summary>
     /// The MessageId of a task attempt's terminal TaskUpdated: derived from the task, the update's
@@ -82,7 +88,7 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
         return new Guid(hash[..16], bigEndian: true);
     }
 
-    async Task PublishWithRetryAsync<T>(TaskRef task, T message, Guid? messageId, string what, CancellationToken cancellationToken)
+    async Task PublishWithRetryAsync<T>(TaskRef task, T message, Guid? messageId, TaskState state, CancellationToken cancellationToken)
         where T : class
     {
         // A tracker reports long after the command that launched the task was consumed, maybe in
@@ -96,15 +102,15 @@ public sealed class TaskReporter(IBus bus, IOptions<WorkerOptions> options, ILog
             {
                 using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 attemptTimeout.CancelAfter(AttemptTimeout);
-                if (messageId is { } id)
-                    await bus.Publish(message, context => context.MessageId = id, attemptTimeout.Token);
-                else
-                    await bus.Publish(message, attemptTimeout.Token);
+                var publish = messageId is { } id
+                    ? bus.Publish(message, context => context.MessageId = id, attemptTimeout.Token)
+                    : bus.Publish(message, attemptTimeout.Token);
+                await BoundedPublish.Within(publish, attemptTimeout.Token);
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DateTime.UtcNow - started < GiveUpAfter)
             {
-                logger.LogWarning(ex, "Publishing the {What} failed (attempt {Attempt})", what, attempt);
+                LogPublishFailed(logger, ex, state, task.TaskId, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, attempt))), cancellationToken);
             }
         }

@@ -43,4 +43,13 @@ public static class KeyRingExtensions
             }));
         return services;
     }
+
+    /// <summary>
+    /// Makes this process's key ring read-only: it never creates a key, so a process that only
+    /// decrypts (the notifier) cannot fill an empty or unreadable key ring with keys of its own that
+    /// nothing was encrypted with; what it cannot decrypt fails with the key ring's reason instead.
+    /// Not for a host that also encrypts (the embedded default runs the scheduler beside the notifier).
+    /// </summary>
+    public static IServiceCollection AddReadOnlyKeyRing(this IServiceCollection services) =>
+        services.Configure<KeyManagementOptions>(options => options.AutoGenerateKeys = false);
 }

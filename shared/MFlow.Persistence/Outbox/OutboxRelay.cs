@@ -7,6 +7,7 @@ namespace MFlow.Persistence.Outbox;
 /// Publishes what a crash (or a broker outage) left in an outbox: everything at start-up, then
 /// everything when woken by a failed publish, and as a safety net once a minute whatever is older
 /// than <see cref="OutboxRelay.StaleAfter"/> (a replica that was scaled away leaves no one else to wake).
+/// It also publishes each <see cref="DelayedMessage"/> when due, sleeping until the next one.
 /// </summary>
 public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOutbox>> logger) : BackgroundService
     where TOutbox : TransactionalOutbox
@@ -30,8 +31,16 @@ public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOu
                 }
                 while (published > 0);
 
+                do
+                {
+                    published = await outbox.RelayDueAsync(DateTimeOffset.UtcNow, stoppingToken);
+                    if (published > 0)
+                        logger.LogDebug("Published {Count} delayed messages from {Table}", published, outbox.Table);
+                }
+                while (published > 0);
+
                 failures = 0;
-                woken = await outbox.WaitForWakeAsync(TimeSpan.FromMinutes(1), stoppingToken);
+                woken = await outbox.WaitForWakeAsync(await WaitAsync(stoppingToken), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -48,6 +57,17 @@ public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOu
             cutoff = woken || failures > 0 ? DateTimeOffset.UtcNow : DateTimeOffset.UtcNow - OutboxRelay.StaleAfter;
         }
     }
+
+    // Until the next delayed message is due, at most the safety net's minute: the relay sleeps
+    // between timers instead of polling for them, and a new timer wakes it to look again.
+    async Task<TimeSpan> WaitAsync(CancellationToken cancellationToken)
+    {
+        var next = await outbox.NextDeliveryAsync(cancellationToken);
+        if (next is null)
+            return OutboxRelay.SafetyNet;
+        var until = next.Value - DateTimeOffset.UtcNow;
+        return until <= TimeSpan.Zero ? TimeSpan.Zero : until < OutboxRelay.SafetyNet ? until : OutboxRelay.SafetyNet;
+    }
 }
 
 /// <summary>What every outbox relay shares.</summary>
@@ -55,4 +75,7 @@ public static class OutboxRelay
 {
     /// <summary>How old a message must be before a relay takes it over from the publisher that wrote it.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a relay sleeps at most: it then publishes what nobody woke it for.</summary>
+    public static readonly TimeSpan SafetyNet = TimeSpan.FromMinutes(1);
 }

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Text.Json;
 using MassTransit;
 using MFlow.Contracts;
+using MFlow.ServiceDefaults;
 using MFlow.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -15,18 +16,22 @@ namespace MFlow.Persistence.Outbox;
 /// <see cref="OutboxRelay{TOutbox}"/> publishes later, so a committed change's messages are never
 /// lost; a message may go out twice, which every consumer tolerates. Each service has its own table
 /// and its own subclass (the scheduler encrypts secret values at rest, see <see cref="Seal"/>).
+/// A <see cref="DelayedMessage"/> is a timer: written the same way, published by the relay once due.
 /// </summary>
 public abstract class TransactionalOutbox(Database database, IBus bus, string table, ILogger logger)
 {
     // A confirmed publish takes milliseconds. One caught on a channel that died with the broker may
-    // never complete (RabbitMQ.Client 7.2.2 still leaves a pending confirm hanging after a broker
-    // restart: rabbitmq-dotnet-client#1930): it is abandoned after this long and the relay
-    // publishes the message instead.
+    // never complete, its token notwithstanding (see BoundedPublish): it is abandoned after this
+    // long and the relay publishes the message instead.
     static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
     // Messages written by one INSERT, and rows removed by one DELETE: far below either database's
     // limit on parameters.
     const int Chunk = 200;
+
+    // A due delayed message is claimed by moving its time this far ahead before it is published: other
+    // replicas' relays skip it meanwhile, and if this one dies before deleting it, it is due again then.
+    static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(30);
 
     readonly SemaphoreSlim _wake = new(0, 1);
     readonly ConcurrentQueue<long> _published = new();
@@ -41,7 +46,10 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
     /// <summary>Undoes <see cref="Seal"/> on a message read back.</summary>
     protected virtual object Unseal(object message) => message;
 
-    /// <summary>Writes messages in the caller's transaction; publish them with <see cref="PublishAsync"/> after commit.</summary>
+    /// <summary>
+    /// Writes messages in the caller's transaction; publish them with <see cref="PublishAsync"/> after
+    /// commit. A <see cref="DelayedMessage"/> among them is stored with its time and left to the relay.
+    /// </summary>
     public async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(DbConnection connection, DbTransaction transaction, IEnumerable<object> messages, CancellationToken cancellationToken)
     {
         var pending = new List<PendingMessage>();
@@ -53,16 +61,18 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
             var rows = new List<string>();
             for (var i = 0; i < chunk.Length; i++)
             {
-                var type = chunk[i].Message.GetType();
-                rows.Add($"(@mid{i}, @type{i}, @body{i}, @at, @trace)");
+                var (message, deliverAt) = chunk[i].Message is DelayedMessage delayed ? (delayed.Message, (DateTimeOffset?)delayed.DeliverAt.ToUniversalTime()) : (chunk[i].Message, null);
+                var type = message.GetType();
+                rows.Add($"(@mid{i}, @type{i}, @body{i}, @at, @trace, @due{i})");
                 parameters.Add(($"mid{i}", chunk[i].MessageId));
                 parameters.Add(($"type{i}", type.FullName));
-                parameters.Add(($"body{i}", JsonSerializer.Serialize(Seal(chunk[i].Message), type, StoredJson.Options)));
+                parameters.Add(($"body{i}", JsonSerializer.Serialize(Seal(message), type, StoredJson.Options)));
+                parameters.Add(($"due{i}", deliverAt));
             }
 
             var ids = new Dictionary<Guid, long>();
             await using (var command = connection.Command(
-                $"INSERT INTO {Table} (message_id, message_type, body, created_at, trace_parent) VALUES {string.Join(", ", rows)} RETURNING id, message_id",
+                $"INSERT INTO {Table} (message_id, message_type, body, created_at, trace_parent, deliver_at) VALUES {string.Join(", ", rows)} RETURNING id, message_id",
                 transaction, [.. parameters]))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
@@ -70,7 +80,9 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
                     ids[reader.GetId(1)] = reader.GetInt64(0);
             }
 
-            pending.AddRange(chunk.Select(row => new PendingMessage(ids[row.MessageId], row.MessageId, row.Message, MFlowTelemetry.CurrentTraceParent)));
+            pending.AddRange(chunk.Select(row => row.Message is DelayedMessage delayed
+                ? new PendingMessage(ids[row.MessageId], row.MessageId, delayed.Message, MFlowTelemetry.CurrentTraceParent, delayed.DeliverAt)
+                : new PendingMessage(ids[row.MessageId], row.MessageId, row.Message, MFlowTelemetry.CurrentTraceParent)));
         }
 
         return pending;
@@ -79,6 +91,13 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
     /// <summary>Publishes committed messages and deletes them; on failure leaves them for the relay.</summary>
     public async Task PublishAsync(IReadOnlyList<PendingMessage> pending, CancellationToken cancellationToken)
     {
+        if (pending.Any(p => p.DeliverAt is not null))
+        {
+            // A new timer may be due before the relay's next wake-up: let it look again.
+            Wake();
+            pending = [.. pending.Where(p => p.DeliverAt is null)];
+        }
+
         if (pending.Count == 0)
             return;
 
@@ -113,20 +132,64 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
         var pending = new List<PendingMessage>();
         await using (var connection = await database.OpenAsync(cancellationToken))
         await using (var command = connection.Command(
-            $"SELECT id, message_id, message_type, body, trace_parent FROM {Table} WHERE created_at < @cutoff ORDER BY id LIMIT 500", null, ("cutoff", cutoff)))
+            $"SELECT id, message_id, message_type, body, trace_parent FROM {Table} WHERE deliver_at IS NULL AND created_at < @cutoff ORDER BY id LIMIT 500", null, ("cutoff", cutoff)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            pending.AddRange(await ReadMessagesAsync(reader, cancellationToken));
+
+        await PublishAndDeleteAsync(pending, cancellationToken);
+        return pending.Count;
+    }
+
+    /// <summary>
+    /// Publishes the delayed messages due at <paramref name="now"/>; returns how many. Each is claimed
+    /// first (its time moved <see cref="ClaimLease"/> ahead, rows another replica holds skipped), so
+    /// replicas' relays do not all publish it; one that dies before deleting it leaves it due again.
+    /// </summary>
+    public async Task<int> RelayDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pending = new List<PendingMessage>();
+        var skipLocked = database.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var command = connection.Command(
+            $"""
+            UPDATE {Table} SET deliver_at = @lease
+            WHERE id IN (SELECT id FROM {Table} WHERE deliver_at <= @now ORDER BY deliver_at LIMIT 500 {skipLocked})
+            RETURNING id, message_id, message_type, body, trace_parent
+            """, null, ("now", now), ("lease", now + ClaimLease)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            pending.AddRange(await ReadMessagesAsync(reader, cancellationToken));
+
+        await PublishAndDeleteAsync(pending, cancellationToken);
+        return pending.Count;
+    }
+
+    /// <summary>When the next delayed message is due, or null if none waits.</summary>
+    public async Task<DateTimeOffset?> NextDeliveryAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command($"SELECT min(deliver_at) FROM {Table} WHERE deliver_at IS NOT NULL");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetTimestamp(0) : null;
+    }
+
+    async Task<List<PendingMessage>> ReadMessagesAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var messages = new List<PendingMessage>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var typeName = reader.GetString(2);
-                // Only contract types are ever written, so only they are ever read back.
-                var type = typeof(StartPipeline).Assembly.GetType(typeName, throwOnError: false)
-                    ?? throw new InvalidOperationException($"{Table} row {reader.GetInt64(0)} holds unknown message type '{typeName}'.");
-                var message = Unseal(JsonSerializer.Deserialize(reader.GetString(3), type, StoredJson.Options)!);
-                pending.Add(new PendingMessage(reader.GetInt64(0), reader.GetId(1), message, reader.GetNullableString(4)));
-            }
+            var typeName = reader.GetString(2);
+            // Only contract types are ever written, so only they are ever read back.
+            var type = typeof(StartPipeline).Assembly.GetType(typeName, throwOnError: false)
+                ?? throw new InvalidOperationException($"{Table} row {reader.GetInt64(0)} holds unknown message type '{typeName}'.");
+            var message = Unseal(JsonSerializer.Deserialize(reader.GetString(3), type, StoredJson.Options)!);
+            messages.Add(new PendingMessage(reader.GetInt64(0), reader.GetId(1), message, reader.GetNullableString(4)));
         }
 
+        return messages;
+    }
+
+    async Task PublishAndDeleteAsync(List<PendingMessage> pending, CancellationToken cancellationToken)
+    {
         foreach (var message in pending)
         {
             // Published in the trace that wrote it (the run's), not in the relay's.
@@ -137,7 +200,6 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
         }
 
         await DeleteAsync(pending.Select(p => p.Id).ToList(), cancellationToken);
-        return pending.Count;
     }
 
     /// <summary>Asks the relay to run soon.</summary>
@@ -153,8 +215,10 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
     /// <summary>Waits for a <see cref="Wake"/> (true) or the timeout (false).</summary>
     public Task<bool> WaitForWakeAsync(TimeSpan timeout, CancellationToken cancellationToken) => _wake.WaitAsync(timeout, cancellationToken);
 
+    // Bounded by the caller's timeout even when the transport ignores it (BoundedPublish): a relay
+    // stuck on one publish would hold back every other message and every timer in its table.
     Task PublishOneAsync(PendingMessage message, CancellationToken cancellationToken) =>
-        bus.Publish(message.Message, message.Message.GetType(), context => context.MessageId = message.MessageId, cancellationToken);
+        BoundedPublish.Within(bus.Publish(message.Message, message.Message.GetType(), context => context.MessageId = message.MessageId, cancellationToken), cancellationToken);
 
     // Published rows are deleted by whichever publisher gets here while no delete runs, together
     // with every row published meanwhile: under load one DELETE (one transaction) serves many
@@ -192,4 +256,11 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
 }
 
 /// <summary>A message written to an outbox and not yet confirmed by the broker, with the trace it belongs to.</summary>
-public sealed record PendingMessage(long Id, Guid MessageId, object Message, string? TraceParent = null);
+public sealed record PendingMessage(long Id, Guid MessageId, object Message, string? TraceParent = null, DateTimeOffset? DeliverAt = null);
+
+/// <summary>
+/// A message to publish at <paramref name="DeliverAt"/> rather than after commit: a durable timer.
+/// Delivered at least once, possibly late (a relay down) or twice (a relay that died after
+/// publishing): its consumer checks that what it acts on still holds.
+/// </summary>
+public sealed record DelayedMessage(object Message, DateTimeOffset DeliverAt);

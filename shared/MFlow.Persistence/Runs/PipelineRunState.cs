@@ -12,7 +12,7 @@ public sealed class PipelineRunState
     /// <summary>The run id.</summary>
     public Guid CorrelationId { get; set; }
 
-    /// <summary>AwaitingPlan, Running, Cancelling, Succeeded, Failed or Cancelled.</summary>
+    /// <summary>AwaitingPlan, Running, Cancelling, Succeeded, Failed, Cancelled or Rejected.</summary>
     public string CurrentState { get; set; } = "";
 
     /// <summary>The pipeline's name, once the plan is known.</summary>
@@ -50,4 +50,19 @@ public sealed class PipelineRunState
 
     /// <summary>Who cancelled the run.</summary>
     public string? CancelRequestedBy { get; set; }
+
+    /// <summary>Why a run stopped by a timer or a rejection ended (Timeout, Rejected); null otherwise.</summary>
+    public string? EndReason { get; set; }
+
+    /// <summary>Every attempt reported of each task, by task id, oldest first (the last is <see cref="Tasks"/>' record).</summary>
+    public Dictionary<Guid, List<TaskRecord>> Attempts { get; set; } = [];
+
+    /// <summary>The attempt the run waits for of each planned task (one more than reported while a retry or a resume is dispatched).</summary>
+    public Dictionary<Guid, int> CurrentAttempts { get; set; } = [];
+
+    /// <summary>How many times the run was resumed.</summary>
+    public int Resumes { get; set; }
+
+    /// <summary>Who resumed it last.</summary>
+    public string? ResumedBy { get; set; }
 }

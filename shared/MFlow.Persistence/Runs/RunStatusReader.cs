@@ -6,7 +6,7 @@ namespace MFlow.Persistence.Runs;
 
 /// <summary>
 /// Reads runs' progress from the aggregator's rows as <see cref="PipelineRunState"/>: the read side
-/// the scheduler's API and the aggregator's own queries share. Dispatching never reads these rows:
+/// the scheduler's API and the aggregator's own queries share. Dispatching a stage never reads these rows:
 /// what the scheduler needs from them travels in StageCompleted.
 /// </summary>
 public static class RunStatusReader
@@ -38,10 +38,10 @@ public static class RunStatusReader
         var (inList, parameters) = DbCommandExtensions.InList("run", runIds);
         await using var command = connection.Command(
             $"""
-            SELECT run_id, state, plan_known, pipeline_name, mode, started_at, completed_at, cancel_requested, cancel_reason, cancel_requested_by
+            SELECT run_id, state, plan_known, pipeline_name, mode, started_at, completed_at, cancel_requested, cancel_reason, cancel_requested_by, end_reason, resumes, resumed_by
             FROM {RunTable} WHERE run_id IN ({inList});
             SELECT run_id, stage_index, name, completed, succeeded, completed_at FROM {StageTable} WHERE run_id IN ({inList}) ORDER BY stage_index;
-            SELECT run_id, task_id, stage_index, name, kind, target FROM {TaskTable} WHERE run_id IN ({inList}) ORDER BY stage_index, position;
+            SELECT run_id, task_id, stage_index, name, kind, target, attempt FROM {TaskTable} WHERE run_id IN ({inList}) ORDER BY stage_index, position;
             SELECT {AttemptColumns} FROM {AttemptTable} WHERE run_id IN ({inList}) ORDER BY attempt;
             """,
             transaction, parameters);
@@ -61,6 +61,9 @@ public static class RunStatusReader
             run.CancelRequested = reader.GetBoolean(7);
             run.CancelReason = reader.GetNullableString(8);
             run.CancelRequestedBy = reader.GetNullableString(9);
+            run.EndReason = reader.GetNullableString(10);
+            run.Resumes = reader.GetInt32(11);
+            run.ResumedBy = reader.GetNullableString(12);
         }
 
         await reader.NextResultAsync(cancellationToken);
@@ -89,6 +92,7 @@ public static class RunStatusReader
                 Target = JsonSerializer.Deserialize<KubernetesTarget>(reader.GetString(5), StoredJson.Options) ?? new KubernetesTarget(),
             };
             run.Tasks[task.TaskId] = task;
+            run.CurrentAttempts[task.TaskId] = reader.GetInt32(6);
             run.Stages.FirstOrDefault(s => s.Index == task.StageIndex)?.TaskIds.Add(task.TaskId);
         }
 
@@ -105,6 +109,9 @@ public static class RunStatusReader
             }
 
             run.Tasks[attempt.TaskId] = attempt;
+            if (!run.Attempts.TryGetValue(attempt.TaskId, out var history))
+                run.Attempts[attempt.TaskId] = history = [];
+            history.Add(attempt);
         }
 
         return runs;

@@ -62,5 +62,5 @@ public sealed class TaskRecord
 
     /// <summary>True in a terminal state.</summary>
     [JsonIgnore]
-    public bool IsTerminal => State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled;
+    public bool IsTerminal => State?.IsTerminal() == true;
 }

@@ -63,5 +63,5 @@ public sealed class MessageRecorder : IPublishObserver, IConsumeObserver
         return Task.CompletedTask;
     }
 
-    static bool IsRunMessage(object message) => message is TaskUpdated or PipelineRunStarted or CancelPipelineRun;
+    static bool IsRunMessage(object message) => message is TaskUpdated or PipelineRunStarted or CancelPipelineRun or StopPipelineRun;
 }

@@ -137,6 +137,7 @@ public abstract class RunSpec : IAsyncLifetime
         TaskUpdated m => m.RunId,
         PipelineRunStarted m => m.RunId,
         CancelPipelineRun m => m.RunId,
+        StopPipelineRun m => m.RunId,
         _ => throw new ArgumentException($"No run id in {message.GetType().Name}"),
     };
 }

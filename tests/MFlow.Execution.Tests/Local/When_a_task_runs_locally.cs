@@ -1,4 +1,5 @@
 using MFlow.Contracts;
+using MFlow.Execution.Reporting;
 using MFlow.Execution.Tests.Support;
 
 namespace MFlow.Execution.Tests.Local;
@@ -70,6 +71,36 @@ public sealed class When_a_task_runs_locally : ExecutorSpec
             Assert.DoesNotContain("c2VjcmV0LWtleS1kYXRh", reported);
             Assert.Contains("apiVersion: v1", reported); // what is no credential stays readable
         }
+    }
+
+    [Fact]
+    public async Task Should_mask_a_secret_before_cutting_the_log_so_no_cut_leaves_part_of_it()
+    {
+        // Each cut (the tail's last 4,096 characters, the log's last MiB) runs through a password
+        // printed there: its last 6 characters, "-ZQXJ9", were readable when the log was cut first.
+        const string Password = "hunter2-registry-ZQXJ9";
+        const string Prefix = "[main] ";
+        var tailLine = Password.Length + LogTail.MaxChars - 6;
+        var logFiller = TaskUpdated.MaxLogLength - 6 - 1 - (Prefix.Length + tailLine + 1);
+        var command = Script($$"""
+            printf '%s' "$REGISTRY_PASSWORD"; head -c {{logFiller}} /dev/zero | tr '\0' B; echo
+            printf '%s' "$REGISTRY_PASSWORD"; head -c {{LogTail.MaxChars - 6}} /dev/zero | tr '\0' A; echo
+            exit 1
+            """) with
+        {
+            SecretValues = new Dictionary<string, string> { ["REGISTRY_PASSWORD"] = Password },
+        };
+
+        var last = await Run(command);
+
+        Assert.Equal(TaskState.Failed, last.State);
+        Assert.True(last.LogTruncated);
+        Assert.DoesNotContain("ZQXJ9", last.LogTail);
+        Assert.EndsWith("***" + new string('A', LogTail.MaxChars - 6), last.LogTail);
+        Assert.DoesNotContain("ZQXJ9", last.Log);
+        Assert.EndsWith($"{Prefix}***{new string('A', LogTail.MaxChars - 6)}\n", last.Log);
+        // Still (nearly) a whole MiB: masks are shorter than what they hide, and the cut password's piece is dropped.
+        Assert.InRange(last.Log!.Length, TaskUpdated.MaxLogLength - 3 * Password.Length, TaskUpdated.MaxLogLength);
     }
 
     [Fact]

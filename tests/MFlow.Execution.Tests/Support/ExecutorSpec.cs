@@ -19,7 +19,7 @@ public abstract class ExecutorSpec : IDisposable
         (var bus, Bus) = RecordingBus.Create();
         var options = Options.Create(new WorkerOptions { WorkDirectory = Path.Combine(Root, "work"), InstanceId = "test-worker" });
         var reporter = new TaskReporter(bus, options, NullLogger<TaskReporter>.Instance);
-        Executor = new LocalProcessExecutor(reporter, options, [Output], new RunningLifetime(), NullLogger<LocalProcessExecutor>.Instance);
+        Executor = new LocalProcessExecutor(reporter, new MFlow.ServiceDefaults.LiveTaskLogs(), options, [Output], new RunningLifetime(), NullLogger<LocalProcessExecutor>.Instance);
     }
 
     /// <summary>A directory of the test's own, outside every task's working directory.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -36,6 +35,9 @@ public sealed class DefinitionsCluster : IAsyncLifetime
     public const string TaskNamespace = "mflow-tasks";
 
     /// <summary>How long a service may take to become ready.</summary>
+    /// <summary>The webhook deliveries one address may send in 3 s (MFlow:Triggers:WebhookRateLimit).</summary>
+    public const int WebhookPermitLimit = 40;
+
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     /// <summary>How long a run, a Job or a message may take to appear.</summary>
@@ -111,7 +113,14 @@ public sealed class DefinitionsCluster : IAsyncLifetime
 
         var bootstrapKey = "bootstrap-" + RandomText(24);
         // As operators are told to: the key ring encrypted with a key-encryption key kept outside the database.
-        var scheduler = Start("MFlow.Scheduler", "scheduler", new() { ["MFlow__Api__AdminKey"] = bootstrapKey, ["MFlow__DataProtection__KeyEncryptionKey"] = KeyEncryptionKey });
+        // The webhook rate limit counts in short windows, so that a test can exceed it and see it lift.
+        var scheduler = Start("MFlow.Scheduler", "scheduler", new()
+        {
+            ["MFlow__Api__AdminKey"] = bootstrapKey,
+            ["MFlow__DataProtection__KeyEncryptionKey"] = KeyEncryptionKey,
+            ["MFlow__Triggers__WebhookRateLimit__PermitLimit"] = WebhookPermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MFlow__Triggers__WebhookRateLimit__Window"] = "00:00:03",
+        });
         var workers = new Dictionary<string, string?>
         {
             ["MFlow__Worker__Executor"] = "kubernetes",
@@ -127,9 +136,9 @@ public sealed class DefinitionsCluster : IAsyncLifetime
 
         Anonymous = Client(null);
         using var bootstrap = Client(bootstrapKey);
-        var admin = await CreateKeyAsync(bootstrap, AdminKeyName, "admin");
-        var @operator = await CreateKeyAsync(bootstrap, "definitions-operator", "operator");
-        var viewer = await CreateKeyAsync(bootstrap, "definitions-viewer", "viewer");
+        var admin = await ApiKeys.CreateAsync(bootstrap, AdminKeyName, "admin");
+        var @operator = await ApiKeys.CreateAsync(bootstrap, "definitions-operator", "operator");
+        var viewer = await ApiKeys.CreateAsync(bootstrap, "definitions-viewer", "viewer");
         Admin = Client(admin);
         Operator = Client(@operator);
         Viewer = Client(viewer);
@@ -159,13 +168,7 @@ public sealed class DefinitionsCluster : IAsyncLifetime
     }
 
     /// <summary>A client of the scheduler's API sending <paramref name="key"/> as its bearer token (none when null).</summary>
-    public HttpClient Client(string? key)
-    {
-        var client = new HttpClient { BaseAddress = Scheduler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        if (key is not null)
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient Client(string? key) => ApiKeys.Client(Scheduler.BaseAddress, key);
 
     /// <summary>A lowercase DNS label no other test uses, for definition namespaces and pipeline names.</summary>
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -270,14 +273,6 @@ public sealed class DefinitionsCluster : IAsyncLifetime
 
     /// <summary>An HTTP body of YAML.</summary>
     public static StringContent Yaml(string yaml) => new(yaml, Encoding.UTF8, "application/yaml");
-
-    static async Task<string> CreateKeyAsync(HttpClient bootstrap, string name, string role)
-    {
-        using var response = await bootstrap.PostAsJsonAsync("/api/v1/keys", new { name, role }, Json);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"POST /api/v1/keys answered {(int)response.StatusCode}: {body}");
-        return JsonNode.Parse(body)!["secret"]!.GetValue<string>();
-    }
 
     ServiceProcess Start(string project, string name, Dictionary<string, string?> extra)
     {

@@ -43,6 +43,7 @@ public sealed class When_a_git_server_calls_a_trigger(DefinitionsCluster cluster
               - { name: GIT_COMMIT }
               - { name: APP_VERSION }
               - { name: IMAGE }
+              - { name: CHANNEL, type: enum, options: [stable, beta], default: stable }
             template:
               container: { image: "busybox:1.36", command: ["true"] }
             """);
@@ -111,16 +112,122 @@ public sealed class When_a_git_server_calls_a_trigger(DefinitionsCluster cluster
 
         using var wrong = await DeliverGitHubAsync(name, payload, Guid.NewGuid().ToString(), Sign(payload, "not-the-secret-at-all"));
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        Assert.Contains("X-Hub-Signature-256 signature does not match", (await ApiProblem.ReadAsync(wrong)).Detail, StringComparison.Ordinal);
+        Assert.Contains("does not match the secret of a trigger of this name", (await ApiProblem.ReadAsync(wrong)).Detail, StringComparison.Ordinal);
         // Signed, then changed: the body is what is signed.
         using var tampered = await DeliverGitHubAsync(name, GitHubPush("refs/heads/main", repository: "evil/fork"), Guid.NewGuid().ToString(), Sign(payload, _secret));
         Assert.Equal(HttpStatusCode.Unauthorized, tampered.StatusCode);
         using var missing = await DeliverGitHubAsync(name, payload, Guid.NewGuid().ToString(), signature: null);
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
-        Assert.Contains("no X-Hub-Signature-256 header", (await ApiProblem.ReadAsync(missing)).Detail, StringComparison.Ordinal);
+        Assert.Contains("carries no X-Hub-Signature-256 (GitHub) or X-Gitlab-Token (GitLab) header", (await ApiProblem.ReadAsync(missing)).Detail, StringComparison.Ordinal);
 
         Assert.Empty(await DeliveriesAsync(name));
         Assert.Empty(await RunsOfTriggerAsync(name));
+    }
+
+    [Fact]
+    public async Task Should_answer_an_unknown_trigger_exactly_as_a_known_one_with_a_wrong_secret()
+    {
+        var known = await CreateTriggerAsync("github", branches: ["main"]);
+        var gitlab = await CreateTriggerAsync("gitlab", branches: ["main"]);
+        var payload = GitHubPush("refs/heads/main");
+        var signature = Sign(payload, "not-the-secret-at-all");
+
+        // Whether a name exists cannot be told from the answer, whatever the provider or headers.
+        foreach (var header in new[] { "X-Hub-Signature-256", "X-Gitlab-Token", null })
+        {
+            var answers = new List<string>();
+            foreach (var trigger in new[] { known, gitlab, DefinitionsCluster.Unique("nobody") })
+            {
+                var headers = new Dictionary<string, string?> { ["X-GitHub-Event"] = "push", ["X-GitHub-Delivery"] = Guid.NewGuid().ToString() };
+                if (header is not null)
+                    headers[header] = signature;
+                using var response = await DeliverAsync(trigger, payload, headers);
+                var problem = await ApiProblem.ReadAsync(response);
+                answers.Add($"{(int)response.StatusCode} {problem.Title} {problem.Detail}");
+            }
+
+            Assert.StartsWith("401 ", answers[0], StringComparison.Ordinal);
+            Assert.Equal([answers[0], answers[0]], answers[1..]);
+        }
+    }
+
+    [Fact]
+    public async Task Should_answer_429_with_retry_after_to_an_address_that_sends_too_many_deliveries_and_let_it_in_again()
+    {
+        var payload = GitHubPush("refs/heads/main");
+        var guesses = Enumerable.Range(0, DefinitionsCluster.WebhookPermitLimit + 20)
+            .Select(_ => DeliverGitHubAsync(DefinitionsCluster.Unique("guess"), payload, Guid.NewGuid().ToString(), Sign(payload, "guessed-secret-0123")))
+            .ToList();
+        var responses = await Task.WhenAll(guesses);
+        try
+        {
+            var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+            Assert.NotEmpty(limited);
+            Assert.InRange(int.Parse(Assert.Single(limited[0].Headers.GetValues("Retry-After")), System.Globalization.CultureInfo.InvariantCulture), 1, 3);
+            Assert.Contains("MFlow:Triggers:WebhookRateLimit", (await ApiProblem.ReadAsync(limited[0])).Detail, StringComparison.Ordinal);
+            // Every other guess is refused as a wrong signature; anything else is named with its body.
+            var others = new List<string>();
+            foreach (var response in responses.Except(limited).Where(r => r.StatusCode != HttpStatusCode.Unauthorized))
+                others.Add($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            Assert.True(others.Count == 0, $"{others.Count} of {responses.Length - limited.Count} guesses not limited were not answered 401: " +
+                string.Join(" | ", others.GroupBy(o => o).Select(g => $"{g.Count()} x {g.Key}")));
+        }
+        finally
+        {
+            foreach (var response in responses)
+                response.Dispose();
+        }
+
+        // Once its window passed, the address is heard again.
+        await MFlow.Testing.Eventually.UntilAsync(async () =>
+        {
+            using var again = await DeliverGitHubAsync(DefinitionsCluster.Unique("guess"), payload, Guid.NewGuid().ToString(), Sign(payload, "guessed-secret-0123"));
+            return again.StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(20), "a delivery is answered 401 again, not 429");
+    }
+
+    [Fact]
+    public async Task Should_try_a_failed_delivery_again_when_the_git_server_redelivers_it()
+    {
+        var name = await CreateTriggerAsync("github", branches: ["main"]);
+        // A fixed param value the job refuses: the run does not start, the delivery is recorded as failed.
+        using (var broken = await cluster.Admin.PutAsJsonAsync($"/api/v1/triggers/{name}", TriggerBody(name, "github", ["main"], [], "https", _pipeline, new() { ["CHANNEL"] = "nightly" })))
+            Assert.Equal(HttpStatusCode.OK, broken.StatusCode);
+        var delivery = Guid.NewGuid().ToString();
+        var payload = GitHubPush("refs/heads/main");
+        using (var failed = await DeliverGitHubAsync(name, payload, delivery, Sign(payload, _secret)))
+            Assert.Equal(HttpStatusCode.BadRequest, failed.StatusCode);
+        Assert.Equal("failed", Assert.Single(await DeliveriesAsync(name))["outcome"]!.GetValue<string>());
+
+        // Fixed, then GitHub's "Redeliver": the same delivery id starts the run now, once.
+        using (var fixedTrigger = await cluster.Admin.PutAsJsonAsync($"/api/v1/triggers/{name}", TriggerBody(name, "github", ["main"], [], "https", _pipeline)))
+            Assert.Equal(HttpStatusCode.OK, fixedTrigger.StatusCode);
+        using var started = await DeliverGitHubAsync(name, payload, delivery, Sign(payload, _secret));
+        var answer = await started.Content.ReadAsStringAsync();
+        Assert.True(started.StatusCode == HttpStatusCode.Created, $"the redelivery answered {(int)started.StatusCode}: {answer}");
+        using var again = await DeliverGitHubAsync(name, payload, delivery, Sign(payload, _secret));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+
+        var recorded = Assert.Single(await DeliveriesAsync(name));
+        Assert.Equal("started", recorded["outcome"]!.GetValue<string>());
+        Assert.Equal(JsonNode.Parse(answer)!["runId"]!.GetValue<Guid>(), recorded["runId"]!.GetValue<Guid>());
+        Assert.Single(await RunsOfTriggerAsync(name));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_param_that_looks_like_a_secret_naming_it()
+    {
+        var name = DefinitionsCluster.Unique("trigger");
+        using var refused = await cluster.Admin.PostAsJsonAsync("/api/v1/triggers",
+            TriggerBody(name, "github", ["main"], [], "https", _pipeline, new() { ["REGISTRY_PASSWORD"] = "hunter2-in-the-clear", ["DEPLOY_TOKEN"] = "t0ken-in-the-clear" }));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var body = await refused.Content.ReadAsStringAsync();
+        var errors = await ApiProblem.ErrorsAsync(refused);
+        Assert.Contains("sensitive param", errors["params.REGISTRY_PASSWORD"][0], StringComparison.Ordinal);
+        Assert.True(errors.ContainsKey("params.DEPLOY_TOKEN"));
+        Assert.DoesNotContain("hunter2-in-the-clear", body, StringComparison.Ordinal);
+        using var missing = await cluster.Viewer.GetAsync($"/api/v1/triggers/{name}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
@@ -217,7 +324,14 @@ public sealed class When_a_git_server_calls_a_trigger(DefinitionsCluster cluster
         Assert.DoesNotContain("secret", shown, StringComparison.OrdinalIgnoreCase);
         using var forbidden = await cluster.Operator.PostAsJsonAsync("/api/v1/triggers", TriggerBody(DefinitionsCluster.Unique("t"), "github", ["main"], [], "https", _pipeline));
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
-        using var tooLarge = await cluster.Anonymous.PostAsync($"/api/v1/triggers/{name}", new ByteArrayContent(new byte[3 * 1024 * 1024]) { Headers = { ContentType = new("application/json") } });
+        // The server answers 413 from Content-Length and closes without reading the body: with
+        // "Expect: 100-continue" the client waits for that answer instead of writing into a closed socket.
+        using var tooLargeRequest = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/triggers/{name}")
+        {
+            Content = new ByteArrayContent(new byte[3 * 1024 * 1024]) { Headers = { ContentType = new("application/json") } },
+            Headers = { ExpectContinue = true },
+        };
+        using var tooLarge = await cluster.Anonymous.SendAsync(tooLargeRequest);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
     }
 
@@ -231,7 +345,7 @@ public sealed class When_a_git_server_calls_a_trigger(DefinitionsCluster cluster
         return name;
     }
 
-    object TriggerBody(string name, string provider, string[] branches, string[] tags, string cloneUrl, string pipeline) => new Dictionary<string, object>
+    object TriggerBody(string name, string provider, string[] branches, string[] tags, string cloneUrl, string pipeline, Dictionary<string, string>? fixedParams = null) => new Dictionary<string, object>
     {
         ["name"] = name,
         ["provider"] = provider,
@@ -241,7 +355,7 @@ public sealed class When_a_git_server_calls_a_trigger(DefinitionsCluster cluster
         ["branches"] = branches,
         ["tags"] = tags,
         ["cloneUrl"] = cloneUrl,
-        ["params"] = new Dictionary<string, string> { ["IMAGE"] = "registry.example.com/shop" },
+        ["params"] = fixedParams ?? new Dictionary<string, string> { ["IMAGE"] = "registry.example.com/shop" },
     };
 
     string GitHubPush(string gitRef, string? repository = null)

@@ -10,7 +10,7 @@ namespace MFlow.IntegrationTests.Faults;
 /// <param name="Kind">Which worker runs it.</param>
 /// <param name="StageIndex">Its stage.</param>
 /// <param name="ExitCode">The exit code of every pod of its Job: 0 succeeds, anything else fails it on purpose.</param>
-/// <param name="Retries">The task's retries (the Job's backoffLimit): a failing task's Job fails after this many more pods.</param>
+/// <param name="Retries">The task's retries: a failing task fails in this many more attempts, each its own Job (1 s apart).</param>
 /// <param name="Script">How each of its pods runs.</param>
 public sealed record FaultTask(string Name, JobKind Kind, int StageIndex, int ExitCode, int Retries, PodScript Script)
 {
@@ -22,6 +22,9 @@ public sealed record FaultTask(string Name, JobKind Kind, int StageIndex, int Ex
 
     /// <summary>The output a succeeding pod leaves in its termination message.</summary>
     public string Result => Name;
+
+    /// <summary>How many attempts it makes once dispatched: a failing task retries until its retries are spent.</summary>
+    public int Attempts => Fails ? Retries + 1 : 1;
 }
 
 /// <summary>A pipeline of the fault tests: stages of parallel tasks of every kind, some scripted to fail.</summary>
@@ -65,6 +68,7 @@ public sealed record FaultPipeline(string Name, string IdempotencyKey, IReadOnly
                     name = task.Name,
                     kind = task.Kind.ToString().ToLowerInvariant(),
                     retries = task.Retries,
+                    retryBackoff = new { delay = "1s" },
                     container = new { image = "alpine:3.20", command = new[] { "sh", "-c", task.Fails ? $"exit {task.ExitCode}" : "true" } },
                 }),
             }),

@@ -7,7 +7,9 @@ using MFlow.Contracts;
 using MFlow.IntegrationTests.Kubernetes;
 using MFlow.IntegrationTests.Persistence;
 using MFlow.IntegrationTests.Support;
+using MFlow.Kubernetes.Fake;
 using MFlow.Scheduler.Api;
+using MFlow.Scheduler.Runs;
 using MFlow.Testing;
 using Xunit.Abstractions;
 
@@ -58,6 +60,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private readonly HashSet<ServiceProcess> _killedForGood = [];
     private readonly List<StruckFault> _faults = [];
+    private readonly HashSet<string> _taskIdsInJobNames;
     private IReadOnlyDictionary<string, uint> _errorsBefore = new Dictionary<string, uint>();
 
     private FaultWorkload(KubernetesCluster cluster, ITestOutputHelper output, string tag, int seed, int pipelineCount)
@@ -71,6 +74,9 @@ public sealed class FaultWorkload : IAsyncDisposable
         _submissionRandom = new Random(Random.Next());
         foreach (var task in Pipelines.Append(Fence).SelectMany(pipeline => pipeline.Tasks))
             cluster.Script(task.Name, task.Script);
+        _taskIdsInJobNames = Pipelines.Append(Fence)
+            .SelectMany(pipeline => pipeline.Tasks.Select(task => RunPlanner.TaskId(pipeline.RunId, task.Name).ToString("N")[..10]))
+            .ToHashSet();
     }
 
     /// <summary>The seed everything random here comes from.</summary>
@@ -89,7 +95,7 @@ public sealed class FaultWorkload : IAsyncDisposable
     public MessageSpy Spy { get; private set; } = null!;
 
     /// <summary>How many Jobs the pipelines create when all goes well: one per task of every stage that runs.</summary>
-    public int ExpectedJobs => Pipelines.Sum(pipeline => pipeline.Tasks.Count(pipeline.IsDispatched));
+    public int ExpectedJobs => Pipelines.Sum(pipeline => pipeline.Tasks.Where(pipeline.IsDispatched).Sum(task => task.Attempts));
 
     /// <summary>Creates the workload (seed: <see cref="SeedVariable"/>, else <paramref name="defaultSeed"/>) and scripts its pods.</summary>
     public static async Task<FaultWorkload> CreateAsync(KubernetesCluster cluster, ITestOutputHelper output, string tag, int defaultSeed, int pipelineCount = PipelineCount)
@@ -129,9 +135,17 @@ public sealed class FaultWorkload : IAsyncDisposable
         Log($"all {Pipelines.Count} runs submitted");
     }
 
-    /// <summary>How many Jobs the fake API server created (201) since the workload started.</summary>
-    public int JobsCreated() =>
-        _cluster.Kubernetes.Requests.Count(request => request is { Verb: "create", Resource: "jobs", StatusCode: 201 } && request.Timestamp >= _startedAt);
+    /// <summary>How many Jobs of these runs the fake API server created (201) since the workload started.</summary>
+    public int JobsCreated() => JobCreates().Count(request => request.StatusCode == 201);
+
+    // The requests to create a Job of these runs since the workload started. The cluster is shared: an
+    // earlier test's run may still be going (one it left stuck moves again when this test restarts a
+    // service) and its Jobs are not this workload's. A create is told apart by the Job's name (the
+    // apiserver's audit log records it), which ends with the task id's first ten hex digits and the attempt.
+    private List<RecordedRequest> JobCreates() =>
+        _cluster.Kubernetes.Requests
+            .Where(request => request is { Verb: "create", Resource: "jobs", Name: { } name } && request.Timestamp >= _startedAt && name.Split('-') is [.., var taskId, _] && _taskIdsInJobNames.Contains(taskId))
+            .ToList();
 
     /// <summary>Waits until the fake API server created at least <paramref name="count"/> Jobs: how far the runs have come.</summary>
     public Task WaitForJobsCreatedAsync(int count) =>
@@ -394,7 +408,7 @@ public sealed class FaultWorkload : IAsyncDisposable
             return;
         }
 
-        var jobsPerRun = Pipelines.ToDictionary(pipeline => pipeline.RunId, pipeline => pipeline.Tasks.Count(pipeline.IsDispatched));
+        var jobsPerRun = Pipelines.ToDictionary(pipeline => pipeline.RunId, pipeline => pipeline.Tasks.Where(pipeline.IsDispatched).Sum(task => task.Attempts));
         var atEnd = SightJobs();
         foreach (var fault in _faults)
         {
@@ -469,10 +483,14 @@ public sealed class FaultWorkload : IAsyncDisposable
                     continue;
                 }
 
-                // One terminal state per task: attempt 1's, applied once (its sequence), never overwritten.
+                // One terminal state per task: its last attempt's, applied once (its sequence), never overwritten;
+                // and one per earlier attempt, each of which failed and was retried.
                 var expected = task.Fails ? TaskState.Failed : TaskState.Succeeded;
-                if (record is null || record.State != expected || record.Attempt != 1 || record.Sequence != TaskSequence.Of(1, expected))
-                    violations.Add($"run {pipeline.Name} task {task.Name} is stored as {record?.State} (attempt {record?.Attempt}, sequence {record?.Sequence}), expected {expected} (attempt 1, sequence {TaskSequence.Of(1, expected)})");
+                if (record is null || record.State != expected || record.Attempt != task.Attempts || record.Sequence != TaskSequence.Of(task.Attempts, expected))
+                    violations.Add($"run {pipeline.Name} task {task.Name} is stored as {record?.State} (attempt {record?.Attempt}, sequence {record?.Sequence}), expected {expected} (attempt {task.Attempts}, sequence {TaskSequence.Of(task.Attempts, expected)})");
+                var attempts = state.Attempts.GetValueOrDefault(run.Task(task.Name).Id) ?? [];
+                if (!attempts.Select(a => (a.Attempt, a.State)).SequenceEqual(Enumerable.Range(1, task.Attempts).Select(a => (a, (TaskState?)expected))))
+                    violations.Add($"run {pipeline.Name} task {task.Name} has attempts [{string.Join(", ", attempts.Select(a => $"{a.Attempt}:{a.State}"))}], expected {task.Attempts} ending {expected}");
             }
         }
     }
@@ -492,20 +510,24 @@ public sealed class FaultWorkload : IAsyncDisposable
         var added = _cluster.Kubernetes.Events.Where(e => e is { Resource: "jobs", Type: "ADDED" } && names.Contains(e.Name)).GroupBy(e => e.Name);
         foreach (var job in added.Where(g => g.Count() > 1))
             violations.Add($"Job {job.Key} was created {job.Count()} times");
-        var creates = _cluster.Kubernetes.Requests.Where(r => r is { Verb: "create", Resource: "jobs" } && r.Timestamp >= _startedAt).ToList();
+        // And none was deleted (nothing here cancels a run or leaves a pod stuck, and finished Jobs live
+        // an hour): every Job of these runs the API server accepted since the start is still there.
+        var creates = JobCreates();
         var created = creates.Count(r => r.StatusCode == 201);
         if (created != names.Count)
             violations.Add($"{created} successful Job creates for {names.Count} Jobs");
-        Log($"Jobs: {names.Count} for {runIds.Count} runs; create requests answered {string.Join(", ", creates.GroupBy(r => r.StatusCode).Select(g => $"{g.Key} x{g.Count()}"))}");
+        var others = _cluster.Kubernetes.Requests.Count(r => r is { Verb: "create", Resource: "jobs", StatusCode: 201 } && r.Timestamp >= _startedAt) - created;
+        Log($"Jobs: {names.Count} for {runIds.Count} runs; create requests answered {string.Join(", ", creates.GroupBy(r => r.StatusCode).Select(g => $"{g.Key} x{g.Count()}"))}"
+            + (others > 0 ? $"; {others} Jobs of other runs (an earlier test's) were created meanwhile" : ""));
 
-        // One Job per dispatched task, none for a stage after a failed one.
+        // One Job per attempt of a dispatched task, none for a stage after a failed one.
         foreach (var (pipeline, run) in Pipelines.Zip(views))
         {
             foreach (var task in pipeline.Tasks)
             {
                 var id = run.Task(task.Name).Id.ToString();
                 var count = jobs.Count(job => KubernetesCluster.Label(job, "mflow.dev/task-id") == id);
-                var expected = pipeline.IsDispatched(task) ? 1 : 0;
+                var expected = pipeline.IsDispatched(task) ? task.Attempts : 0;
                 if (count != expected)
                     violations.Add($"run {pipeline.Name} task {task.Name} has {count} Jobs, expected {expected}");
             }
@@ -535,15 +557,18 @@ public sealed class FaultWorkload : IAsyncDisposable
                     continue;
                 }
 
-                // Each attempt ends exactly once; the test's tasks all end in attempt 1 (their Job retries inside).
+                // Each attempt ends exactly once: a failing task in each of its attempts (a retry each), the others in attempt 1.
                 var terminal = mine.Where(u => u.Update.State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled).ToList();
-                var expected = (1, task.Fails ? TaskState.Failed : TaskState.Succeeded, task.Fails ? task.ExitCode : 0, task.Fails ? null : task.Result).ToString();
-                foreach (var attempt in terminal.Select(u => u.Update.Attempt).Append(1).Distinct())
+                foreach (var attempt in terminal.Select(u => u.Update.Attempt).Concat(Enumerable.Range(1, task.Attempts)).Distinct())
                 {
+                    var expected = (attempt, task.Fails ? TaskState.Failed : TaskState.Succeeded, task.Fails ? task.ExitCode : 0, task.Fails ? null : task.Result).ToString();
                     var copies = terminal.Where(u => u.Update.Attempt == attempt)
                         .Select(u => (u.MessageId, Outcome: (u.Update.Attempt, u.Update.State, u.Update.ExitCode, u.Update.Outputs.GetValueOrDefault("RESULT")).ToString()))
                         .ToList();
-                    violations.AddRange(FaultEvidence.ExactlyOnce($"run {pipeline.Name} task {task.Name} ({task.Kind}) attempt {attempt}", copies, expected));
+                    if (attempt > task.Attempts)
+                        violations.Add($"run {pipeline.Name} task {task.Name} ({task.Kind}) has an attempt {attempt}; it makes {task.Attempts}");
+                    else
+                        violations.AddRange(FaultEvidence.ExactlyOnce($"run {pipeline.Name} task {task.Name} ({task.Kind}) attempt {attempt}", copies, expected));
                     if (copies.Count > 1)
                         redelivered.Add($"{task.Name} ({task.Kind}) x{copies.Count} by {string.Join(",", terminal.Select(u => u.Update.Worker))}");
                 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -31,6 +30,9 @@ public class KubernetesCluster : IAsyncLifetime
     /// <summary>How long the services may take to become ready (five .NET hosts starting at once).</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>How long the workers let a pod wait for its image before its task fails (MFlow:Kubernetes:ImagePullGrace; 2 minutes by default).</summary>
+    public static readonly TimeSpan ImagePullGrace = TimeSpan.FromSeconds(4);
+
     /// <summary>How long a small pipeline may take.</summary>
     public static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
 
@@ -39,15 +41,18 @@ public class KubernetesCluster : IAsyncLifetime
     [
         typeof(Contracts.RunBuildTask), typeof(Contracts.RunDeployTask), typeof(Contracts.RunVmTask), typeof(Contracts.CancelTask),
         typeof(Contracts.TaskUpdated), typeof(Contracts.PipelineRunSucceeded), typeof(Contracts.PipelineRunFailed), typeof(Contracts.PipelineRunCancelled),
+        typeof(Contracts.PipelineRunWaitingForApproval),
     ];
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     readonly Dictionary<string, ServiceProcess> _services = [];
     readonly ConcurrentDictionary<string, PodScript> _scripts = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Func<int, PodScript?>> _attemptScripts = new(StringComparer.Ordinal);
     readonly string _adminKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
     readonly string _directory = Directory.CreateTempSubdirectory("mflow-k8s-it-").FullName;
     readonly ClusterReplicas _replicas;
+    readonly IReadOnlyDictionary<string, string?> _workerSettings;
     IBusControl? _bus;
 
     /// <summary>One process of each service.</summary>
@@ -56,8 +61,15 @@ public class KubernetesCluster : IAsyncLifetime
     {
     }
 
-    /// <summary>The given number of processes of each service; workers elect their trackers' leader when there are several.</summary>
-    protected KubernetesCluster(ClusterReplicas replicas) => _replicas = replicas;
+    /// <summary>
+    /// The given number of processes of each service; workers elect their trackers' leader when there
+    /// are several. <paramref name="workerSettings"/> go to every worker's environment as well.
+    /// </summary>
+    protected KubernetesCluster(ClusterReplicas replicas, IReadOnlyDictionary<string, string?>? workerSettings = null)
+    {
+        _replicas = replicas;
+        _workerSettings = workerSettings ?? new Dictionary<string, string?>();
+    }
 
     /// <summary>The fake API server the workers talk to.</summary>
     public FakeKubernetesServer Kubernetes { get; private set; } = null!;
@@ -114,11 +126,13 @@ public class KubernetesCluster : IAsyncLifetime
     public static readonly TimeSpan LeaseRetryPeriod = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Kubernetes = await FakeKubernetesServer.StartAsync();
         Kubernetes.AutoRun = pod =>
-            pod["metadata"]?["annotations"]?["mflow.dev/task-name"]?.GetValue<string>() is { } task && _scripts.TryGetValue(task, out var script) ? script : null;
+            pod["metadata"]?["annotations"]?["mflow.dev/task-name"]?.GetValue<string>() is not { } task ? null
+            : _attemptScripts.TryGetValue(task, out var byAttempt) && int.TryParse(pod["metadata"]?["labels"]?["mflow.dev/attempt"]?.GetValue<string>(), out var attempt) ? byAttempt(attempt)
+            : _scripts.TryGetValue(task, out var script) ? script : null;
         await File.WriteAllTextAsync(KubeconfigPath, Kubernetes.CreateKubeconfig(Namespace));
         VirtualHost = await RabbitMqVirtualHost.CreateAsync();
         Database = await PostgresDatabase.CreateAsync();
@@ -134,7 +148,7 @@ public class KubernetesCluster : IAsyncLifetime
         {
             for (var i = 1; i <= _replicas.WorkersPerKind; i++)
             {
-                Start(project, Name($"{kind}-worker", i, _replicas.WorkersPerKind), new()
+                Start(project, Name($"{kind}-worker", i, _replicas.WorkersPerKind), new(_workerSettings)
                 {
                     ["MFlow__Worker__Executor"] = "kubernetes",
                     ["MFlow__Kubernetes__Kubeconfig"] = KubeconfigPath,
@@ -144,6 +158,7 @@ public class KubernetesCluster : IAsyncLifetime
                     ["MFlow__Kubernetes__LeaderElection__RenewDeadline"] = (LeaseDuration * 0.7).ToString(),
                     ["MFlow__Kubernetes__LeaderElection__RenewPeriod"] = (LeaseDuration * 0.3).ToString(),
                     ["MFlow__Kubernetes__LeaderElection__RetryPeriod"] = LeaseRetryPeriod.ToString(),
+                    ["MFlow__Kubernetes__ImagePullGrace"] = ImagePullGrace.ToString(),
                 });
             }
         }
@@ -152,12 +167,11 @@ public class KubernetesCluster : IAsyncLifetime
         // Thirteen hosts starting at once on two cores take longer than five: the time scales with them.
         var startTimeout = StartTimeout * Math.Max(1.0, _services.Count / 5.0);
         await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(startTimeout)));
-        Api = new HttpClient { BaseAddress = Scheduler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _adminKey);
+        Api = ApiKeys.Client(Scheduler.BaseAddress, _adminKey);
     }
 
     /// <inheritdoc />
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Api?.Dispose();
         if (_bus is not null)
@@ -182,6 +196,18 @@ public class KubernetesCluster : IAsyncLifetime
         else
             _scripts[taskName] = script;
     }
+
+    /// <summary>How the pods of each attempt of the tasks named <paramref name="taskName"/> run (over <see cref="Script"/>).</summary>
+    public void ScriptAttempts(string taskName, Func<int, PodScript?> script) => _attemptScripts[taskName] = script;
+
+    /// <summary>The Job of one attempt of a task, once a worker created it.</summary>
+    public async Task<JsonObject> JobOfAttemptAsync(Guid taskId, int attempt) =>
+        (await Eventually.UntilAsync(
+            () => Task.FromResult(Kubernetes.List("jobs", Namespace).FirstOrDefault(job =>
+                Label(job, "mflow.dev/task-id") == taskId.ToString() && Label(job, "mflow.dev/attempt") == attempt.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            job => job is not null,
+            RunTimeout,
+            $"a Job for attempt {attempt} of task {taskId} exists"))!;
 
     /// <summary>Starts a run through the HTTP API and returns its id.</summary>
     public async Task<Guid> SubmitAsync(string document)

@@ -88,7 +88,7 @@ public sealed class When_a_pipeline_runs_on_kubernetes(KubernetesCluster cluster
         // Each kind's Job, with what it owns.
         var buildJob = cluster.Kubernetes.GetObject("jobs", Ns, await cluster.JobOfAsync(image.Id))!;
         Assert.Equal("kaniko", buildJob["spec"]!["template"]!["spec"]!["containers"]![0]!["name"]!.GetValue<string>());
-        Assert.Equal(2, buildJob["spec"]!["backoffLimit"]!.GetValue<int>());
+        Assert.Equal(0, buildJob["spec"]!["backoffLimit"]!.GetValue<int>()); // retries are MFlow's attempts, each its own Job
         var vmJobName = await cluster.JobOfAsync(run.Task("legacy-hosts").Id);
         var vmJobUid = cluster.Kubernetes.GetObject("jobs", Ns, vmJobName)!["metadata"]!["uid"]!.GetValue<string>();
         foreach (var owned in new[] { "configmaps", "secrets" })
@@ -100,7 +100,7 @@ public sealed class When_a_pipeline_runs_on_kubernetes(KubernetesCluster cluster
     }
 
     [Fact]
-    public async Task Should_fail_the_run_when_a_job_fails_past_its_backoff_limit()
+    public async Task Should_fail_the_run_when_a_task_fails_past_its_retries()
     {
         cluster.Script("flaky", PodScript.Fail(2, "assertion failed: expected 2, got 3\n"));
 
@@ -112,6 +112,7 @@ public sealed class When_a_pipeline_runs_on_kubernetes(KubernetesCluster cluster
                   - name: flaky
                     kind: build
                     retries: 1
+                    retryBackoff: { delay: 1s }
                     container: { image: "alpine:3.20", command: [make, test] }
               - name: never
                 tasks:
@@ -124,10 +125,11 @@ public sealed class When_a_pipeline_runs_on_kubernetes(KubernetesCluster cluster
 
         Assert.True(run.State == "Failed", Runs.Summary(run));
         var flaky = run.Task("flaky");
-        Assert.Equal(("Failed", "BackoffLimitExceeded", 2), (flaky.State, flaky.Reason, flaky.ExitCode));
-        Assert.Contains("backoffLimit 1", flaky.Message);
+        Assert.Equal(("Failed", "BackoffLimitExceeded", 2, 2), (flaky.State, flaky.Reason, flaky.ExitCode, flaky.Attempt));
         Assert.Contains("assertion failed", flaky.LogTail);
-        Assert.Equal(2, cluster.Kubernetes.GetJobPods(Ns, await cluster.JobOfAsync(flaky.Id)).Count); // the try and its one retry
+        Assert.Equal(["Failed", "Failed"], flaky.Attempts.Select(a => a.State)); // the try and its one retry, each its own Job
+        foreach (var attempt in new[] { 1, 2 })
+            Assert.Single(cluster.Kubernetes.GetJobPods(Ns, (await cluster.JobOfAttemptAsync(flaky.Id, attempt))["metadata"]!["name"]!.GetValue<string>()));
         Assert.Equal("Waiting", run.Task("never-runs").State);
     }
 

@@ -7,7 +7,7 @@ using MFlow.Notifications;
 namespace MFlow.IntegrationTests.Notifications;
 
 /// <summary>
-/// On a scheduler as deployed (MFlow:Notifications:AllowPrivateNetworks not set): what a subscription
+/// On a scheduler as deployed (MFlow:Notifications:AllowPrivateNetworks and AllowInsecureHttp not set): what a subscription
 /// must be, each refusal a 400 naming the field, and what a subscription shows once stored.
 /// </summary>
 [Collection(DefinitionsCollection.Name)]
@@ -26,26 +26,29 @@ public sealed class When_a_subscription_is_not_valid(DefinitionsCluster cluster)
     {
         { "ftp://hooks.example.com/mflow", "url", "is not an http or https URL" },
         { "file:///etc/passwd", "url", "is not an http or https URL" },
-        { "http://127.0.0.1:8080/hook", "url", "127.0.0.1, a loopback address" },
-        { "http://169.254.169.254/latest/meta-data", "url", "a link-local address (cloud metadata lives there), refused even where private networks are allowed" },
-        { "http://10.1.2.3/hook", "url", "a private address" },
-        { "http://192.168.1.10/hook", "url", "a private address" },
-        { "http://[::1]/hook", "url", "a loopback address" },
-        { "http://[::ffff:127.0.0.1]/hook", "url", "a loopback address" },
-        { "http://localhost:9/hook", "url", "a loopback address" },
+        { "https://127.0.0.1:8080/hook", "url", "127.0.0.1, a loopback address" },
+        { "https://169.254.169.254/latest/meta-data", "url", "a link-local address (cloud metadata lives there), refused even where private networks are allowed" },
+        { "https://10.1.2.3/hook", "url", "a private address" },
+        { "https://192.168.1.10/hook", "url", "a private address" },
+        { "https://[::1]/hook", "url", "a loopback address" },
+        { "https://[::ffff:127.0.0.1]/hook", "url", "a loopback address" },
+        { "https://localhost:9/hook", "url", "a loopback address" },
+        { "http://93.184.215.14/hooks/mflow", "url", "The URL must be https" },
     };
 
     [Theory]
     [MemberData(nameof(Refused))]
-    public async Task Should_refuse_a_url_that_is_not_http_or_reaches_a_private_network(string url, string field, string expected)
+    public async Task Should_refuse_a_url_that_is_not_https_or_reaches_a_private_network(string url, string field, string expected)
     {
         using var response = await cluster.Admin.PostAsJsonAsync("/api/v1/subscriptions", Valid(url), DefinitionsCluster.Json);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = await ApiProblem.ErrorsAsync(response);
         Assert.Contains(expected, Assert.Single(errors[field]));
         // The setting is named where it would help: not for link-local addresses, which it never opens.
-        if (url.StartsWith("http", StringComparison.Ordinal) && !url.Contains("localhost") && !url.Contains("169.254."))
+        if (url.StartsWith("https:", StringComparison.Ordinal) && !url.Contains("localhost") && !url.Contains("169.254."))
             Assert.Contains("MFlow:Notifications:AllowPrivateNetworks", errors[field][0]);
+        if (url.StartsWith("http:", StringComparison.Ordinal))
+            Assert.Contains("MFlow:Notifications:AllowInsecureHttp", errors[field][0]);
     }
 
     [Fact]

@@ -13,6 +13,21 @@ public sealed class When_posting_an_invalid_pipeline(ServiceCluster cluster)
     /// <summary>By case: the document, its content type, the field the answer must name, and a fragment of what it must say.</summary>
     private static readonly Dictionary<string, (string Document, string ContentType, string Field, string Fragment)> _documents = new()
     {
+        ["when with an unknown operator"] =
+        (
+            $"name: p\nstages:\n  - name: build\n    tasks:\n      - name: compile\n        kind: build\n        when: [{{ input: x, operator: equals, values: [x] }}]\n        {Container}\n",
+            "application/yaml", "stages[0].tasks[0].when[0].operator", "equals"
+        ),
+        ["when naming a param nobody gives"] =
+        (
+            $"name: p\nstages:\n  - name: build\n    when: [{{ input: \"$(params.ENV)\", equals: prod }}]\n    tasks:\n      - name: compile\n        kind: build\n        {Container}\n",
+            "application/yaml", "stages[0].when[0].input", "$(params.ENV)"
+        ),
+        ["when naming the output of a task that is not earlier"] =
+        (
+            $"name: p\nstages:\n  - name: build\n    tasks:\n      - name: compile\n        kind: build\n        when: [{{ input: \"$(tasks.compile.outputs.IMAGE)\", operator: notin, values: [\"\"] }}]\n        {Container}\n",
+            "application/yaml", "stages[0].tasks[0].when[0].input", "not in an earlier stage"
+        ),
         ["malformed YAML"] =
         (
             "name: broken\nstages:\n  - name: build\n    tasks: [ { name: compile, kind: build\n",

@@ -6,7 +6,7 @@ namespace MFlow.IntegrationTests.Support;
 public static class Runs
 {
     /// <summary>Whether a run state is final.</summary>
-    public static bool IsFinal(string state) => state is "Succeeded" or "Failed" or "Cancelled";
+    public static bool IsFinal(string state) => state is "Succeeded" or "Failed" or "Cancelled" or "Rejected";
 
     /// <summary>The run with a one-line summary, which timeouts print.</summary>
     public static DescribedRun Describe(RunView run) => new(run);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -38,12 +37,13 @@ public class ServiceCluster : IAsyncLifetime
     public const string PublicUrl = "https://mflow.example.test/";
 
     /// <summary>
-    /// The notifier's settings: receivers run in the test on 127.0.0.1 (so private networks are
-    /// allowed), and its retries and time-outs are short so that a test sees several tries.
+    /// The notifier's settings: receivers run in the test on http://127.0.0.1 (so private networks and
+    /// plain http are allowed), and its retries and time-outs are short so that a test sees several tries.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> NotifierSettings = new Dictionary<string, string?>
     {
         ["MFlow__Notifications__AllowPrivateNetworks"] = "true",
+        ["MFlow__Notifications__AllowInsecureHttp"] = "true",
         ["MFlow__Notifications__MaxAttempts"] = "5",
         ["MFlow__Notifications__FirstRetryDelay"] = "00:00:00.200",
         ["MFlow__Notifications__MaxRetryDelay"] = "00:00:01",
@@ -117,8 +117,7 @@ public class ServiceCluster : IAsyncLifetime
         Start("MFlow.Workers.Vm", "vm-worker");
         Start("MFlow.Notifier", "notifier");
         await Task.WhenAll(_services.Values.Select(service => service.WaitUntilHealthyAsync(StartTimeout)));
-        Api = new HttpClient { BaseAddress = Scheduler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        Api = ApiKeys.Client(Scheduler.BaseAddress, AdminKey);
     }
 
     /// <inheritdoc />

@@ -263,6 +263,12 @@ internal sealed class JobController : IAsyncDisposable
             return;
         }
 
+        if (state.FailJobMessage is { } failJob)
+        {
+            Finish(job, state, active, succeeded: false, "PodFailurePolicy", failJob);
+            return;
+        }
+
         if (state.Failed > backoffLimit)
         {
             Finish(job, state, active, succeeded: false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
@@ -312,7 +318,20 @@ internal sealed class JobController : IAsyncDisposable
                     state.Succeeded++;
                     break;
                 case "Failed" when state.CountedPods.Add(podUid):
+                    // As the real controller applies spec.podFailurePolicy to each failed pod: Ignore
+                    // does not count it (a replacement follows), FailJob ends the Job.
+                    var (action, message) = PodFailurePolicyMatch.Match(job, pod);
+                    if (action == "Ignore")
+                    {
+                        break;
+                    }
+
                     state.Failed++;
+                    if (action == "FailJob")
+                    {
+                        state.FailJobMessage ??= message;
+                    }
+
                     break;
             }
         }

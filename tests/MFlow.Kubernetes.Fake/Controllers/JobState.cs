@@ -16,6 +16,9 @@ internal sealed class JobState
 
     public int Failed { get; set; }
 
+    /// <summary>Set when a failed pod matched a FailJob rule of the Job's podFailurePolicy: the condition message.</summary>
+    public string? FailJobMessage { get; set; }
+
     public bool DeadlineScheduled { get; set; }
 
     public bool TtlScheduled { get; set; }

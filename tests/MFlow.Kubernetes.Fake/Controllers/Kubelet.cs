@@ -131,6 +131,37 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
         return revision;
     }
 
+    /// <summary>
+    /// Evicts the pod as the kubelet does under node pressure: its containers are killed (exit 137), the
+    /// pod fails with reason Evicted and gets the DisruptionTarget condition (reason TerminationByKubelet),
+    /// which a Job's podFailurePolicy can match.
+    /// </summary>
+    public long Evict(string @namespace, string pod, string message)
+    {
+        var revision = UpdateStatus(@namespace, pod, (spec, status) =>
+        {
+            var now = KubeJson.Timestamp(DateTimeOffset.UtcNow);
+            status["phase"] = "Failed";
+            status["reason"] = "Evicted";
+            status["message"] = message;
+            status["containerStatuses"] = Statuses(spec, "containers", _ => Terminated(137, "ContainerStatusUnknown", null, now, now), ready: false, started: false);
+            SetConditions(status, ready: false, now, "PodFailed");
+            var disruption = Condition("DisruptionTarget", "True", now, "TerminationByKubelet");
+            disruption["message"] = message;
+            ((JsonArray)status["conditions"]!).Insert(0, disruption);
+        });
+
+        if (store.Get(registry.Pods, @namespace, pod)?["spec"] is JsonObject podSpec)
+        {
+            foreach (var container in ContainerNames(podSpec))
+            {
+                logs.Close(@namespace, pod, container);
+            }
+        }
+
+        return revision;
+    }
+
     public void AppendLog(string @namespace, string pod, string? container, string text)
     {
         var obj = store.Get(registry.Pods, @namespace, pod) ?? throw ApiErrors.NotFound(registry.Pods, pod);

@@ -27,7 +27,15 @@ internal sealed class JobStrategy : ResourceStrategy
         Default(spec, "backoffLimit", 6);
         Default(spec, "completionMode", "NonIndexed");
         Default(spec, "suspend", false);
-        Default(spec, "podReplacementPolicy", "TerminatingOrFailed");
+        Default(spec, "podReplacementPolicy", spec["podFailurePolicy"] is null ? "TerminatingOrFailed" : "Failed");
+        foreach (var rule in spec["podFailurePolicy"]?["rules"] as JsonArray ?? [])
+        {
+            foreach (var pattern in (rule?["onPodConditions"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                // The apiserver defaults a pattern's status to True.
+                pattern["status"] ??= "True";
+            }
+        }
         PodSpecDefaults.Apply(podSpec, "spec.template.spec");
 
         // A Job without labels takes its template's (user) labels, defaulted before the generated ones are added.
@@ -97,9 +105,19 @@ internal sealed class JobStrategy : ResourceStrategy
         var podSpec = TypedReader.Object(template, "spec", "spec.template.spec");
         PodSpecValidator.Validate(podSpec, "spec.template.spec", errors);
         var restartPolicy = TypedReader.String(podSpec, "restartPolicy", "spec.template.spec.restartPolicy") ?? "";
+        var podFailurePolicy = TypedReader.Object(spec, "podFailurePolicy", "spec.podFailurePolicy");
         if (restartPolicy is not ("OnFailure" or "Never"))
         {
             errors.Add(FieldError.NotSupported("spec.template.spec.restartPolicy", restartPolicy, "OnFailure", "Never"));
+        }
+        else if (podFailurePolicy is not null && restartPolicy != "Never")
+        {
+            errors.Add(FieldError.NotSupported("spec.template.spec.restartPolicy", restartPolicy, "Never"));
+        }
+
+        if (podFailurePolicy is not null)
+        {
+            PodFailurePolicyValidator.Validate(podFailurePolicy, podSpec, spec, errors);
         }
     }
 

@@ -19,6 +19,18 @@ internal sealed class ApiPipeline(
     WatchEndpoint watches,
     PodLogEndpoint podLogs)
 {
+    private const string ObjectNameItem = "mflow.fake/object-name";
+
+    /// <summary>
+    /// Names the object a request without a name in its path acts on (a create), once its body is read:
+    /// the apiserver's audit log takes the name from the object the same way, so a test can tell which
+    /// create made which object (or was refused for which name).
+    /// </summary>
+    public static void RecordObjectName(HttpContext context, string name) => context.Items[ObjectNameItem] = name;
+
+    private static string? ObjectNameOf(HttpContext context) =>
+        context.Items.TryGetValue(ObjectNameItem, out var name) && name is string { Length: > 0 } named ? named : null;
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -33,7 +45,7 @@ internal sealed class ApiPipeline(
         {
             if (Interlocked.Exchange(ref recorded, 1) == 0)
             {
-                requestLog.Add(new RecordedRequest(arrived, request.Method, verb, route.Resource, route.Subresource, route.Namespace, route.Name, pathAndQuery, context.Response.StatusCode, user));
+                requestLog.Add(new RecordedRequest(arrived, request.Method, verb, route.Resource, route.Subresource, route.Namespace, route.Name ?? ObjectNameOf(context), pathAndQuery, context.Response.StatusCode, user));
             }
         }
 

@@ -44,6 +44,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, GarbageCollector coll
             metadata["name"] = name;
         }
 
+        ApiPipeline.RecordObjectName(context, name);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = KubeJson.Timestamp(DateTimeOffset.UtcNow);
         metadata.Remove("resourceVersion");

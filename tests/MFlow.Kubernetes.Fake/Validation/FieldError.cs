@@ -13,6 +13,7 @@ internal enum FieldErrorType
     NotFound,
     TooLong,
     Forbidden,
+    TooMany,
 }
 
 /// <summary>
@@ -37,12 +38,18 @@ internal sealed record FieldError(FieldErrorType Type, string Field, object? Bad
 
     public static FieldError Forbidden(string field, string detail) => new(FieldErrorType.Forbidden, field, null, detail);
 
+    /// <summary>Go's field.OmitValueType: the error shows no value.</summary>
+    public static readonly object OmitValue = new();
+
+    public static FieldError TooMany(string field, int actual, int max) => new(FieldErrorType.TooMany, field, actual, $"must have at most {max} items");
+
     /// <summary>The Status cause reason (FieldValueInvalid, FieldValueRequired, ...).</summary>
     public string Reason => "FieldValue" + Type;
 
     /// <summary>The error without its field, as Status causes carry it.</summary>
     public string Body => Type switch
     {
+        FieldErrorType.Invalid when ReferenceEquals(BadValue, OmitValue) => WithDetail("Invalid value"),
         FieldErrorType.Invalid => WithDetail($"Invalid value: {Format(BadValue)}"),
         FieldErrorType.Required => WithDetail("Required value"),
         FieldErrorType.NotSupported => WithDetail($"Unsupported value: {Format(BadValue)}"),
@@ -50,6 +57,7 @@ internal sealed record FieldError(FieldErrorType Type, string Field, object? Bad
         FieldErrorType.NotFound => $"Not found: {Format(BadValue)}",
         FieldErrorType.TooLong => WithDetail("Too long"),
         FieldErrorType.Forbidden => WithDetail("Forbidden"),
+        FieldErrorType.TooMany => WithDetail($"Too many: {Format(BadValue)}"),
         _ => Detail,
     };
 

@@ -35,6 +35,7 @@ public sealed class When_validating_pipelines
     [Theory]
     [InlineData("hello.yaml")]
     [InlineData("fails.yaml")]
+    [InlineData("gated-release.yaml")]
     public void Should_accept_the_example_pipelines(string file)
     {
         var path = Path.Combine(RepositoryPaths.Root, "examples", "pipelines", file);

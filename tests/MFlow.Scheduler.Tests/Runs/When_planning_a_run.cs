@@ -108,6 +108,7 @@ public sealed class When_planning_a_run
         var compile = Plan().Stages[0].Tasks[0];
 
         Assert.Equal(0, compile.BackoffLimit);
+        Assert.Equal(0, compile.Retries);
         Assert.Equal(3600, compile.TimeoutSeconds);
         Assert.Null(compile.Target.Namespace);
         Assert.Null(compile.Target.ClusterId);
@@ -130,7 +131,10 @@ public sealed class When_planning_a_run
         Assert.Equal("gcc", compile.Container.Env["CC"]);
         Assert.Equal("src", compile.Container.WorkingDir);
         Assert.Equal(["git", "clone", "repo"], compile.InitContainers[0].Command);
-        Assert.Equal(3, deploy.BackoffLimit);
+        // Each retry is a new attempt (its own Job and token): Kubernetes retries nothing itself.
+        Assert.Equal(3, deploy.Retries);
+        Assert.Equal(0, deploy.BackoffLimit);
+        Assert.Null(deploy.RetryBackoff);
         Assert.Equal(120, deploy.TimeoutSeconds);
         Assert.Equal("staging", deploy.Target.Namespace);
         Assert.Equal("east-1", deploy.Target.ClusterId);

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MFlow.Testing;
@@ -12,25 +11,17 @@ namespace MFlow.Standalone.Tests.Hostile;
 /// in draft, and a run whose task holds still with its update token written to a file, so that the
 /// outputs route can be attacked with a valid token. Samples the process's resident memory.
 /// </summary>
-public sealed class HostileServer : IAsyncLifetime
+public sealed class HostileServer() : StandaloneServer(
+    "standalone-serve", "hostile-corpus-admin-key-0123456789", new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Warning" })
 {
-    const string AdminKey = "hostile-corpus-admin-key-0123456789";
-
-    readonly string _directory = Directory.CreateTempSubdirectory("mflow-hostile-").FullName;
     readonly CancellationTokenSource _stopSampling = new();
     Task? _sampling;
-
-    /// <summary>The serving process.</summary>
-    public ServiceProcess Process { get; private set; } = null!;
 
     /// <summary>A client per role (admin, operator, viewer, none).</summary>
     public Dictionary<string, HttpClient> Clients { get; } = [];
 
     /// <summary>The held task's update token.</summary>
     public string TaskToken { get; private set; } = "";
-
-    /// <summary>The SQLite database the server keeps everything in (its -wal and -shm files beside it).</summary>
-    public string DatabasePath => Path.Combine(_directory, "mflow.db");
 
     /// <summary>What the corpus's placeholders stand for.</summary>
     public Dictionary<string, string> Placeholders { get; } = [];
@@ -42,21 +33,16 @@ public sealed class HostileServer : IAsyncLifetime
     public long PeakRssBytes { get; private set; }
 
     /// <inheritdoc />
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        Process = ServiceProcess.Start(
-            "MFlow.Standalone",
-            new Dictionary<string, string?> { ["MFlow__Api__AdminKey"] = AdminKey, ["Logging__LogLevel__Default"] = "Warning" },
-            name: "standalone-serve",
-            arguments: address => ["serve", "--urls", address.ToString().TrimEnd('/'), "--database", DatabasePath]);
-        await Process.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        await base.InitializeAsync();
 
-        Clients["none"] = new HttpClient { BaseAddress = Process.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Clients["none"] = Client(null);
         Clients["admin"] = Client(AdminKey);
         Clients["operator"] = Client(await CreateKeyAsync("corpus-operator", "operator"));
         Clients["viewer"] = Client(await CreateKeyAsync("corpus-viewer", "viewer"));
 
-        Placeholders["tmp"] = _directory;
+        Placeholders["tmp"] = DataDirectory;
         Placeholders["draftJob"] = await CreateDraftAsync("jobs", "name: probe\nnamespace: corpus\ndomain: ci\nversion: v1\nkind: build\nparams:\n  - {name: TOKEN, sensitive: true, default: corpus-sensitive-default-marker}\n");
         Placeholders["draftPipeline"] = await CreateDraftAsync("pipelines",
             "name: dangling\nnamespace: corpus\ndomain: ci\nversion: v1\nstages:\n  - name: s\n    tasks:\n      - {name: t, job: nosuch@corpus.ci:v1}\n");
@@ -196,30 +182,14 @@ public sealed class HostileServer : IAsyncLifetime
     }
 
     /// <inheritdoc />
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await _stopSampling.CancelAsync();
         if (_sampling is not null)
             await _sampling;
         foreach (var client in Clients.Values)
             client.Dispose();
-        await Process.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    HttpClient Client(string key)
-    {
-        var client = new HttpClient { BaseAddress = Process.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
-
-    async Task<string> CreateKeyAsync(string name, string role)
-    {
-        using var response = await Clients["admin"].PostAsJsonAsync("/api/v1/keys", new { name, role });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        return JsonDocument.Parse(text).RootElement.GetProperty("secret").GetString()!;
+        await base.DisposeAsync();
     }
 
     async Task<string> CreateDraftAsync(string kind, string yaml)
@@ -241,15 +211,15 @@ public sealed class HostileServer : IAsyncLifetime
                   - name: hold
                     kind: build
                     timeoutSeconds: 900
-                    params: {HOLD_DIR: "{{_directory}}"}
+                    params: {HOLD_DIR: "{{DataDirectory}}"}
                     container:
                       image: alpine:3.20
                       command: [sh, -c, 'printf %s "$_JOB_TASK_UPDATE_TOKEN" > "$HOLD_DIR/token.tmp"; printf %s "$_JOB_TASK_ID" > "$HOLD_DIR/task"; mv "$HOLD_DIR/token.tmp" "$HOLD_DIR/token"; sleep 900']
             """);
-        var tokenFile = Path.Combine(_directory, "token");
+        var tokenFile = Path.Combine(DataDirectory, "token");
         Eventually.Until(() => File.Exists(tokenFile), TimeSpan.FromSeconds(60), "the held task writes its update token");
         TaskToken = await File.ReadAllTextAsync(tokenFile);
-        Placeholders["task"] = await File.ReadAllTextAsync(Path.Combine(_directory, "task"));
+        Placeholders["task"] = await File.ReadAllTextAsync(Path.Combine(DataDirectory, "task"));
         Placeholders["run"] = runId.ToString();
     }
 }

@@ -77,6 +77,24 @@ public partial class When_building_any_job
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public void Should_replace_disrupted_pods_freely_and_fail_at_once_on_the_jobs_non_retryable_exit_codes(string kind)
+    {
+        var command = Commands.ByName(kind) with { NonRetryableExitCodes = [42, 2, 2, 0, 300] };
+
+        var job = Manifests.JobFor(command);
+
+        var rules = job.Spec!.PodFailurePolicy!.Rules;
+        Assert.Equal(["Ignore", "FailJob"], rules.Select(r => r.Action));
+        Assert.Equal(("DisruptionTarget", "True"), (rules[0].OnPodConditions.Single().Type, rules[0].OnPodConditions.Single().Status));
+        Assert.Equal(job.Pod().Containers[0].Name, rules[1].OnExitCodes.ContainerName);
+        Assert.Equal("In", rules[1].OnExitCodes.OperatorProperty);
+        Assert.Equal([2, 42], rules[1].OnExitCodes.Values); // sorted, distinct, 1 to 255: as the API server requires
+        Assert.Equal("Never", job.Pod().RestartPolicy); // a podFailurePolicy needs it
+        Assert.Single(Manifests.JobFor(Commands.ByName(kind)).Spec!.PodFailurePolicy!.Rules);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public void Should_give_it_a_retry_budget_a_deadline_a_ttl_and_no_restarts(string kind)
     {
         var command = Commands.ByName(kind) with { BackoffLimit = 4, TimeoutSeconds = 900 };

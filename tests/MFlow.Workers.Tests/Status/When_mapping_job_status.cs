@@ -30,7 +30,8 @@ public class When_mapping_job_status
         { "complete", NewJob(Condition("Complete", "CompletionsReached")), NewPod(PodPhase.Succeeded, main: Terminated(0, "sha256:abc")), TaskState.Succeeded, null, "Completed", 0 },
         { "failed past the backoff limit", NewJob(Condition("Failed", "BackoffLimitExceeded"), failed: 3, backoffLimit: 2), NewPod(PodPhase.Failed, main: Terminated(137)), TaskState.Failed, "BackoffLimitExceeded", "failed 3 times; its retry budget (backoffLimit 2) is spent; the last try exited with code 137", 137 },
         { "deadline exceeded", NewJob(Condition("Failed", "DeadlineExceeded"), deadline: 600), NewPod(PodPhase.Running, main: Running()), TaskState.Failed, "DeadlineExceeded", "ran longer than its 600 s deadline", null },
-        { "failed for another reason", NewJob(Condition("Failed", "PodFailurePolicy", "V1Container main for pod x failed with exit code 42 matching FailJob rule")), NewPod(PodPhase.Failed, main: Terminated(42)), TaskState.Failed, "PodFailurePolicy", "exit code 42 matching FailJob rule", 42 },
+        { "failed by a FailJob rule (a non-retryable exit code)", NewJob(Condition("Failed", "PodFailurePolicy", "Container main for pod x failed with exit code 42 matching FailJob rule at index 1")), NewPod(PodPhase.Failed, main: Terminated(42)), TaskState.Failed, "NonRetryableExitCode", "exited with code 42, which its job names as non-retryable", 42 },
+        { "failed for another reason", NewJob(Condition("Failed", "Evicted", "The Job failed.")), NewPod(PodPhase.Failed, main: Terminated(137)), TaskState.Failed, "Evicted", "The Job failed.", 137 },
     };
 
     [Theory]
@@ -101,6 +102,29 @@ public class When_mapping_job_status
         var job = NewJob(new V1JobCondition { Type = "Failed", Status = "False", Reason = "BackoffLimitExceeded" });
 
         Assert.Equal(TaskState.Running, TaskStatusMapper.Map(job, NewPod(PodPhase.Running, main: Running())).State);
+    }
+
+    [Theory]
+    [InlineData("ImagePullBackOff", false)]
+    [InlineData("ErrImagePull", false)]
+    [InlineData("InvalidImageName", true)]
+    [InlineData("CreateContainerConfigError", false)]
+    public void Should_tell_a_pod_that_will_never_start_and_whether_it_fails_at_once(string reason, bool atOnce)
+    {
+        var stuck = TaskStatusMapper.Stuck(NewPod(PodPhase.Pending, main: Waiting(reason, "secret \"registry\" not found")));
+
+        Assert.NotNull(stuck);
+        Assert.Equal((reason, atOnce), (stuck.Value.Reason, stuck.Value.AtOnce));
+        Assert.Contains("secret \"registry\" not found", stuck.Value.Message);
+        Assert.True(TaskFailureReasons.IsPermanent(reason));
+    }
+
+    [Fact]
+    public void Should_not_call_a_pod_stuck_while_its_container_is_being_created_or_runs()
+    {
+        Assert.Null(TaskStatusMapper.Stuck(NewPod(PodPhase.Pending, main: Waiting("ContainerCreating"))));
+        Assert.Null(TaskStatusMapper.Stuck(NewPod(PodPhase.Running, main: Running())));
+        Assert.Null(TaskStatusMapper.Stuck(null));
     }
 
     static V1Job NewJob(V1JobCondition? condition = null, int? failed = null, int? ready = null, int backoffLimit = 2, long deadline = 1800)

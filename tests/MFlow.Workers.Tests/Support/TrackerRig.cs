@@ -69,15 +69,23 @@ public sealed class TrackerRig : IAsyncDisposable
         return new TrackerRig(server, client, provider, harness);
     }
 
-    public KubernetesJobExecutor Executor(IJobBuilder builder) =>
-        new(Client, builder, Options, Reporter, Cancellations, NullLogger<KubernetesJobExecutor>.Instance);
+    /// <summary>The kind's executor; <paramref name="cap"/> (MFlow:Kubernetes:MaxRunningJobs), or none.</summary>
+    public KubernetesJobExecutor Executor(IJobBuilder builder, JobCap? cap = null) =>
+        new(Client, builder, Options, Reporter, Cancellations, cap ?? Cap(builder, maxRunningJobs: 0, TimeSpan.FromMinutes(10)), NullLogger<KubernetesJobExecutor>.Instance);
 
-    /// <summary>Starts a tracker (a worker process's) and waits until it has listed what is there.</summary>
-    public async Task<JobTracker> StartTrackerAsync(IJobBuilder builder)
+    /// <summary>A kind's cap over this rig's namespace.</summary>
+    public JobCap Cap(IJobBuilder builder, int maxRunningJobs, TimeSpan hold) =>
+        new(Client, builder.Kind, maxRunningJobs, hold, [Namespace], NullLogger<JobCap>.Instance);
+
+    /// <summary>Starts a tracker (a worker process's) and waits until it has listed what is there; it tells <paramref name="cap"/> when Jobs end.</summary>
+    public async Task<JobTracker> StartTrackerAsync(IJobBuilder builder, JobCap? cap = null)
     {
         var tracker = new JobTracker(
             Client, builder, Options, [Namespace], Reporter, Cancellations,
-            Harness.GetRequestClient<GetTaskOutcomes>(), NullLogger<JobTracker>.Instance);
+            Harness.GetRequestClient<GetTaskOutcomes>(), NullLogger<JobTracker>.Instance)
+        {
+            Cap = cap,
+        };
         _trackers.Add(tracker);
         await tracker.StartAsync(CancellationToken.None);
         await Eventually.UntilAsync(() => Task.FromResult(tracker.Synced), TimeSpan.FromSeconds(20), "the tracker has listed the Jobs");

@@ -1,0 +1,79 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MFlow.Cli.Commands;
+
+/// <summary>Reading the documents a command sends: pipeline files, their run-time params.</summary>
+public static class RunDocuments
+{
+    /// <summary>The largest document the API takes (1 MiB); a larger one is refused here, before it is sent.</summary>
+    public const int MaxDocumentBytes = 1024 * 1024;
+
+    /// <summary>Reads a document from a file, or standard input for <c>-</c>.</summary>
+    /// <exception cref="CliException">No such file, or too large.</exception>
+    public static async Task<string> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        if (path == "-")
+            return await Console.In.ReadToEndAsync(cancellationToken);
+        var file = new FileInfo(path);
+        if (!file.Exists)
+            throw new CliException($"There is no file {file.FullName}.");
+        if (file.Length > MaxDocumentBytes)
+            throw new CliException($"{file.FullName} is {file.Length} bytes; the API takes documents of at most {MaxDocumentBytes} bytes.");
+        return await File.ReadAllTextAsync(file.FullName, cancellationToken);
+    }
+
+    /// <summary>Parses <c>NAME=VALUE</c> params (the value may hold '=' and be empty).</summary>
+    /// <exception cref="CliException">One is not NAME=VALUE.</exception>
+    public static Dictionary<string, string> ParseParams(IEnumerable<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var arg in args)
+        {
+            var separator = arg.IndexOf('=');
+            if (separator <= 0)
+                throw new CliException($"-p '{arg}' is not NAME=VALUE.");
+            values[arg[..separator]] = arg[(separator + 1)..];
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// The run request for a pipeline document with run-time params: <c>{pipeline: ..., params: ...}</c>.
+    /// The document is carried node for node (its scalars keep their quoting), so the server reads
+    /// the pipeline exactly as it would the file; a document that is already a run request gets the
+    /// params merged into its own, the command line's winning.
+    /// </summary>
+    /// <exception cref="CliException">The document is not YAML or JSON with a mapping at its root.</exception>
+    public static string WithParams(string document, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (parameters.Count == 0)
+            return document;
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(document));
+        }
+        catch (YamlException ex)
+        {
+            throw new CliException($"The pipeline document is not valid YAML or JSON: {ex.Message}");
+        }
+
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new CliException("The pipeline document must be one mapping (with 'stages'), in YAML or JSON.");
+        var isRequest = root.Children.ContainsKey("pipeline") && !root.Children.ContainsKey("stages");
+        var request = isRequest ? root : new YamlMappingNode { { "pipeline", root } };
+        if (!request.Children.TryGetValue("params", out var existing) || existing is not YamlMappingNode values)
+        {
+            values = new YamlMappingNode();
+            request.Children[new YamlScalarNode("params")] = values;
+        }
+
+        foreach (var (name, value) in parameters)
+            values.Children[new YamlScalarNode(name)] = new YamlScalarNode(value) { Style = ScalarStyle.DoubleQuoted };
+        var text = new StringWriter();
+        new YamlStream(new YamlDocument(request)).Save(text, assignAnchors: false);
+        return text.ToString();
+    }
+}

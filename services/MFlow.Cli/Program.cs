@@ -1,0 +1,3 @@
+using MFlow.Cli.Commands;
+
+return await MflowCli.RunAsync(args);

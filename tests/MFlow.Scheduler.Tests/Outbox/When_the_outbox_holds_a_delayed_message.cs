@@ -1,0 +1,107 @@
+using MassTransit;
+using MFlow.Contracts;
+using MFlow.Persistence;
+using MFlow.Persistence.Outbox;
+using MFlow.Testing;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MFlow.Scheduler.Tests.Outbox;
+
+/// <summary>
+/// A delayed message is a durable timer: stored with the change that sets it, never published after
+/// commit, published by the relay once due (and only then), and gone once the broker has it.
+/// </summary>
+public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
+{
+    readonly string _directory = Path.Combine(Path.GetTempPath(), $"mflow-delayed-{Guid.NewGuid():N}");
+    readonly List<(CancelPipelineRun Message, DateTimeOffset At)> _published = [];
+    Database _database = null!;
+    IBusControl _bus = null!;
+    Scheduler.Outbox.Outbox _outbox = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _database = new Database(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = $"Data Source={Path.Combine(_directory, "mflow.db")}" });
+        await new SchemaMigrator(_database, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        _bus = Bus.Factory.CreateUsingInMemory(cfg => cfg.ReceiveEndpoint("cancel", endpoint => endpoint.Handler<CancelPipelineRun>(context =>
+        {
+            lock (_published)
+                _published.Add((context.Message, DateTimeOffset.UtcNow));
+            return Task.CompletedTask;
+        })));
+        await _bus.StartAsync();
+        _outbox = new Scheduler.Outbox.Outbox(_database, _bus, new EphemeralDataProtectionProvider(), NullLogger<Scheduler.Outbox.Outbox>.Instance);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _bus.StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Should_publish_it_only_once_due()
+    {
+        var due = DateTimeOffset.UtcNow.AddMinutes(5);
+        var pending = await EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due));
+
+        await _outbox.PublishAsync(pending, CancellationToken.None);
+        Assert.Equal(0, await _outbox.RelayAsync(DateTimeOffset.UtcNow.AddMinutes(10), CancellationToken.None));
+        Assert.Equal(0, await _outbox.RelayDueAsync(due.AddSeconds(-1), CancellationToken.None));
+        Assert.Equal(due, await _outbox.NextDeliveryAsync(CancellationToken.None));
+
+        Assert.Equal(1, await _outbox.RelayDueAsync(due, CancellationToken.None));
+        await Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the timer's message arrives");
+        Assert.Equal("timer", _published[0].Message.Reason);
+        Assert.Null(await _outbox.NextDeliveryAsync(CancellationToken.None));
+        Assert.Equal(0, await _outbox.RelayDueAsync(due.AddMinutes(1), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_publish_the_immediate_messages_written_with_it_at_once()
+    {
+        var run = Guid.NewGuid();
+        var pending = await EnqueueAsync(
+            new CancelPipelineRun { RunId = run, Reason = "now" },
+            new DelayedMessage(new CancelPipelineRun { RunId = run, Reason = "later" }, DateTimeOffset.UtcNow.AddMinutes(5)));
+
+        await _outbox.PublishAsync(pending, CancellationToken.None);
+
+        await Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the immediate message arrives");
+        Assert.Equal("now", _published[0].Message.Reason);
+        Assert.NotNull(await _outbox.NextDeliveryAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_be_published_by_a_running_relay_when_due_not_before()
+    {
+        using var relay = new OutboxRelay<Scheduler.Outbox.Outbox>(_outbox, NullLogger<OutboxRelay<Scheduler.Outbox.Outbox>>.Instance);
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            // Set while the relay sleeps with nothing to do: the commit's publish wakes it to look again.
+            await Eventually.UntilAsync(async () => await _outbox.NextDeliveryAsync(CancellationToken.None) is null, TimeSpan.FromSeconds(10), "the relay has started");
+            var due = DateTimeOffset.UtcNow.AddSeconds(1.5);
+            await _outbox.PublishAsync(await EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due)), CancellationToken.None);
+
+            await Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(30), "the relay publishes the due message");
+            Assert.True(_published[0].At >= due, $"published at {_published[0].At:O}, due at {due:O}");
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+        }
+    }
+
+    async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(params object[] messages)
+    {
+        await using var connection = await _database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var pending = await _outbox.EnqueueAsync(connection, transaction, messages, CancellationToken.None);
+        await transaction.CommitAsync();
+        return pending;
+    }
+}
