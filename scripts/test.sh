@@ -43,7 +43,7 @@ say() { echo "test.sh: $*" >&2; }
 PASSED=0
 FAILED=0
 SKIPPED=0
-FAILED_TESTS=() # "name: first line of its message", printed again above the totals
+FAILED_TESTS=() # "message<TAB>name" of each failed test, printed again above the totals
 STATE_DIR=""
 
 # dotnet runs in the background and is waited for: a signal sent to this script alone (a CI job
@@ -112,10 +112,20 @@ finish() {
     say "the run failed (exit status $status) without a failed test recorded; counted as 1 failed"
     FAILED=1
   fi
-  # CI may keep only the end of the output: the failed tests are named again right above the totals.
+  # CI may keep only the end of the output: the failed tests are named again right above the totals,
+  # then each distinct failure message once (a failed fixture fails all its tests with one message),
+  # so that the last lines always say why.
   if ((${#FAILED_TESTS[@]} > 0)); then
     say "failed tests:"
-    printf '  %s\n' "${FAILED_TESTS[@]}" >&2
+    printf '%s\n' "${FAILED_TESTS[@]}" | awk -F '\t' '{ print "  " $2 }' >&2
+    say "why they failed (each distinct message once):"
+    printf '%s\n' "${FAILED_TESTS[@]}" | awk -F '\t' '
+      !($1 in count) { order[++n] = $1; first[$1] = $2 }
+      { count[$1]++ }
+      END { for (i = 1; i <= n; i++) {
+              m = order[i]
+              printf "  [%d test%s, e.g. %s] %s\n", count[m], count[m] == 1 ? "" : "s", first[m], m
+            } }' >&2
   fi
   echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
   exit "$status"
@@ -238,10 +248,8 @@ while IFS= read -r -d '' trx; do
       $message .= " | ..." if @lines > 12;
       for ($name, $message) { s/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&apos;/\x27/g; s/&amp;/&/g; }
       $message = substr($message, 0, 1500) . " ..." if length $message > 1500;
-      # A fixture that failed fails each of its tests with one message: it is shown once.
-      if (exists $seen{$message}) { print "$name: (the same message as $seen{$message})\n"; next; }
-      $seen{$message} = $name;
-      print "$name: $message\n";
+      $message =~ s/\t/ /g;
+      print "$message\t$name\n";
     }' "$trx" || true)
 done < <(find "$RESULTS_DIR" -name '*.trx' -print0)
 
