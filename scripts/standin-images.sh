@@ -300,7 +300,7 @@ cmd_ensure() {
       echo "$official"
     else
       say "cannot pull $official ($(tail -n 1 "$CACHE/pull.log" | cut -c1-160)); using a local stand-in"
-      build "$name"
+      build "$name" >&2 # stdout carries only the references
       echo "$standin"
     fi
   done
@@ -309,7 +309,7 @@ cmd_ensure() {
 cmd_build() {
   local name
   lock
-  for name in "$@"; do build "$name"; done
+  for name in "$@"; do build "$name" >&2; done
 }
 
 cmd_remove() {

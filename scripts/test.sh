@@ -178,6 +178,12 @@ if [[ -n "$IMAGES" ]]; then
   ((images_status == 0)) || { say "the test images could not be made (output above)"; exit 1; }
   export MFLOW_TEST_RABBITMQ_IMAGE="${MFLOW_TEST_RABBITMQ_IMAGE:-$(sed -n 1p "$STATE_DIR/images")}"
   export MFLOW_TEST_POSTGRES_IMAGE="${MFLOW_TEST_POSTGRES_IMAGE:-$(sed -n 2p "$STATE_DIR/images")}"
+  # Two image references and nothing else: anything that printed to that stdout besides them
+  # would otherwise reach every container fixture as an image name.
+  for reference in "$MFLOW_TEST_RABBITMQ_IMAGE" "$MFLOW_TEST_POSTGRES_IMAGE"; do
+    [[ "$reference" =~ ^[a-z0-9][a-z0-9./_:@-]*$ ]] ||
+      { say "scripts/standin-images.sh ensure printed '$reference' where an image reference belongs (its stdout: $(head -c 300 "$STATE_DIR/images" | tr '\n' ' '))"; exit 1; }
+  done
   say "images ready $((SECONDS - started)) s after the build"
 fi
 say "containers: $CONTAINER_ENGINE; $MFLOW_TEST_RABBITMQ_IMAGE, $MFLOW_TEST_POSTGRES_IMAGE"

@@ -5,7 +5,9 @@
 #   install_packages "the smoke" --no-install-recommends docker-compose
 #
 # As root, the first call in a process (and the scripts it runs) runs `apt-get update`, every call `apt-get install -y` of the
-# packages dpkg does not list as installed (non-interactive, no stdin, nothing upgraded). Not root:
+# packages dpkg does not list as installed (non-interactive, no stdin, nothing upgraded), with apt's
+# output on stderr: callers' stdout carries only what they print (standin-images.sh prints image
+# references there). Not root:
 # says what to install and returns 1. A package already installed costs nothing, so callers may
 # pass every package they need.
 
@@ -36,8 +38,8 @@ install_packages() {
   echo "$who: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   if [[ -z "$PACKAGES_APT_UPDATED" ]]; then
-    apt-get update </dev/null
+    apt-get update </dev/null >&2
     export PACKAGES_APT_UPDATED=1 # for the scripts this one runs, too
   fi
-  apt-get install -y --no-upgrade ${options[@]+"${options[@]}"} "${missing[@]}" </dev/null
+  apt-get install -y --no-upgrade ${options[@]+"${options[@]}"} "${missing[@]}" </dev/null >&2
 }
