@@ -24,8 +24,8 @@ public static class RunControlPlanner
     /// The plan with its run control. A sequential stage is planned as consecutive stages of one
     /// task each: its gate goes on the first, its timeout runs from the first to the last.
     /// </summary>
-    /// <exception cref="PipelineValidationException">The group names a param that has no value.</exception>
-    public static RunPlan Apply(RunPlan plan, RunRequest request)
+    /// <exception cref="PipelineValidationException">The group names a param that has no value, or one in <paramref name="sensitive"/>.</exception>
+    public static RunPlan Apply(RunPlan plan, RunRequest request, IReadOnlySet<string> sensitive)
     {
         var pipeline = request.Pipeline;
         var stages = plan.Stages.ToList();
@@ -57,18 +57,25 @@ public static class RunControlPlanner
             Stages = stages,
             Timeout = PipelineValidator.ParseTimeout(pipeline.Timeout),
             Concurrency = pipeline.Concurrency is { } concurrency
-                ? new PlanConcurrency(Group(concurrency.Group!, pipeline.Params, request.Params), concurrency.Limit ?? 1, concurrency.Policy ?? "queue")
+                ? new PlanConcurrency(Group(concurrency.Group!, pipeline.Params, request.Params, sensitive), concurrency.Limit ?? 1, concurrency.Policy ?? "queue")
                 : null,
         };
     }
 
-    // The group's $(params.NAME) filled in from the run's values over the pipeline's.
-    static string Group(string group, IReadOnlyDictionary<string, string>? pipelineParams, IReadOnlyDictionary<string, string> runParams)
+    // The group's $(params.NAME) filled in from the run's values over the pipeline's. A group is
+    // stored and shown in the clear (run views, 409 answers), so a param a job keeps sensitive is refused.
+    static string Group(string group, IReadOnlyDictionary<string, string>? pipelineParams, IReadOnlyDictionary<string, string> runParams, IReadOnlySet<string> sensitive)
     {
         var errors = new ValidationErrors();
         var resolved = PipelineValidator.GroupReference().Replace(group, match =>
         {
             var name = match.Groups[1].Value;
+            if (sensitive.Contains(name))
+            {
+                errors.Add("concurrency.group", $"The group uses $(params.{name}), which a job keeps sensitive: a group's name is stored and shown in the clear.");
+                return "";
+            }
+
             if (runParams.TryGetValue(name, out var value) || (pipelineParams?.TryGetValue(name, out value) ?? false))
                 return value!;
             errors.Add("concurrency.group", $"The group uses $(params.{name}), which has no value: give it in the pipeline's or the run's params.");

@@ -135,8 +135,12 @@ public static partial class WhenExpressions
             {
                 var name = match.Groups["name"].Value;
                 if (sensitive?.Contains(name) == true)
+                {
                     errors.Add(field, $"'{match.Value}' is a sensitive param: a condition cannot test it (its value would be kept in the run's plan).");
-                else if (values.TryGetValue(name, out var value))
+                    return match.Value;
+                }
+
+                if (values.TryGetValue(name, out var value))
                     return value;
                 errors.Add(field, $"'{match.Value}' names a param this run does not give: set it in the pipeline's, the stage's, the task's or the run's params.");
                 return match.Value;

@@ -21,9 +21,9 @@ public static class RunFlow
         };
     }
 
-    /// <summary>The stage's conditions with params filled in.</summary>
-    public static IReadOnlyList<PlanCondition> StageConditions(RunRequest request, string stagePath, StageDocument stage, ValidationErrors errors) =>
-        WhenExpressions.Plan(errors, $"{stagePath}.when", stage.When, Values(request, stage, null));
+    /// <summary>The stage's conditions with params filled in; none may test a name in <paramref name="sensitive"/>.</summary>
+    public static IReadOnlyList<PlanCondition> StageConditions(RunRequest request, string stagePath, StageDocument stage, ValidationErrors errors, IReadOnlySet<string> sensitive) =>
+        WhenExpressions.Plan(errors, $"{stagePath}.when", stage.When, Values(request, stage, null), sensitive);
 
     // What $(params.NAME) means in a condition: the pipeline's, stage's, task's and run's values, in that precedence.
     static Dictionary<string, string> Values(RunRequest request, StageDocument stage, TaskDocument? task)

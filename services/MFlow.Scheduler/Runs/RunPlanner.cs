@@ -32,6 +32,9 @@ public static class RunPlanner
         var tasksTotal = pipeline.AllStages().Sum(s => s.Stage?.Tasks?.Count ?? 0);
         var tasksPlanned = 0;
         int? finallyStage = null;
+        // Names some task treats as sensitive: a stage's condition or the concurrency group may not use
+        // them, since both are kept (and shown) in the clear.
+        var sensitive = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (stagePath, stageDocument, isFinally) in pipeline.AllStages())
         {
             var stage = stageDocument!;
@@ -41,6 +44,7 @@ public static class RunPlanner
             for (var t = 0; t < stage.Tasks!.Count; t++)
             {
                 var planned = PlanTask(runId, request, stagePath, stage, t, stage.Tasks[t]!, jobs, clusters, protect, errors, budget);
+                sensitive.UnionWith(planned.SecretParams.Keys);
                 tasks.Add(RunFlow.Plan(planned, request, stagePath, stage, t, stage.Tasks[t]!, errors));
                 tasksPlanned++;
                 if (budget.Exceeded)
@@ -52,7 +56,7 @@ public static class RunPlanner
             }
 
             // A sequential stage runs as consecutive stages of one task each.
-            var when = RunFlow.StageConditions(request, stagePath, stage, errors);
+            var when = RunFlow.StageConditions(request, stagePath, stage, errors, sensitive);
             if (stage.Parallel == false && tasks.Count > 1)
             {
                 for (var i = 0; i < tasks.Count; i++)
@@ -65,7 +69,7 @@ public static class RunPlanner
         }
 
         errors.ThrowIfAny();
-        return Control.RunControlPlanner.Apply(new RunPlan { PipelineName = pipeline.Name!, Mode = request.Mode, Stages = stages, FinallyStage = finallyStage }, request);
+        return Control.RunControlPlanner.Apply(new RunPlan { PipelineName = pipeline.Name!, Mode = request.Mode, Stages = stages, FinallyStage = finallyStage }, request, sensitive);
     }
 
     /// <summary>A task's id: the same run and task name always give the same id.</summary>

@@ -1,4 +1,7 @@
+using MFlow.Contracts;
+using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Control;
+using MFlow.Scheduler.Params;
 using MFlow.Scheduler.Pipelines;
 using MFlow.Scheduler.Runs;
 
@@ -111,5 +114,34 @@ public sealed class When_a_pipeline_declares_run_control
         var error = Assert.Throws<PipelineValidationException>(() => Plan(pipeline));
 
         Assert.Contains("$(params.REGION), which has no value", error.Errors["concurrency.group"][0]);
+    }
+
+    [Theory]
+    [InlineData("concurrency: { group: \"deploy-$(params.TOKEN)\" }", "", "concurrency.group", "The group uses $(params.TOKEN), which a job keeps sensitive")]
+    [InlineData("", "when: [{ input: \"$(params.TOKEN)\", equals: s3cr3t }]", "stages[0].when[0].input", "'$(params.TOKEN)' is a sensitive param")]
+    public void Should_refuse_a_group_or_stage_condition_that_would_show_a_sensitive_param(string pipelineField, string stageField, string field, string message)
+    {
+        var pipeline = PipelineDocumentParser.ParsePipeline($$"""
+            name: release
+            params: { TOKEN: s3cr3t }
+            {{pipelineField}}
+            stages:
+              - name: ship
+                {{stageField}}
+                tasks:
+                  - { name: ship, job: "show@team.ci:v1" }
+            """);
+        PipelineValidator.Validate(pipeline);
+        var job = new ResolvedJob(Guid.Empty, new DefinitionName("show", "team", "ci", "v1"), JobKind.Deploy, new JobDefinitionDocument
+        {
+            Params = [new() { Name = "TOKEN", Sensitive = true }],
+        });
+
+        var error = Assert.Throws<PipelineValidationException>(() => RunPlanner.Plan(
+            Guid.NewGuid(), new RunRequest { Pipeline = pipeline, Params = new Dictionary<string, string>() },
+            new Dictionary<string, ResolvedJob> { ["show@team.ci:v1"] = job }, new HashSet<string>(), value => value));
+
+        Assert.Contains(message, Assert.Single(error.Errors[field]));
+        Assert.DoesNotContain("s3cr3t", string.Join(" ", error.Errors.Values.SelectMany(e => e)));
     }
 }
