@@ -7,7 +7,7 @@
 # As root, the first call in a process (and the scripts it runs) runs `apt-get update`, every call `apt-get install -y` of the
 # packages dpkg does not list as installed (non-interactive, no stdin, nothing upgraded), with apt's
 # output on stderr: callers' stdout carries only what they print (standin-images.sh prints image
-# references there). Not root:
+# references there), waiting up to 10 minutes for another apt or dpkg to finish. Not root:
 # says what to install and returns 1. A package already installed costs nothing, so callers may
 # pass every package they need.
 
@@ -38,8 +38,8 @@ install_packages() {
   echo "$who: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   if [[ -z "$PACKAGES_APT_UPDATED" ]]; then
-    apt-get update </dev/null >&2
+    apt-get -o DPkg::Lock::Timeout=600 update </dev/null >&2
     export PACKAGES_APT_UPDATED=1 # for the scripts this one runs, too
   fi
-  apt-get install -y --no-upgrade ${options[@]+"${options[@]}"} "${missing[@]}" </dev/null >&2
+  apt-get -o DPkg::Lock::Timeout=600 install -y --no-upgrade ${options[@]+"${options[@]}"} "${missing[@]}" </dev/null >&2
 }
