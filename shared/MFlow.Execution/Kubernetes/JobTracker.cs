@@ -278,7 +278,8 @@ public sealed class JobTracker(
             // Every try the Job counts must have been seen to end, or the pod at hand may be an earlier
             // try (with its exit code and log) while the last one's events are still on their way.
             var status = tracked.Job.Status;
-            var sawEveryTry = observed.Reason == "DeadlineExceeded" || (tries?.Finished ?? 0) >= (status?.Failed ?? 0) + (status?.Succeeded ?? 0);
+            var sawEveryTry = observed.Reason == "DeadlineExceeded" || TaskStatusMapper.DecidedOutcome(tracked.Job) is not null
+                || (tries?.Finished ?? 0) >= (status?.Failed ?? 0) + (status?.Succeeded ?? 0);
             if ((!observed.PodSettled || !sawEveryTry) && !tracked.GraceExpired)
             {
                 // The Job's verdict came in before its pod's final state on the other watch; give the pod a moment.
@@ -343,28 +344,42 @@ public sealed class JobTracker(
         return false;
     }
 
-    // The task fails with the pod's reason, and its Job is deleted so that nothing keeps retrying
-    // (its deletion is then no cancellation: the outcome is decided).
+    // The task fails with the pod's reason, and its Job is ended (its pods stopped) so that nothing
+    // keeps retrying, but kept, annotated with that outcome: a command delivered again later (a broker
+    // that restarted, a worker that died before acknowledging) adopts it instead of running the attempt
+    // a second time, and a replica that takes over tracking reads the outcome from it. Its TTL deletes it.
     void FailStuck(Tracked tracked, string reason, string message)
     {
         var (@namespace, name) = (tracked.Namespace, tracked.Name);
         Finalize(tracked);
         Chain(tracked, async () =>
         {
-            await reporter.ReportAsync(tracked.Task, new TaskReport(TaskState.Failed) { FinishedAt = DateTimeOffset.UtcNow, Reason = reason, Message = message }, _stopping);
             try
             {
-                await client.DeleteJobAsync(@namespace, name, _stopping);
+                var annotations = new Dictionary<string, string>
+                {
+                    [TaskLabels.FailedReason] = reason,
+                    [TaskLabels.FailedMessage] = message.Length <= MaxFailedMessageLength ? message : message[..MaxFailedMessageLength] + "...",
+                };
+                await client.EndJobAsync(@namespace, name, annotations, _stopping);
+            }
+            catch (HttpOperationException ex) when (ex.Is(System.Net.HttpStatusCode.NotFound))
+            {
+                // Deleted meanwhile (a cancellation): the outcome below is still the attempt's.
             }
             catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or TimeoutException)
             {
                 // Its deadline and TTL still end it; the task's outcome is what matters.
-                logger.LogWarning(ex, "Could not delete Job {Job}, whose pod cannot start ({Reason})", name, reason);
+                logger.LogWarning(ex, "Could not end Job {Job}, whose pod cannot start ({Reason})", name, reason);
             }
 
+            await reporter.ReportAsync(tracked.Task, new TaskReport(TaskState.Failed) { FinishedAt = DateTimeOffset.UtcNow, Reason = reason, Message = message }, _stopping);
             cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
         });
     }
+
+    // What the tombstone keeps of a message (annotations share 256 KiB per object); the report has it whole.
+    const int MaxFailedMessageLength = 2000;
 
     // Once its outcome is decided a Job is only remembered until it is deleted, which its TTL does
     // an hour later by default: its task and name are kept, not the Job and pod objects (tens of KB

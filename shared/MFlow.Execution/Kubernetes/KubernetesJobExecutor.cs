@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace MFlow.Execution.Kubernetes;
 
 /// <summary>
-/// The <c>kubernetes</c> executor for one job kind: creates the task's Job (then its Secret and
-/// ConfigMap, owned by the Job) and returns; its <see cref="JobTracker"/> reports from there. The
-/// Job's name is deterministic, so a redelivered command finds it (409) and adopts it.
+/// The <c>kubernetes</c> executor for one job kind: creates the task's Secret and ConfigMap, then its
+/// Job, then makes them the Job's (ownerReference), and returns; its <see cref="JobTracker"/> reports
+/// from there. Names are deterministic, so a redelivered command finds them (409) and adopts them, and
+/// never runs again an attempt whose outcome was decided (its Job is kept as the attempt's tombstone).
 /// </summary>
 public sealed partial class KubernetesJobExecutor(
     IKubernetesApi client,
@@ -64,10 +65,17 @@ public sealed partial class KubernetesJobExecutor(
             return;
         }
 
+        // The task's own Secret and ConfigMap first: its pod names them, and a pod that finds them
+        // missing waits in CreateContainerConfigError (or ContainerCreating), which the tracker cannot
+        // tell from a Secret the user named and forgot. They become the Job's (ownerReference) once it exists.
         V1Job job;
         var adopted = false;
         try
         {
+            if (manifests.Secret is { } secret)
+                await CreateOrAdoptAsync(ct => client.CreateSecretAsync(secret, ct), cancellationToken);
+            if (manifests.ConfigMap is { } configMap)
+                await CreateOrAdoptAsync(ct => client.CreateConfigMapAsync(configMap, ct), cancellationToken);
             job = await client.CreateJobAsync(manifests.Job, cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
@@ -78,11 +86,13 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest))
         {
+            await DeleteOwnedAsync(manifests, cancellationToken);
             await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job: {ex.Describe()}", cancellationToken);
             return;
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden))
         {
+            await DeleteOwnedAsync(manifests, cancellationToken);
             await FailAsync(task, "Forbidden", $"The worker may not create Jobs in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
             return;
         }
@@ -91,10 +101,19 @@ public sealed partial class KubernetesJobExecutor(
             slot?.Dispose();
         }
 
-        if (manifests.Secret is { } secret)
-            await CreateOwnedAsync(secret, job, adopted, ct => client.CreateSecretAsync(secret, ct), cancellationToken);
-        if (manifests.ConfigMap is { } configMap)
-            await CreateOwnedAsync(configMap, job, adopted, ct => client.CreateConfigMapAsync(configMap, ct), cancellationToken);
+        // A Job whose outcome the tracker already decided (see JobTracker.FailStuck) is its attempt's
+        // tombstone: a command delivered again after that must not run the attempt a second time.
+        if (adopted && TaskStatusMapper.DecidedOutcome(job) is not null)
+        {
+            LogAlreadyDecided(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
+            return;
+        }
+
+        var owner = TaskManifestFactory.OwnerReferenceTo(job);
+        if (manifests.Secret is not null)
+            await client.SetSecretOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
+        if (manifests.ConfigMap is not null)
+            await client.SetConfigMapOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
 
         if (adopted)
             LogAdopted(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
@@ -109,6 +128,9 @@ public sealed partial class KubernetesJobExecutor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} attempt {Attempt}: Job {Namespace}/{Job} adopted (the command was delivered again)")]
     private static partial void LogAdopted(ILogger logger, string task, int attempt, string @namespace, string job);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} attempt {Attempt}: the command was delivered again after the attempt's outcome was reported; Job {Namespace}/{Job} is left ended")]
+    private static partial void LogAlreadyDecided(ILogger logger, string task, int attempt, string @namespace, string job);
 
     /// <inheritdoc />
     public async Task CancelAsync(CancelTask command, CancellationToken cancellationToken)
@@ -130,16 +152,36 @@ public sealed partial class KubernetesJobExecutor(
 
     bool IsManaged(string @namespace) => options.Namespaces.Count == 0 ? @namespace == DefaultNamespace : options.Namespaces.Contains(@namespace);
 
-    static async Task CreateOwnedAsync(IMetadata<V1ObjectMeta> owned, V1Job job, bool adopted, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
+    static async Task CreateOrAdoptAsync(Func<CancellationToken, Task> create, CancellationToken cancellationToken)
     {
-        TaskManifestFactory.OwnBy(owned, job);
         try
         {
             await create(cancellationToken);
         }
-        catch (HttpOperationException ex) when (adopted && ex.Is(HttpStatusCode.Conflict))
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
         {
-            // Created by the first delivery.
+            // Created by an earlier delivery of the command (names are deterministic).
+        }
+    }
+
+    // The Job was refused: its Secret and ConfigMap, which no Job owns yet, would stay forever.
+    async Task DeleteOwnedAsync(TaskManifests manifests, CancellationToken cancellationToken)
+    {
+        var (@namespace, name) = (manifests.Job.Metadata.NamespaceProperty, manifests.Job.Metadata.Name);
+        try
+        {
+            if (manifests.Secret is not null)
+                await client.DeleteSecretAsync(@namespace, name, cancellationToken);
+            if (manifests.ConfigMap is not null)
+                await client.DeleteConfigMapAsync(@namespace, name, cancellationToken);
+        }
+        catch (HttpOperationException ex) when (!ex.Is(HttpStatusCode.NotFound))
+        {
+            logger.LogWarning("Could not delete the Secret or ConfigMap {Namespace}/{Name} of a refused Job: {Error}", @namespace, name, ex.Describe());
+        }
+        catch (HttpOperationException)
+        {
+            // Already gone.
         }
     }
 
