@@ -50,6 +50,9 @@ public interface IKubernetesApi
     /// <summary>Creates a ConfigMap in its metadata's namespace (409 AlreadyExists as for Jobs).</summary>
     Task<V1ConfigMap> CreateConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads a ConfigMap (404 when there is none).</summary>
+    Task<V1ConfigMap> ReadConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Makes <paramref name="owner"/> the only owner of a Secret (a merge patch of its
     /// <c>metadata.ownerReferences</c>), so that the garbage collector deletes it with its owner.

@@ -91,6 +91,10 @@ public sealed class KubernetesApi(IKubernetes client, string defaultNamespace) :
         Client.CoreV1.CreateNamespacedConfigMapAsync(configMap, configMap.Metadata.NamespaceProperty, fieldManager: FieldManager, cancellationToken: cancellationToken);
 
     /// <inheritdoc />
+    public Task<V1ConfigMap> ReadConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.ReadNamespacedConfigMapAsync(name, @namespace, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
     public Task<V1Secret> SetSecretOwnerAsync(string @namespace, string name, V1OwnerReference owner, CancellationToken cancellationToken = default) =>
         Client.CoreV1.PatchNamespacedSecretAsync(OwnerPatch(owner), name, @namespace, fieldManager: FieldManager, cancellationToken: cancellationToken);
 
