@@ -87,13 +87,13 @@ public sealed partial class KubernetesJobExecutor(
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest))
         {
             await DeleteOwnedAsync(manifests, cancellationToken);
-            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job: {ex.Describe()}", cancellationToken);
+            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job, Secret or ConfigMap: {ex.Describe()}", cancellationToken);
             return;
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden))
         {
             await DeleteOwnedAsync(manifests, cancellationToken);
-            await FailAsync(task, "Forbidden", $"The worker may not create Jobs in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
+            await FailAsync(task, "Forbidden", $"The worker may not create the task's Job, Secret or ConfigMap in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
             return;
         }
         finally
