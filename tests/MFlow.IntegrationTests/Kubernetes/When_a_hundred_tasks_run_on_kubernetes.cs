@@ -18,7 +18,7 @@ public sealed class When_a_hundred_tasks_run_on_kubernetes(KubernetesCluster clu
     const int Tasks = Stages * TasksPerStage;
 
     [Fact]
-    public async Task Should_make_at_most_three_api_requests_per_task_and_never_poll()
+    public async Task Should_make_at_most_four_api_requests_per_task_and_never_poll()
     {
         var pipeline = new StringBuilder("name: hundred-tasks\nstages:\n");
         string[] kinds = ["build", "deploy", "vm"];
