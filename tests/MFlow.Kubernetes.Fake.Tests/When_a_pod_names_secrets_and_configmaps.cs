@@ -81,14 +81,13 @@ public sealed class When_a_pod_names_secrets_and_configmaps : ServerTest
             },
         }));
 
-        var starting = Server.SetPodRunningAsync("default", "build-1");
+        await Server.WaitForControllersAsync();
         var pod = await PodAsync("build-1");
         Assert.Equal("Pending", pod.Phase());
         Assert.Equal("ContainerCreating", MainWaiting(pod)?["reason"]?.GetValue<string>());
-        Assert.False(starting.IsCompleted);
 
         await Client.PostAsync(Manifests.ConfigMapsPath, ConfigMap("playbook", "playbook.yml"));
-        await starting;
+        await Server.SetPodRunningAsync("default", "build-1");
 
         Assert.Equal("Running", (await PodAsync("build-1")).Phase());
     }

@@ -370,7 +370,7 @@ public sealed class JobTracker(
                 var annotations = new Dictionary<string, string>
                 {
                     [TaskLabels.FailedReason] = reason,
-                    [TaskLabels.FailedMessage] = message.Length <= MaxFailedMessageLength ? message : message[..MaxFailedMessageLength] + "...",
+                    [TaskLabels.FailedMessage] = Shortened(message),
                 };
                 await client.EndJobAsync(@namespace, name, annotations, _stopping);
             }
@@ -398,15 +398,28 @@ public sealed class JobTracker(
             if (await PodVolumes.FindMissingAsync(client, tracked.Namespace, mounted, _stopping) is { } message)
                 _events.Writer.TryWrite(new MountMissing(tracked.Key, pod, message));
         }
-        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or TimeoutException)
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
             // Unknown, so no verdict: the task's deadline still ends a pod that never starts.
             logger.LogWarning(ex, "Could not check the volumes of pod {Pod}, which waits to start", pod);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 
     // What the tombstone keeps of a message (annotations share 256 KiB per object); the report has it whole.
     const int MaxFailedMessageLength = 2000;
+
+    // Cut at a character boundary: never between the two halves of a surrogate pair.
+    static string Shortened(string message)
+    {
+        if (message.Length <= MaxFailedMessageLength)
+            return message;
+        var length = char.IsHighSurrogate(message[MaxFailedMessageLength - 1]) ? MaxFailedMessageLength - 1 : MaxFailedMessageLength;
+        return message[..length] + "...";
+    }
 
     // Once its outcome is decided a Job is only remembered until it is deleted, which its TTL does
     // an hour later by default: its task and name are kept, not the Job and pod objects (tens of KB

@@ -101,6 +101,26 @@ public sealed partial class KubernetesJobExecutor(
             slot?.Dispose();
         }
 
+        // The Secret and ConfigMap become the Job's, also for an adopted Job (the first delivery may
+        // have died before this): the Job's TTL then deletes them with it.
+        var owner = TaskManifestFactory.OwnerReferenceTo(job);
+        try
+        {
+            if (manifests.Secret is not null)
+                await client.SetSecretOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
+            if (manifests.ConfigMap is not null)
+                await client.SetConfigMapOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden) || ex.Is(HttpStatusCode.UnprocessableEntity))
+        {
+            // A Role without patch (an upgrade that kept the old Role): the task's credentials would be
+            // left behind by every task. The Job is stopped and the task fails, saying what is missing.
+            await DeleteJobQuietlyAsync(@namespace, job.Metadata.Name, cancellationToken);
+            await DeleteOwnedAsync(manifests, cancellationToken);
+            await FailAsync(task, "Forbidden", $"The worker could not make the task's Secret or ConfigMap its Job's (patch of ownerReferences) in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
+            return;
+        }
+
         // A Job whose outcome the tracker already decided (see JobTracker.FailStuck) is its attempt's
         // tombstone: a command delivered again after that must not run the attempt a second time.
         if (adopted && TaskStatusMapper.DecidedOutcome(job) is not null)
@@ -108,12 +128,6 @@ public sealed partial class KubernetesJobExecutor(
             LogAlreadyDecided(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
             return;
         }
-
-        var owner = TaskManifestFactory.OwnerReferenceTo(job);
-        if (manifests.Secret is not null)
-            await client.SetSecretOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
-        if (manifests.ConfigMap is not null)
-            await client.SetConfigMapOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
 
         if (adopted)
             LogAdopted(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
@@ -146,7 +160,11 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
         {
-            // Not created yet (the cancellation is remembered) or already gone.
+            // Not created yet (the cancellation is remembered) or already gone. Its Secret and
+            // ConfigMap, created first, may exist without an owner (a worker that died between):
+            // the remembered cancellation keeps them from being made again.
+            await DeleteQuietlyAsync(@namespace, name, "Secret", client.DeleteSecretAsync, cancellationToken);
+            await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
         }
     }
 
@@ -168,20 +186,29 @@ public sealed partial class KubernetesJobExecutor(
     async Task DeleteOwnedAsync(TaskManifests manifests, CancellationToken cancellationToken)
     {
         var (@namespace, name) = (manifests.Job.Metadata.NamespaceProperty, manifests.Job.Metadata.Name);
+        if (manifests.Secret is not null)
+            await DeleteQuietlyAsync(@namespace, name, "Secret", client.DeleteSecretAsync, cancellationToken);
+        if (manifests.ConfigMap is not null)
+            await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
+    }
+
+    Task DeleteJobQuietlyAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        DeleteQuietlyAsync(@namespace, name, "Job", client.DeleteJobAsync, cancellationToken);
+
+    // Each object on its own: one that cannot be deleted does not keep the next from it. Gone already is done.
+    async Task DeleteQuietlyAsync(string @namespace, string name, string kind, Func<string, string, CancellationToken, Task> delete, CancellationToken cancellationToken)
+    {
         try
         {
-            if (manifests.Secret is not null)
-                await client.DeleteSecretAsync(@namespace, name, cancellationToken);
-            if (manifests.ConfigMap is not null)
-                await client.DeleteConfigMapAsync(@namespace, name, cancellationToken);
+            await delete(@namespace, name, cancellationToken);
         }
-        catch (HttpOperationException ex) when (!ex.Is(HttpStatusCode.NotFound))
-        {
-            logger.LogWarning("Could not delete the Secret or ConfigMap {Namespace}/{Name} of a refused Job: {Error}", @namespace, name, ex.Describe());
-        }
-        catch (HttpOperationException)
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
         {
             // Already gone.
+        }
+        catch (HttpOperationException ex)
+        {
+            logger.LogWarning("Could not delete the task's {Kind} {Namespace}/{Name}: {Error}", kind, @namespace, name, ex.Describe());
         }
     }
 
