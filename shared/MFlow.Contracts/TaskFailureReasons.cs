@@ -19,6 +19,9 @@ public static class TaskFailureReasons
     /// <summary>The container's configuration names something missing (a Secret or ConfigMap key).</summary>
     public const string CreateContainerConfigError = "CreateContainerConfigError";
 
+    /// <summary>A volume of the pod names a Secret or ConfigMap (or a key of one) that does not exist, past the grace period: the pod cannot start.</summary>
+    public const string FailedMount = "FailedMount";
+
     /// <summary>The image reference is not valid.</summary>
     public const string InvalidImageName = "InvalidImageName";
 
@@ -37,7 +40,7 @@ public static class TaskFailureReasons
     /// <summary>The reasons no retry is made for.</summary>
     public static IReadOnlySet<string> Permanent { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        NonRetryableExitCode, ImagePullBackOff, ErrImagePull, CreateContainerConfigError, InvalidImageName, DeadlineExceeded, Timeout, Cancelled, MissingOutput,
+        NonRetryableExitCode, ImagePullBackOff, ErrImagePull, CreateContainerConfigError, FailedMount, InvalidImageName, DeadlineExceeded, Timeout, Cancelled, MissingOutput,
     };
 
     /// <summary>True when a failure with this reason is not retried.</summary>

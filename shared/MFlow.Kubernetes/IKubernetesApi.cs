@@ -49,4 +49,29 @@ public interface IKubernetesApi
 
     /// <summary>Creates a ConfigMap in its metadata's namespace (409 AlreadyExists as for Jobs).</summary>
     Task<V1ConfigMap> CreateConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a ConfigMap (404 when there is none).</summary>
+    Task<V1ConfigMap> ReadConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes <paramref name="owner"/> the only owner of a Secret (a merge patch of its
+    /// <c>metadata.ownerReferences</c>), so that the garbage collector deletes it with its owner.
+    /// </summary>
+    Task<V1Secret> SetSecretOwnerAsync(string @namespace, string name, V1OwnerReference owner, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="SetSecretOwnerAsync"/>, for a ConfigMap.</summary>
+    Task<V1ConfigMap> SetConfigMapOwnerAsync(string @namespace, string name, V1OwnerReference owner, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a Secret (404 when there is none).</summary>
+    Task DeleteSecretAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a ConfigMap (404 when there is none).</summary>
+    Task DeleteConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends a Job but keeps it: one merge patch adds <paramref name="annotations"/> and lowers its
+    /// <c>activeDeadlineSeconds</c> to 1 s, so the Job controller fails it (DeadlineExceeded) and stops its
+    /// pods, and the Job stays until its TTL deletes it.
+    /// </summary>
+    Task<V1Job> EndJobAsync(string @namespace, string name, IReadOnlyDictionary<string, string> annotations, CancellationToken cancellationToken = default);
 }

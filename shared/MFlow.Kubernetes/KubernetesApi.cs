@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -88,6 +89,56 @@ public sealed class KubernetesApi(IKubernetes client, string defaultNamespace) :
     /// <inheritdoc />
     public Task<V1ConfigMap> CreateConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken = default) =>
         Client.CoreV1.CreateNamespacedConfigMapAsync(configMap, configMap.Metadata.NamespaceProperty, fieldManager: FieldManager, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task<V1ConfigMap> ReadConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.ReadNamespacedConfigMapAsync(name, @namespace, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task<V1Secret> SetSecretOwnerAsync(string @namespace, string name, V1OwnerReference owner, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.PatchNamespacedSecretAsync(OwnerPatch(owner), name, @namespace, fieldManager: FieldManager, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task<V1ConfigMap> SetConfigMapOwnerAsync(string @namespace, string name, V1OwnerReference owner, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.PatchNamespacedConfigMapAsync(OwnerPatch(owner), name, @namespace, fieldManager: FieldManager, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task DeleteSecretAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.DeleteNamespacedSecretAsync(name, @namespace, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task DeleteConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.DeleteNamespacedConfigMapAsync(name, @namespace, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task<V1Job> EndJobAsync(string @namespace, string name, IReadOnlyDictionary<string, string> annotations, CancellationToken cancellationToken = default)
+    {
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)JsonValue.Create(a.Value)))) },
+            ["spec"] = new JsonObject { ["activeDeadlineSeconds"] = 1 },
+        };
+        return Client.BatchV1.PatchNamespacedJobAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, @namespace, fieldManager: FieldManager, cancellationToken: cancellationToken);
+    }
+
+    // A merge patch replaces the list whole: the object ends with exactly this owner.
+    static V1Patch OwnerPatch(V1OwnerReference owner) => new(
+        new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["ownerReferences"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = owner.ApiVersion,
+                    ["kind"] = owner.Kind,
+                    ["name"] = owner.Name,
+                    ["uid"] = owner.Uid,
+                    ["controller"] = owner.Controller ?? false,
+                    ["blockOwnerDeletion"] = owner.BlockOwnerDeletion ?? false,
+                }),
+            },
+        }.ToJsonString(),
+        V1Patch.PatchType.MergePatch);
 
     /// <inheritdoc />
     public void Dispose() => (Client as IDisposable)?.Dispose();

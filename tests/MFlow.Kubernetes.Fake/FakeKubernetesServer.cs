@@ -43,7 +43,7 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
         _serverCertificate = _authority.IssueServerCertificate();
         _work = new BackgroundWork(ReportError);
         _kubelet = new Kubelet(_store, _registry, _logs);
-        _controller = new JobController(_store, _registry, _kubelet, _logs, _work, ReportError) { AutoRun = options.AutoRun };
+        _controller = new JobController(_store, _registry, _kubelet, _logs, _work, ReportError, options.DefaultWaitTimeout) { AutoRun = options.AutoRun };
     }
 
     /// <summary>The server's address, https://127.0.0.1:{port}/.</summary>
@@ -132,10 +132,15 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
     public IReadOnlyList<JsonObject> GetJobPods(string @namespace, string jobName) =>
         _store.List(_registry.Pods, @namespace, LabelSelector.Parse($"batch.kubernetes.io/job-name={jobName}"), FieldSelector.Everything).Items;
 
-    /// <summary>Starts the Job's active pod: Running, containers ready; the Job's status.ready becomes 1.</summary>
+    /// <summary>
+    /// Starts the Job's active pod: Running, containers ready; the Job's status.ready becomes 1. A pod naming a
+    /// Secret or ConfigMap (or key) that does not exist cannot start, as on a real node: this waits until it
+    /// exists, and throws <see cref="InvalidOperationException"/> with the kubelet's reason after the wait timeout.
+    /// </summary>
     public async Task SetPodRunningAsync(string @namespace, string jobName, CancellationToken cancellationToken = default)
     {
         var pod = await _controller.ActivePodAsync(@namespace, jobName, cancellationToken);
+        await _controller.WaitUntilStartableAsync(@namespace, pod, cancellationToken);
         await _controller.WaitForRevisionAsync(_kubelet.SetRunning(@namespace, pod), cancellationToken);
     }
 
@@ -149,11 +154,13 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
     /// <summary>
     /// Terminates the Job's active pod: exit 0 succeeds it (and the Job), anything else fails it (the Job
     /// retries with a new pod until its backoffLimit). <paramref name="log"/> is appended to the main
-    /// container's log. Returns once the Job controller has reacted.
+    /// container's log. Returns once the Job controller has reacted. A pod that cannot start is waited
+    /// for as by <see cref="SetPodRunningAsync"/>.
     /// </summary>
     public async Task CompletePodAsync(string @namespace, string jobName, int exitCode, string log = "", string? terminationMessage = null, CancellationToken cancellationToken = default)
     {
         var pod = await _controller.ActivePodAsync(@namespace, jobName, cancellationToken);
+        await _controller.WaitUntilStartableAsync(@namespace, pod, cancellationToken);
         await _controller.WaitForRevisionAsync(_kubelet.Complete(@namespace, pod, exitCode, log, terminationMessage), cancellationToken);
     }
 
@@ -196,7 +203,7 @@ public sealed class FakeKubernetesServer : IAsyncDisposable
     /// </summary>
     public async Task ExceedJobDeadlineAsync(string @namespace, string jobName, CancellationToken cancellationToken = default)
     {
-        if (!await _controller.ExceedDeadlineAsync(@namespace, jobName, null, cancellationToken))
+        if (!await _controller.ExceedDeadlineAsync(@namespace, jobName, null, null, cancellationToken))
         {
             throw new InvalidOperationException($"Job {@namespace}/{jobName} does not exist or has already finished.");
         }

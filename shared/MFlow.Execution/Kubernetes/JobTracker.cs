@@ -152,9 +152,16 @@ public sealed class JobTracker(
                 Chain(progressing, () => reporter.ReportAsync(progressing.Task, due.Report, _stopping));
                 break;
             case PullGraceExpired pull when _jobs.TryGetValue(pull.Key, out var pulling) && !pulling.Finalized
-                && _pods.TryGetValue(pull.Key, out var pullTries) && pullTries.Current?.Metadata.Name == pull.Pod
-                && TaskStatusMapper.Stuck(pullTries.Current) is { } stillStuck:
-                FailStuck(pulling, stillStuck.Reason, $"{stillStuck.Message} (for longer than the image pull grace period, {options.ImagePullGrace.TotalSeconds:0} s)");
+                && _pods.TryGetValue(pull.Key, out var pullTries) && pullTries.Current?.Metadata.Name == pull.Pod:
+                if (TaskStatusMapper.Stuck(pullTries.Current) is { } stillStuck)
+                    FailStuck(pulling, stillStuck.Reason, $"{stillStuck.Message} (for longer than the image pull grace period, {options.ImagePullGrace.TotalSeconds:0} s)");
+                else if (PodVolumes.StillCreating(pullTries.Current) && PodVolumes.Of(pullTries.Current) is { Count: > 0 } mounted)
+                    _ = FindMissingMountAsync(pulling, pull.Pod, mounted);
+                break;
+            case MountMissing missing when _jobs.TryGetValue(missing.Key, out var mounting) && !mounting.Finalized
+                && _pods.TryGetValue(missing.Key, out var mountTries) && mountTries.Current?.Metadata.Name == missing.Pod
+                && PodVolumes.StillCreating(mountTries.Current):
+                FailStuck(mounting, TaskFailureReasons.FailedMount, $"{missing.Message} (waited longer than the image pull grace period, {options.ImagePullGrace.TotalSeconds:0} s)");
                 break;
             case GraceExpired expired when _jobs.TryGetValue(expired.Key, out var late):
                 late.GraceExpired = true;
@@ -278,7 +285,8 @@ public sealed class JobTracker(
             // Every try the Job counts must have been seen to end, or the pod at hand may be an earlier
             // try (with its exit code and log) while the last one's events are still on their way.
             var status = tracked.Job.Status;
-            var sawEveryTry = observed.Reason == "DeadlineExceeded" || (tries?.Finished ?? 0) >= (status?.Failed ?? 0) + (status?.Succeeded ?? 0);
+            var sawEveryTry = observed.Reason == "DeadlineExceeded" || TaskStatusMapper.DecidedOutcome(tracked.Job) is not null
+                || (tries?.Finished ?? 0) >= (status?.Failed ?? 0) + (status?.Succeeded ?? 0);
             if ((!observed.PodSettled || !sawEveryTry) && !tracked.GraceExpired)
             {
                 // The Job's verdict came in before its pod's final state on the other watch; give the pod a moment.
@@ -326,12 +334,16 @@ public sealed class JobTracker(
             return true;
         }
 
-        var podName = stuck is null ? null : pod!.Metadata.Name;
-        if (tracked.PullTimerPod == podName)
+        // A pod still mounting its volumes past the grace period may name a Secret or ConfigMap that does
+        // not exist (it would wait for ever): a timer of its own has that checked (FindMissingMountAsync).
+        // A pod that moves on to a pull failure starts the pull's timer afresh.
+        var podName = stuck is not null || PodVolumes.StillCreating(pod) ? pod!.Metadata.Name : null;
+        var timerKey = podName is null ? null : $"{podName}/{(stuck is null ? "creating" : "stuck")}";
+        if (tracked.PullTimerKey == timerKey)
             return false;
         tracked.PullTimer?.Cancel();
         tracked.PullTimer?.Dispose();
-        (tracked.PullTimer, tracked.PullTimerPod) = (null, podName);
+        (tracked.PullTimer, tracked.PullTimerKey) = (null, timerKey);
         if (podName is not null)
         {
             var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
@@ -343,27 +355,70 @@ public sealed class JobTracker(
         return false;
     }
 
-    // The task fails with the pod's reason, and its Job is deleted so that nothing keeps retrying
-    // (its deletion is then no cancellation: the outcome is decided).
+    // The task fails with the pod's reason, and its Job is ended (its pods stopped) so that nothing
+    // keeps retrying, but kept, annotated with that outcome: a command delivered again later (a broker
+    // that restarted, a worker that died before acknowledging) adopts it instead of running the attempt
+    // a second time, and a replica that takes over tracking reads the outcome from it. Its TTL deletes it.
     void FailStuck(Tracked tracked, string reason, string message)
     {
         var (@namespace, name) = (tracked.Namespace, tracked.Name);
         Finalize(tracked);
         Chain(tracked, async () =>
         {
-            await reporter.ReportAsync(tracked.Task, new TaskReport(TaskState.Failed) { FinishedAt = DateTimeOffset.UtcNow, Reason = reason, Message = message }, _stopping);
             try
             {
-                await client.DeleteJobAsync(@namespace, name, _stopping);
+                var annotations = new Dictionary<string, string>
+                {
+                    [TaskLabels.FailedReason] = reason,
+                    [TaskLabels.FailedMessage] = Shortened(message),
+                };
+                await client.EndJobAsync(@namespace, name, annotations, _stopping);
+            }
+            catch (HttpOperationException ex) when (ex.Is(System.Net.HttpStatusCode.NotFound))
+            {
+                // Deleted meanwhile (a cancellation): the outcome below is still the attempt's.
             }
             catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or TimeoutException)
             {
                 // Its deadline and TTL still end it; the task's outcome is what matters.
-                logger.LogWarning(ex, "Could not delete Job {Job}, whose pod cannot start ({Reason})", name, reason);
+                logger.LogWarning(ex, "Could not end Job {Job}, whose pod cannot start ({Reason})", name, reason);
             }
 
+            await reporter.ReportAsync(tracked.Task, new TaskReport(TaskState.Failed) { FinishedAt = DateTimeOffset.UtcNow, Reason = reason, Message = message }, _stopping);
             cancellations.Forget(tracked.Task.TaskId, tracked.Task.Attempt);
         });
+    }
+
+    // Off the event loop: reads the Secrets and ConfigMaps the pod mounts; one that is missing fails the
+    // task (back on the loop, if the pod still waits). Only for a pod that waited past the grace period.
+    async Task FindMissingMountAsync(Tracked tracked, string pod, IReadOnlyList<PodVolumes.Mounted> mounted)
+    {
+        try
+        {
+            if (await PodVolumes.FindMissingAsync(client, tracked.Namespace, mounted, _stopping) is { } message)
+                _events.Writer.TryWrite(new MountMissing(tracked.Key, pod, message));
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            // Unknown, so no verdict: the task's deadline still ends a pod that never starts.
+            logger.LogWarning(ex, "Could not check the volumes of pod {Pod}, which waits to start", pod);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    // What the tombstone keeps of a message (annotations share 256 KiB per object); the report has it whole.
+    const int MaxFailedMessageLength = 2000;
+
+    // Cut at a character boundary: never between the two halves of a surrogate pair.
+    static string Shortened(string message)
+    {
+        if (message.Length <= MaxFailedMessageLength)
+            return message;
+        var length = char.IsHighSurrogate(message[MaxFailedMessageLength - 1]) ? MaxFailedMessageLength - 1 : MaxFailedMessageLength;
+        return message[..length] + "...";
     }
 
     // Once its outcome is decided a Job is only remembered until it is deleted, which its TTL does
@@ -449,7 +504,7 @@ public sealed class JobTracker(
         public bool GraceExpired { get; set; }
         public bool AwaitingOutcomeCheck { get; set; }
         public CancellationTokenSource? PullTimer { get; set; }
-        public string? PullTimerPod { get; set; }
+        public string? PullTimerKey { get; set; }
         public IDisposable? Active { get; init; }
         public Task Work { get; set; } = System.Threading.Tasks.Task.CompletedTask;
     }
@@ -493,6 +548,8 @@ public sealed class JobTracker(
     sealed record PullGraceExpired(string Key, string Pod) : TrackerEvent;
 
     sealed record ProgressDue(string Key, TaskReport Report) : TrackerEvent;
+
+    sealed record MountMissing(string Key, string Pod, string Message) : TrackerEvent;
 
     sealed record OutcomesChecked(IReadOnlyList<string> Keys, IReadOnlySet<string> Recorded) : TrackerEvent;
 }

@@ -70,8 +70,10 @@ public sealed class KubernetesExecutorOptions : IValidatableObject
     public TimeSpan ProgressReportDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a task's pod may wait in ImagePullBackOff or ErrImagePull (a registry outage can pass)
-    /// before its task fails with that reason and its Job is deleted (MFlow:Kubernetes:ImagePullGrace).
+    /// How long a task's pod may wait in ImagePullBackOff, ErrImagePull or CreateContainerConfigError (a
+    /// registry outage can pass), or still creating while a Secret or ConfigMap its volumes mount is
+    /// missing (FailedMount), before its task fails with that reason and its Job is ended
+    /// (MFlow:Kubernetes:ImagePullGrace).
     /// </summary>
     public TimeSpan ImagePullGrace { get; set; } = TimeSpan.FromMinutes(2);
 

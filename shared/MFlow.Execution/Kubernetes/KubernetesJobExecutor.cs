@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace MFlow.Execution.Kubernetes;
 
 /// <summary>
-/// The <c>kubernetes</c> executor for one job kind: creates the task's Job (then its Secret and
-/// ConfigMap, owned by the Job) and returns; its <see cref="JobTracker"/> reports from there. The
-/// Job's name is deterministic, so a redelivered command finds it (409) and adopts it.
+/// The <c>kubernetes</c> executor for one job kind: creates the task's Secret and ConfigMap, then its
+/// Job, then makes them the Job's (ownerReference), and returns; its <see cref="JobTracker"/> reports
+/// from there. Names are deterministic, so a redelivered command finds them (409) and adopts them, and
+/// never runs again an attempt whose outcome was decided (its Job is kept as the attempt's tombstone).
 /// </summary>
 public sealed partial class KubernetesJobExecutor(
     IKubernetesApi client,
@@ -64,10 +65,17 @@ public sealed partial class KubernetesJobExecutor(
             return;
         }
 
+        // The task's own Secret and ConfigMap first: its pod names them, and a pod that finds them
+        // missing waits in CreateContainerConfigError (or ContainerCreating), which the tracker cannot
+        // tell from a Secret the user named and forgot. They become the Job's (ownerReference) once it exists.
         V1Job job;
         var adopted = false;
         try
         {
+            if (manifests.Secret is { } secret)
+                await CreateOrAdoptAsync(ct => client.CreateSecretAsync(secret, ct), cancellationToken);
+            if (manifests.ConfigMap is { } configMap)
+                await CreateOrAdoptAsync(ct => client.CreateConfigMapAsync(configMap, ct), cancellationToken);
             job = await client.CreateJobAsync(manifests.Job, cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
@@ -78,12 +86,14 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest))
         {
-            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job: {ex.Describe()}", cancellationToken);
+            await DeleteOwnedAsync(manifests, cancellationToken);
+            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job, Secret or ConfigMap: {ex.Describe()}", cancellationToken);
             return;
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden))
         {
-            await FailAsync(task, "Forbidden", $"The worker may not create Jobs in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
+            await DeleteOwnedAsync(manifests, cancellationToken);
+            await FailAsync(task, "Forbidden", $"The worker may not create the task's Job, Secret or ConfigMap in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
             return;
         }
         finally
@@ -91,10 +101,33 @@ public sealed partial class KubernetesJobExecutor(
             slot?.Dispose();
         }
 
-        if (manifests.Secret is { } secret)
-            await CreateOwnedAsync(secret, job, adopted, ct => client.CreateSecretAsync(secret, ct), cancellationToken);
-        if (manifests.ConfigMap is { } configMap)
-            await CreateOwnedAsync(configMap, job, adopted, ct => client.CreateConfigMapAsync(configMap, ct), cancellationToken);
+        // The Secret and ConfigMap become the Job's, also for an adopted Job (the first delivery may
+        // have died before this): the Job's TTL then deletes them with it.
+        var owner = TaskManifestFactory.OwnerReferenceTo(job);
+        try
+        {
+            if (manifests.Secret is not null)
+                await client.SetSecretOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
+            if (manifests.ConfigMap is not null)
+                await client.SetConfigMapOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden) || ex.Is(HttpStatusCode.UnprocessableEntity))
+        {
+            // A Role without patch (an upgrade that kept the old Role): the task's credentials would be
+            // left behind by every task. The Job is stopped and the task fails, saying what is missing.
+            await DeleteJobQuietlyAsync(@namespace, job.Metadata.Name, cancellationToken);
+            await DeleteOwnedAsync(manifests, cancellationToken);
+            await FailAsync(task, "Forbidden", $"The worker could not make the task's Secret or ConfigMap its Job's (patch of ownerReferences) in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
+            return;
+        }
+
+        // A Job whose outcome the tracker already decided (see JobTracker.FailStuck) is its attempt's
+        // tombstone: a command delivered again after that must not run the attempt a second time.
+        if (adopted && TaskStatusMapper.DecidedOutcome(job) is not null)
+        {
+            LogAlreadyDecided(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
+            return;
+        }
 
         if (adopted)
             LogAdopted(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
@@ -110,6 +143,9 @@ public sealed partial class KubernetesJobExecutor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} attempt {Attempt}: Job {Namespace}/{Job} adopted (the command was delivered again)")]
     private static partial void LogAdopted(ILogger logger, string task, int attempt, string @namespace, string job);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} attempt {Attempt}: the command was delivered again after the attempt's outcome was reported; Job {Namespace}/{Job} is left ended")]
+    private static partial void LogAlreadyDecided(ILogger logger, string task, int attempt, string @namespace, string job);
+
     /// <inheritdoc />
     public async Task CancelAsync(CancelTask command, CancellationToken cancellationToken)
     {
@@ -124,22 +160,55 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
         {
-            // Not created yet (the cancellation is remembered) or already gone.
+            // Not created yet (the cancellation is remembered) or already gone. Its Secret and
+            // ConfigMap, created first, may exist without an owner (a worker that died between):
+            // the remembered cancellation keeps them from being made again.
+            await DeleteQuietlyAsync(@namespace, name, "Secret", client.DeleteSecretAsync, cancellationToken);
+            await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
         }
     }
 
     bool IsManaged(string @namespace) => options.Namespaces.Count == 0 ? @namespace == DefaultNamespace : options.Namespaces.Contains(@namespace);
 
-    static async Task CreateOwnedAsync(IMetadata<V1ObjectMeta> owned, V1Job job, bool adopted, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
+    static async Task CreateOrAdoptAsync(Func<CancellationToken, Task> create, CancellationToken cancellationToken)
     {
-        TaskManifestFactory.OwnBy(owned, job);
         try
         {
             await create(cancellationToken);
         }
-        catch (HttpOperationException ex) when (adopted && ex.Is(HttpStatusCode.Conflict))
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
         {
-            // Created by the first delivery.
+            // Created by an earlier delivery of the command (names are deterministic).
+        }
+    }
+
+    // The Job was refused: its Secret and ConfigMap, which no Job owns yet, would stay forever.
+    async Task DeleteOwnedAsync(TaskManifests manifests, CancellationToken cancellationToken)
+    {
+        var (@namespace, name) = (manifests.Job.Metadata.NamespaceProperty, manifests.Job.Metadata.Name);
+        if (manifests.Secret is not null)
+            await DeleteQuietlyAsync(@namespace, name, "Secret", client.DeleteSecretAsync, cancellationToken);
+        if (manifests.ConfigMap is not null)
+            await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
+    }
+
+    Task DeleteJobQuietlyAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        DeleteQuietlyAsync(@namespace, name, "Job", client.DeleteJobAsync, cancellationToken);
+
+    // Each object on its own: one that cannot be deleted does not keep the next from it. Gone already is done.
+    async Task DeleteQuietlyAsync(string @namespace, string name, string kind, Func<string, string, CancellationToken, Task> delete, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await delete(@namespace, name, cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
+        {
+            // Already gone.
+        }
+        catch (HttpOperationException ex)
+        {
+            logger.LogWarning("Could not delete the task's {Kind} {Namespace}/{Name}: {Error}", kind, @namespace, name, ex.Describe());
         }
     }
 

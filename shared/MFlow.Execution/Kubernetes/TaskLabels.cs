@@ -47,6 +47,17 @@ public static class TaskLabels
     /// </summary>
     public const string MaskedSecret = "mflow.dev/masked-secret";
 
+    /// <summary>
+    /// Annotation: the reason the tracker failed the attempt with when its pod could not start (with
+    /// <see cref="FailedMessage"/>). The Job is then ended but kept, as the attempt's tombstone: a
+    /// redelivered command adopts it instead of running the attempt again, and any replica that tracks
+    /// it later reads the outcome already reported from it.
+    /// </summary>
+    public const string FailedReason = "mflow.dev/failed-reason";
+
+    /// <summary>Annotation: the message that goes with <see cref="FailedReason"/>.</summary>
+    public const string FailedMessage = "mflow.dev/failed-message";
+
     /// <summary>Annotation a deploy task leaves on the workload it changed (mflow's task.mflow.../id).</summary>
     public const string WorkloadTaskAnnotation = "task.mflow.dev/id";
 

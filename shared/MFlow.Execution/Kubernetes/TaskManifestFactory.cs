@@ -154,20 +154,19 @@ public static class TaskManifestFactory
         return new TaskManifests(job, secret, configMap);
     }
 
-    /// <summary>Makes an object owned by the Job, so that deleting the Job (or its TTL) deletes it too.</summary>
-    public static void OwnBy(IMetadata<V1ObjectMeta> owned, V1Job job) =>
-        owned.Metadata.OwnerReferences =
-        [
-            new V1OwnerReference
-            {
-                ApiVersion = "batch/v1",
-                Kind = V1Job.KubeKind,
-                Name = job.Metadata.Name,
-                Uid = job.Metadata.Uid,
-                BlockOwnerDeletion = false,
-                Controller = false,
-            },
-        ];
+    /// <summary>
+    /// The reference that makes an object the Job's, so that deleting the Job (or its TTL) deletes it
+    /// too; blockOwnerDeletion false, so that setting it needs no update right on the Job's finalizers.
+    /// </summary>
+    public static V1OwnerReference OwnerReferenceTo(V1Job job) => new()
+    {
+        ApiVersion = "batch/v1",
+        Kind = V1Job.KubeKind,
+        Name = job.Metadata.Name,
+        Uid = job.Metadata.Uid,
+        BlockOwnerDeletion = false,
+        Controller = false,
+    };
 
     // Param and system values are data: escaped so the kubelet's $(VAR) expansion leaves them as given.
     static V1EnvVar Env(string name, string value) => new() { Name = name, Value = ContainerVariables.Escape(value) };

@@ -24,6 +24,15 @@ public static class TaskStatusMapper
         var terminated = main?.State?.Terminated ?? main?.LastState?.Terminated;
         var startedAt = Utc(pod?.Status?.StartTime ?? status.StartTime);
 
+        if (DecidedOutcome(job) is { } decided)
+        {
+            // Failed by the tracker (its pod could not start): that is the outcome, whatever the Job
+            // controller later writes when it stops the pod (DeadlineExceeded); the pod never ran, no log.
+            return new ObservedTask(
+                TaskState.Failed, decided.Reason, decided.Message, null, startedAt,
+                Utc(Condition(job, "Failed")?.LastTransitionTime) ?? DateTimeOffset.UtcNow, null, PodSettled: true, PodName: null);
+        }
+
         if (Condition(job, "Complete") is { } complete)
         {
             // A pod not seen yet is not a pod without a final state: the pod watch may lag the Job
@@ -78,9 +87,9 @@ public static class TaskStatusMapper
         {
             if (container.State?.Waiting is not { Reason: { } reason } wait)
                 continue;
-            // A missing Secret or ConfigMap key may be on its way (the task's own Secret is created
-            // right after its Job, and a redelivered command creates it if the worker died between):
-            // like a pull failure it gets the grace period; only a bad image name cannot recover.
+            // A Secret, ConfigMap or key the task names may be on its way (someone creating it now): like
+            // a pull failure it gets the grace period; only a bad image name cannot recover. (The task's
+            // own Secret and ConfigMap exist before its Job: the executor creates them first.)
             var atOnce = reason is TaskFailureReasons.InvalidImageName;
             if (atOnce || reason is TaskFailureReasons.ImagePullBackOff or TaskFailureReasons.ErrImagePull or TaskFailureReasons.CreateContainerConfigError)
                 return (reason, $"Container {container.Name}: {reason}{(string.IsNullOrEmpty(wait.Message) ? "" : ": " + wait.Message)}", atOnce);
@@ -89,9 +98,15 @@ public static class TaskStatusMapper
         return null;
     }
 
-    /// <summary>True once the Job has its verdict (Complete or Failed) or is being deleted: it no longer counts against MFlow:Kubernetes:MaxRunningJobs.</summary>
+    /// <summary>True once the Job has its verdict (Complete or Failed, or the tracker's) or is being deleted: it no longer counts against MFlow:Kubernetes:MaxRunningJobs.</summary>
     public static bool HasEnded(V1Job job) =>
-        job.Metadata?.DeletionTimestamp is not null || Condition(job, "Complete") is not null || Condition(job, "Failed") is not null;
+        job.Metadata?.DeletionTimestamp is not null || Condition(job, "Complete") is not null || Condition(job, "Failed") is not null || DecidedOutcome(job) is not null;
+
+    /// <summary>The outcome the tracker decided and reported for the Job's attempt (see <see cref="TaskLabels.FailedReason"/>), or null.</summary>
+    public static (string Reason, string Message)? DecidedOutcome(V1Job job) =>
+        job.Metadata?.Annotations is { } annotations && annotations.TryGetValue(TaskLabels.FailedReason, out var reason) && reason.Length > 0
+            ? (reason, annotations.TryGetValue(TaskLabels.FailedMessage, out var message) ? message : reason)
+            : null;
 
     static V1JobCondition? Condition(V1Job job, string type) =>
         job.Status?.Conditions?.FirstOrDefault(c => c.Type == type && string.Equals(c.Status, "True", StringComparison.OrdinalIgnoreCase));

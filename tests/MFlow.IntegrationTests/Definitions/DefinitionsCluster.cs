@@ -107,6 +107,7 @@ public sealed class DefinitionsCluster : IAsyncLifetime
         Kubernetes = await FakeKubernetesServer.StartAsync();
         var kubeconfig = Path.Combine(_directory, "kubeconfig");
         await File.WriteAllTextAsync(kubeconfig, Kubernetes.CreateKubeconfig(TaskNamespace));
+        await OperatorSecrets.CreateAsync(Kubernetes, TaskNamespace);
         VirtualHost = await RabbitMqVirtualHost.CreateAsync();
         Database = await PostgresDatabase.CreateAsync();
         Events = await MessageSpy.StartAsync(VirtualHost.Url, EventTypes);

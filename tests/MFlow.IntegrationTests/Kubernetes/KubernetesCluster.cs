@@ -134,6 +134,7 @@ public class KubernetesCluster : IAsyncLifetime
             : _attemptScripts.TryGetValue(task, out var byAttempt) && int.TryParse(pod["metadata"]?["labels"]?["mflow.dev/attempt"]?.GetValue<string>(), out var attempt) ? byAttempt(attempt)
             : _scripts.TryGetValue(task, out var script) ? script : null;
         await File.WriteAllTextAsync(KubeconfigPath, Kubernetes.CreateKubeconfig(Namespace));
+        await OperatorSecrets.CreateAsync(Kubernetes, Namespace);
         VirtualHost = await RabbitMqVirtualHost.CreateAsync();
         Database = await PostgresDatabase.CreateAsync();
         Spy = await MessageSpy.StartAsync(VirtualHost.Url, SpiedTypes);

@@ -18,7 +18,7 @@ public sealed class When_a_hundred_tasks_run_on_kubernetes(KubernetesCluster clu
     const int Tasks = Stages * TasksPerStage;
 
     [Fact]
-    public async Task Should_make_at_most_three_api_requests_per_task_and_never_poll()
+    public async Task Should_make_at_most_four_api_requests_per_task_and_never_poll()
     {
         var pipeline = new StringBuilder("name: hundred-tasks\nstages:\n");
         string[] kinds = ["build", "deploy", "vm"];
@@ -53,7 +53,8 @@ public sealed class When_a_hundred_tasks_run_on_kubernetes(KubernetesCluster clu
         output.WriteLine($"  {"total (excluding list/watch)",-28} {perTask.Count,5}   {perTask.Count / (double)Tasks:0.00} per task");
         output.WriteLine($"  once per worker at start-up: {string.Join(", ", setUp)}");
 
-        Assert.True(perTask.Count <= 3 * Tasks, $"{perTask.Count} requests for {Tasks} tasks");
+        // Per task: its Secret, its Job, the Secret made the Job's (ownerReference), its log.
+        Assert.True(perTask.Count <= 4 * Tasks, $"{perTask.Count} requests for {Tasks} tasks");
         Assert.True(requests.Count(r => r.Verb is "list" or "watch") <= 12, "list/watch is a constant per worker, not per task");
         // No polling: nothing reads a Job or a pod by itself; each finished task's log is read once.
         Assert.DoesNotContain(requests, r => r.Verb == "get" && r.Subresource is null);

@@ -18,7 +18,7 @@ public sealed class When_a_pod_fails_in_ways_a_retry_cannot_cure(KubernetesClust
     const string Ns = KubernetesCluster.Namespace;
 
     [Fact]
-    public async Task Should_fail_a_task_whose_image_cannot_be_pulled_once_the_grace_period_passed_and_delete_its_job()
+    public async Task Should_fail_a_task_whose_image_cannot_be_pulled_once_the_grace_period_passed_and_end_its_job()
     {
         cluster.Script("pull", new PodScript { WaitingReason = "ImagePullBackOff", WaitingMessage = "Back-off pulling image \"registry.example.com/shop/nope:1\"" });
         var runId = await cluster.SubmitAsync("""
@@ -47,7 +47,11 @@ public sealed class When_a_pod_fails_in_ways_a_retry_cannot_cure(KubernetesClust
         Assert.Contains("image pull grace period", pull.Message);
         // Failed once the grace period passed, not after the 3600 s deadline (the run's wait allows 90 s).
         Assert.True(pull.FinishedAt >= sawWaiting - KubernetesCluster.ImagePullGrace, $"finished {pull.FinishedAt:O}, waiting seen {sawWaiting:O}");
-        await cluster.Kubernetes.WaitForDeletionAsync("jobs", Ns, job, TimeSpan.FromSeconds(30));
+        // Ended (its pod stopped) but kept, with the outcome, as the attempt's tombstone until its TTL.
+        var ended = await cluster.Kubernetes.WaitForObjectAsync(
+            "jobs", Ns, job, j => j["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Failed") == true, TimeSpan.FromSeconds(30));
+        Assert.Equal(TaskFailureReasons.ImagePullBackOff, ended["metadata"]!["annotations"]!["mflow.dev/failed-reason"]!.GetValue<string>());
+        Assert.All(cluster.Kubernetes.GetJobPods(Ns, job), pod => Assert.Equal("Failed", pod["status"]!["phase"]!.GetValue<string>()));
         var failed = Assert.Single(await cluster.WaitForMessagesAsync<PipelineRunFailed>(e => e.RunId == runId, "the run's failure"));
         Assert.Equal(TaskFailureReasons.ImagePullBackOff, Assert.Single(failed.FailedTasks).Reason);
         Assert.True(TaskFailureReasons.IsPermanent(pull.Reason));

@@ -25,13 +25,16 @@ internal sealed class JobController : IAsyncDisposable
     private readonly WatchSubscription _subscription;
     private readonly RevisionTracker _progress;
     private readonly Task _loop;
+    private readonly TimeSpan _startTimeout;
     private readonly List<(string Namespace, string Name)> _heldTerminations = [];
+    private readonly Dictionary<(string Namespace, string Name), BlockedPod> _blocked = [];
 
     /// <summary>The finalizer the real Job controller puts on its pods so that it counts each one before it goes.</summary>
     public const string JobTrackingFinalizer = "batch.kubernetes.io/job-tracking";
 
-    public JobController(ObjectStore store, ResourceRegistry registry, Kubelet kubelet, PodLogs logs, BackgroundWork work, Action<Exception> onError)
+    public JobController(ObjectStore store, ResourceRegistry registry, Kubelet kubelet, PodLogs logs, BackgroundWork work, Action<Exception> onError, TimeSpan startTimeout)
     {
+        _startTimeout = startTimeout;
         _store = store;
         _registry = registry;
         _kubelet = kubelet;
@@ -114,8 +117,47 @@ internal sealed class JobController : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the kubelet could start the pod: every Secret and ConfigMap it names exists (see
+    /// <see cref="PodConfig"/>). Throws <see cref="InvalidOperationException"/> with the kubelet's reason
+    /// when that has not happened within the server's wait timeout, as a real pod would never start.
+    /// </summary>
+    public async Task WaitUntilStartableAsync(string @namespace, string pod, CancellationToken cancellationToken)
+    {
+        Task unblocked;
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            if (_store.Get(_registry.Pods, @namespace, pod) is not { } current || !Block(current, script: null))
+            {
+                return;
+            }
+
+            unblocked = _blocked[(@namespace, pod)].Started.Task;
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+
+        try
+        {
+            await unblocked.WaitAsync(_startTimeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"Pod {@namespace}/{pod} was deleted or terminated before it could start.");
+        }
+        catch (TimeoutException)
+        {
+            var problem = _store.Get(_registry.Pods, @namespace, pod) is { } still ? PodConfig.Check(_store, _registry, still) : null;
+            throw new InvalidOperationException(
+                $"Pod {@namespace}/{pod} cannot start: {(problem?.IsMountFailure == false ? "CreateContainerConfigError: " : "ContainerCreating, ")}{problem?.Message ?? "it was blocked"} (waited {_startTimeout}).");
+        }
+    }
+
     /// <summary>Fails the Job as its activeDeadlineSeconds would; false when it had already finished.</summary>
-    public async Task<bool> ExceedDeadlineAsync(string @namespace, string jobName, string? expectedUid, CancellationToken cancellationToken)
+    public async Task<bool> ExceedDeadlineAsync(string @namespace, string jobName, string? expectedUid, long? expectedDeadline, CancellationToken cancellationToken)
     {
         await CatchUpAsync(cancellationToken);
         await _mutex.WaitAsync(cancellationToken);
@@ -123,6 +165,12 @@ internal sealed class JobController : IAsyncDisposable
         {
             var job = _store.Get(_registry.Jobs, @namespace, jobName);
             if (job is null || (expectedUid is not null && KubeJson.Uid(job) != expectedUid))
+            {
+                return false;
+            }
+
+            // A timer for a deadline since changed: the timer of the current one decides.
+            if (expectedDeadline is not null && KubeJson.Integer(job["spec"]?["activeDeadlineSeconds"]) != expectedDeadline)
             {
                 return false;
             }
@@ -213,6 +261,18 @@ internal sealed class JobController : IAsyncDisposable
                 return;
             case "MODIFIED" when _collector.FinishForegroundDeletion(type, obj):
                 return;
+            case "MODIFIED" when _collector.DeleteIfOrphaned(type, obj):
+                // Its ownerReferences were changed to name only owners that are gone, which the GC collects as well.
+                return;
+        }
+
+        if (type == _registry.Pods && e.Type == "DELETED")
+        {
+            Unblock(e.Namespace, e.Name, started: false);
+        }
+        else if ((type == _registry.Secrets || type == _registry.ConfigMaps) && e.Type is "ADDED" or "MODIFIED")
+        {
+            RecheckBlocked(e.Namespace);
         }
 
         if (type == _registry.Jobs)
@@ -224,7 +284,11 @@ internal sealed class JobController : IAsyncDisposable
             Reconcile(e.Namespace, owner.Name, owner.Uid);
             if (e.Type == "ADDED")
             {
-                StartAutoRun(obj);
+                var script = AutoRun?.Invoke(KubeJson.Clone(obj));
+                if (!Block(obj, script) && script is not null)
+                {
+                    StartAutoRun(obj, script);
+                }
             }
         }
     }
@@ -495,23 +559,92 @@ internal sealed class JobController : IAsyncDisposable
         }
     }
 
-    private void StartAutoRun(JsonObject pod)
+    private void StartAutoRun(JsonObject pod, PodScript script) =>
+        _work.Run(cancellationToken => AutoRunner.RunAsync(_kubelet, pod, script, cancellationToken));
+
+    /// <summary>
+    /// True when the kubelet cannot start the pod yet (see <see cref="PodConfig"/>): its status shows why and
+    /// it is remembered, with the script to play once it can start. A pod already blocked keeps its script.
+    /// </summary>
+    private bool Block(JsonObject pod, PodScript? script)
     {
-        if (AutoRun?.Invoke(KubeJson.Clone(pod)) is { } script)
+        var key = (KubeJson.Namespace(pod) ?? "", KubeJson.Name(pod) ?? "");
+        if (Kubelet.IsTerminal(pod) || pod["metadata"]?["deletionTimestamp"] is not null || PodConfig.Check(_store, _registry, pod) is not { } problem)
         {
-            _work.Run(cancellationToken => AutoRunner.RunAsync(_kubelet, pod, script, cancellationToken));
+            return false;
         }
+
+        if (!_blocked.TryGetValue(key, out var blocked))
+        {
+            _blocked[key] = blocked = new BlockedPod(pod, script);
+        }
+
+        if (blocked.Problem != problem.Message)
+        {
+            blocked.Problem = problem.Message;
+            _kubelet.SetConfigProblem(key.Item1, key.Item2, problem);
+        }
+
+        return true;
+    }
+
+    /// <summary>As the kubelet retries a pod it could not start: once what it names exists, it starts (its script plays).</summary>
+    private void RecheckBlocked(string @namespace)
+    {
+        foreach (var (key, blocked) in _blocked.Where(entry => entry.Key.Namespace == @namespace).ToList())
+        {
+            if (_store.Get(_registry.Pods, key.Namespace, key.Name) is not { } pod || Kubelet.IsTerminal(pod))
+            {
+                Unblock(key.Namespace, key.Name, started: false);
+            }
+            else if (!Block(pod, blocked.Script))
+            {
+                _kubelet.ClearConfigProblem(key.Namespace, key.Name);
+                Unblock(key.Namespace, key.Name, started: true);
+                if (blocked.Script is { } script)
+                {
+                    StartAutoRun(blocked.Pod, script);
+                }
+            }
+        }
+    }
+
+    private void Unblock(string @namespace, string name, bool started)
+    {
+        if (_blocked.Remove((@namespace, name), out var blocked))
+        {
+            if (started)
+            {
+                blocked.Started.TrySetResult();
+            }
+            else
+            {
+                blocked.Started.TrySetCanceled();
+            }
+        }
+    }
+
+    private sealed class BlockedPod(JsonObject pod, PodScript? script)
+    {
+        public JsonObject Pod { get; } = pod;
+
+        public PodScript? Script { get; } = script;
+
+        public string? Problem { get; set; }
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private void ScheduleDeadline(JsonObject job, JobState state)
     {
-        if (state.DeadlineScheduled || KubeJson.Integer(job["spec"]?["activeDeadlineSeconds"]) is not { } seconds
+        // activeDeadlineSeconds may be changed on a running Job: the controller then enforces the new one.
+        if (KubeJson.Integer(job["spec"]?["activeDeadlineSeconds"]) is not { } seconds || state.DeadlineScheduledFor == seconds
             || KubeJson.ParseTimestamp(KubeJson.String(job["status"]?["startTime"])) is not { } started)
         {
             return;
         }
 
-        state.DeadlineScheduled = true;
+        state.DeadlineScheduledFor = seconds;
         var due = started.AddSeconds(seconds) - DateTimeOffset.UtcNow;
         var (@namespace, name, uid) = (KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "", KubeJson.Uid(job));
         _work.Run(async cancellationToken =>
@@ -521,7 +654,7 @@ internal sealed class JobController : IAsyncDisposable
                 await Task.Delay(due, cancellationToken);
             }
 
-            await ExceedDeadlineAsync(@namespace, name, uid, cancellationToken);
+            await ExceedDeadlineAsync(@namespace, name, uid, seconds, cancellationToken);
         });
     }
 

@@ -19,7 +19,8 @@ internal sealed class JobState
     /// <summary>Set when a failed pod matched a FailJob rule of the Job's podFailurePolicy: the condition message.</summary>
     public string? FailJobMessage { get; set; }
 
-    public bool DeadlineScheduled { get; set; }
+    /// <summary>The activeDeadlineSeconds a timer is set for; a changed deadline gets its own timer.</summary>
+    public long? DeadlineScheduledFor { get; set; }
 
     public bool TtlScheduled { get; set; }
 }

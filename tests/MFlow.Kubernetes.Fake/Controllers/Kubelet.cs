@@ -45,6 +45,43 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
             SetConditions(status, ready: false, KubeJson.Timestamp(DateTimeOffset.UtcNow), "ContainersNotReady");
         });
 
+    /// <summary>
+    /// Shows why the pod cannot start: the containers whose config cannot be built wait with
+    /// CreateContainerConfigError (init containers before them completed, the others still creating);
+    /// a volume that cannot be mounted keeps every container creating, as a freshly bound pod's.
+    /// </summary>
+    public long SetConfigProblem(string @namespace, string pod, PodConfigProblem problem) =>
+        UpdateStatus(@namespace, pod, (spec, status) =>
+        {
+            var now = KubeJson.Timestamp(DateTimeOffset.UtcNow);
+            var initBlocked = ContainerNames(spec, "initContainers").Any(problem.ContainerErrors.ContainsKey);
+            var hasInit = spec["initContainers"] is JsonArray { Count: > 0 };
+            status["initContainerStatuses"] = Statuses(
+                spec,
+                "initContainers",
+                name => problem.ContainerErrors.TryGetValue(name, out var message) ? Waiting("CreateContainerConfigError", message)
+                    : problem.ContainerErrors.Count > 0 && !initBlocked ? Terminated(0, "Completed", null, now, now)
+                    : Waiting("PodInitializing", ""),
+                ready: false,
+                started: false);
+            status["containerStatuses"] = Statuses(
+                spec,
+                "containers",
+                name => problem.ContainerErrors.TryGetValue(name, out var message) && !initBlocked ? Waiting("CreateContainerConfigError", message)
+                    : Waiting(hasInit && (initBlocked || problem.IsMountFailure) ? "PodInitializing" : "ContainerCreating", ""),
+                ready: false,
+                started: false);
+        });
+
+    /// <summary>Back to a bound pod's containers creating, once what kept it from starting exists.</summary>
+    public long ClearConfigProblem(string @namespace, string pod) =>
+        UpdateStatus(@namespace, pod, (spec, status) =>
+        {
+            var fresh = PendingStatus(spec, KubeJson.String(status["qosClass"]) ?? "BestEffort");
+            status["initContainerStatuses"] = fresh["initContainerStatuses"]!.DeepClone();
+            status["containerStatuses"] = fresh["containerStatuses"]!.DeepClone();
+        });
+
     public long SetRunning(string @namespace, string pod)
     {
         var podIp = $"10.244.0.{(Interlocked.Increment(ref _nextPodIp) % 250) + 2}";
@@ -197,8 +234,8 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
 
     private static string MainContainer(JsonObject spec) => KubeJson.String(spec["containers"]?[0]?["name"]) ?? "";
 
-    private static IEnumerable<string> ContainerNames(JsonObject spec) =>
-        new[] { "initContainers", "containers" }
+    private static IEnumerable<string> ContainerNames(JsonObject spec, params string[] properties) =>
+        (properties.Length == 0 ? ["initContainers", "containers"] : properties)
             .SelectMany(property => spec[property] as JsonArray ?? [])
             .Select(container => KubeJson.String(container?["name"]) ?? "");
 

@@ -27,6 +27,43 @@ internal static class MetadataValidator
 
         ValidateLabels(TypedReader.StringMap(metadata, "labels", "metadata.labels"), "metadata.labels", errors);
         ValidateAnnotations(TypedReader.StringMap(metadata, "annotations", "metadata.annotations"), "metadata.annotations", errors);
+        ValidateOwnerReferences(TypedReader.Objects(metadata, "ownerReferences", "metadata.ownerReferences"), errors);
+    }
+
+    /// <summary>As the apiserver's ValidateOwnerReferences: the field paths carry no index, as its own do.</summary>
+    private static void ValidateOwnerReferences(IReadOnlyList<JsonObject> owners, List<FieldError> errors)
+    {
+        const string path = "metadata.ownerReferences";
+        string? controller = null;
+        foreach (var owner in owners)
+        {
+            var apiVersion = TypedReader.String(owner, "apiVersion", path + ".apiVersion") ?? "";
+            var version = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..] : apiVersion;
+            if (version.Length == 0)
+            {
+                errors.Add(FieldError.Invalid(path + ".apiVersion", apiVersion, "version must not be empty"));
+            }
+
+            foreach (var (field, detail) in new[] { ("kind", "kind must not be empty"), ("name", "name must not be empty"), ("uid", "uid must not be empty") })
+            {
+                var value = TypedReader.String(owner, field, $"{path}.{field}") ?? "";
+                if (value.Length == 0)
+                {
+                    errors.Add(FieldError.Invalid($"{path}.{field}", value, detail));
+                }
+            }
+
+            if (TypedReader.Boolean(owner, "controller", path + ".controller") == true)
+            {
+                var name = TypedReader.String(owner, "name", path + ".name") ?? "";
+                if (controller is not null)
+                {
+                    errors.Add(FieldError.Invalid(path, name, $"Only one reference can have Controller set to true. Found \"true\" in references for {controller} and {name}"));
+                }
+
+                controller ??= name;
+            }
+        }
     }
 
     public static void ValidateLabels(IReadOnlyList<KeyValuePair<string, string>> labels, string path, List<FieldError> errors)

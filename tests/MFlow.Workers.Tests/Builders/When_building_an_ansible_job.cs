@@ -49,19 +49,15 @@ public class When_building_an_ansible_job
     [Fact]
     public void Should_own_nothing_it_creates_until_the_job_exists()
     {
-        // The executor sets ownerReferences (with the Job's uid) right after creating the Job.
+        // They are created before the Job; the executor sets ownerReferences (with the Job's uid) once it exists.
         var manifests = Manifests.For(Commands.Vm());
         var job = manifests.Job;
         job.Metadata.Uid = "6b1f3e0a-1111-4222-8333-944455556666";
 
-        TaskManifestFactory.OwnBy(manifests.ConfigMap!, job);
-        TaskManifestFactory.OwnBy(manifests.Secret!, job);
-
-        foreach (var owned in new k8s.Models.IMetadata<k8s.Models.V1ObjectMeta>[] { manifests.ConfigMap!, manifests.Secret! })
-        {
-            var owner = Assert.Single(owned.Metadata.OwnerReferences!);
-            Assert.Equal(("batch/v1", "Job", job.Metadata.Name, job.Metadata.Uid), (owner.ApiVersion, owner.Kind, owner.Name, owner.Uid));
-        }
+        Assert.Null(manifests.ConfigMap!.Metadata.OwnerReferences);
+        Assert.Null(manifests.Secret!.Metadata.OwnerReferences);
+        var owner = TaskManifestFactory.OwnerReferenceTo(job);
+        Assert.Equal(("batch/v1", "Job", job.Metadata.Name, job.Metadata.Uid, false), (owner.ApiVersion, owner.Kind, owner.Name, owner.Uid, owner.BlockOwnerDeletion));
     }
 
     [Fact]

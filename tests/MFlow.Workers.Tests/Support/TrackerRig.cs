@@ -66,8 +66,21 @@ public sealed class TrackerRig : IAsyncDisposable
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
+        await CreateRegistrySecretAsync(client);
+        server.ResetRequests(); // the tests count the requests of the code under test
         return new TrackerRig(server, client, provider, harness);
     }
+
+    /// <summary>
+    /// As an operator creates it before running builds: the kaniko registry credentials every build
+    /// task mounts by default (REGISTRY_SECRET); the fake's kubelet, like a real one, starts no pod whose Secret is missing.
+    /// </summary>
+    public static Task CreateRegistrySecretAsync(IKubernetesApi client) =>
+        client.CreateSecretAsync(new k8s.Models.V1Secret
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "kaniko-secret", NamespaceProperty = Namespace },
+            StringData = new Dictionary<string, string> { ["config.json"] = """{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}""" },
+        });
 
     /// <summary>The kind's executor; <paramref name="cap"/> (MFlow:Kubernetes:MaxRunningJobs), or none.</summary>
     public KubernetesJobExecutor Executor(IJobBuilder builder, JobCap? cap = null) =>

@@ -24,13 +24,14 @@ public sealed class When_a_kind_caps_its_running_jobs : IAsyncLifetime
     public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
-    public async Task Should_make_no_request_beyond_creating_the_job_without_a_cap()
+    public async Task Should_make_no_request_beyond_creating_the_tasks_objects_without_a_cap()
     {
         var command = TrackerRig.Fresh(Commands.Custom(Commands.Build()));
 
         await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
 
-        Assert.Equal(["create jobs", "create secrets"], _rig.Server.Requests.Select(r => $"{r.Verb} {r.Resource}"));
+        // The Secret before the Job (its pod names it), then made the Job's.
+        Assert.Equal(["create secrets", "create jobs", "patch secrets"], _rig.Server.Requests.Select(r => $"{r.Verb} {r.Resource}"));
     }
 
     [Fact]

@@ -174,6 +174,28 @@ public sealed class When_tracking_jobs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_delete_the_tasks_secret_left_without_its_job_when_the_task_is_cancelled()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        // The first delivery made the task's Secret (it comes before the Job), then its worker died.
+        await _rig.Client.CreateSecretAsync(new k8s.Models.V1Secret
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = job, NamespaceProperty = Ns },
+            StringData = new Dictionary<string, string> { ["MFLOW_UPDATE_TOKEN"] = "left-behind" },
+        });
+
+        await _rig.Executor(_builds).CancelAsync(Cancel(command, "run cancelled"), CancellationToken.None);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+
+        Assert.Null(_rig.Server.GetObject("secrets", Ns, job));
+        Assert.Equal(TaskState.Cancelled, (await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State))).State);
+        Assert.DoesNotContain(_rig.Server.Requests, r => r is { Verb: "create", Resource: "jobs" });
+        Assert.Single(_rig.Server.Requests, r => r is { Verb: "create", Resource: "secrets" }); // the dead delivery's
+    }
+
+    [Fact]
     public async Task Should_lose_no_transition_when_the_watch_breaks_and_its_history_is_gone()
     {
         await _rig.StartTrackerAsync(_builds);
@@ -283,6 +305,72 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         Assert.Single(_rig.Server.GetJobPods(Ns, job));
         Assert.Single(_rig.Updates.Terminal(command.TaskId));
         Assert.DoesNotContain(_rig.Updates.For(command.TaskId), u => u.State == TaskState.Failed);
+    }
+
+    [Fact]
+    public async Task Should_not_run_an_attempt_again_when_its_command_comes_back_after_its_pod_could_not_start()
+    {
+        _rig.Options.ImagePullGrace = TimeSpan.FromMilliseconds(300);
+        var tracker = await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.SetPodWaitingAsync(Ns, job, "ImagePullBackOff", "Back-off pulling image \"registry.example.com/shop/app:1.4.0\"");
+        var failed = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        Assert.Equal((TaskState.Failed, "ImagePullBackOff"), (failed.State, failed.Reason));
+        // The Job is ended (its pod stopped) but kept, with the outcome: the attempt's tombstone.
+        var ended = await _rig.Server.WaitForObjectAsync("jobs", Ns, job, j => j["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Failed") == true);
+        Assert.Equal("ImagePullBackOff", ended["metadata"]!["annotations"]![TaskLabels.FailedReason]!.GetValue<string>());
+
+        // The broker hands the command out again (it was never acknowledged), and later another
+        // replica takes over tracking: neither runs the attempt again or reports a second outcome.
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.StopTrackerAsync(tracker);
+        await _rig.StartTrackerAsync(_builds);
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal([201, 409], Creates("jobs").Take(2));
+        // Its one pod was stopped (and, as on a real cluster, deleted by the Job controller); no other came.
+        Assert.Single(_rig.Server.Events, e => e is { Resource: "pods", Type: "ADDED" } && e.Name.StartsWith(job + "-", StringComparison.Ordinal));
+        Assert.DoesNotContain(_rig.Server.GetJobPods(Ns, job), p => p["status"]!["phase"]!.GetValue<string>() is not "Failed");
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+        Assert.DoesNotContain(_rig.Updates.For(command.TaskId), u => u.State is TaskState.Running or TaskState.Succeeded);
+    }
+
+    [Fact]
+    public async Task Should_fail_a_task_whose_volume_names_a_secret_that_does_not_exist_once_the_grace_period_passed()
+    {
+        _rig.Options.ImagePullGrace = TimeSpan.FromMilliseconds(300);
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build(("REGISTRY_SECRET", "quay-credentials")));
+        var job = TrackerRig.JobName(command);
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        var failed = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal((TaskState.Failed, TaskFailureReasons.FailedMount), (failed.State, failed.Reason));
+        Assert.Contains("Volume \"registry-credentials\" mounts Secret \"quay-credentials\", which does not exist in namespace mflow-tasks", failed.Message, StringComparison.Ordinal);
+        Assert.True(TaskFailureReasons.IsPermanent(failed.Reason));
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+        Assert.Equal(TaskFailureReasons.FailedMount, _rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["annotations"]![TaskLabels.FailedReason]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_report_the_outcome_a_tombstone_holds_when_no_report_of_it_arrived()
+    {
+        // The tracker that ended the Job died before its report went out: the next one reports it from the Job.
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Client.EndJobAsync(Ns, job, new Dictionary<string, string> { [TaskLabels.FailedReason] = "ImagePullBackOff", [TaskLabels.FailedMessage] = "Container main: ImagePullBackOff: Back-off pulling image" });
+
+        await _rig.StartTrackerAsync(_builds);
+        var failed = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal((TaskState.Failed, "ImagePullBackOff", "Container main: ImagePullBackOff: Back-off pulling image"), (failed.State, failed.Reason, failed.Message));
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
     }
 
     [Fact]
