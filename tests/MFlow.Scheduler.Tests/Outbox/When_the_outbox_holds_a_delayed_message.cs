@@ -3,7 +3,6 @@ using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.Persistence.Outbox;
 using MFlow.Testing;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MFlow.Scheduler.Tests.Outbox;
@@ -14,33 +13,23 @@ namespace MFlow.Scheduler.Tests.Outbox;
 /// </summary>
 public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
 {
-    readonly string _directory = Path.Combine(Path.GetTempPath(), $"mflow-delayed-{Guid.NewGuid():N}");
     readonly List<(CancelPipelineRun Message, DateTimeOffset At)> _published = [];
+    OutboxRig _rig = null!;
     Database _database = null!;
-    IBusControl _bus = null!;
     Scheduler.Outbox.Outbox _outbox = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
-        _database = new Database(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = $"Data Source={Path.Combine(_directory, "mflow.db")}" });
-        await new SchemaMigrator(_database, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        _bus = Bus.Factory.CreateUsingInMemory(cfg => cfg.ReceiveEndpoint("cancel", endpoint => endpoint.Handler<CancelPipelineRun>(context =>
+        _rig = await OutboxRig.StartAsync("cancel", endpoint => endpoint.Handler<CancelPipelineRun>(context =>
         {
             lock (_published)
                 _published.Add((context.Message, DateTimeOffset.UtcNow));
             return Task.CompletedTask;
-        })));
-        await _bus.StartAsync();
-        _outbox = new Scheduler.Outbox.Outbox(_database, _bus, new EphemeralDataProtectionProvider(), NullLogger<Scheduler.Outbox.Outbox>.Instance);
+        }));
+        (_database, _outbox) = (_rig.Database, _rig.Outbox);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _bus.StopAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task Should_publish_it_only_once_due()

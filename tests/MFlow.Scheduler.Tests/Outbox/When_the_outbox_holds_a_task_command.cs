@@ -3,8 +3,6 @@ using MassTransit;
 using MFlow.Contracts;
 using MFlow.Persistence;
 using MFlow.ServiceDefaults.Telemetry;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
@@ -20,19 +18,15 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
     const string Token = "update-token-9f3a7c1e5b";
     const string Kubeconfig = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: cluster-token-4d2e8b}}]";
 
-    readonly string _directory = Path.Combine(Path.GetTempPath(), $"mflow-outbox-{Guid.NewGuid():N}");
     readonly List<RunBuildTask> _published = [];
     readonly List<ActivityTraceId> _consumedInTraces = [];
+    OutboxRig _rig = null!;
     Database _database = null!;
-    IBusControl _bus = null!;
     Scheduler.Outbox.Outbox _outbox = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
-        _database = new Database(new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = $"Data Source={Path.Combine(_directory, "mflow.db")}" });
-        await new SchemaMigrator(_database, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        _bus = Bus.Factory.CreateUsingInMemory(cfg => cfg.ReceiveEndpoint("build", endpoint => endpoint.Handler<RunBuildTask>(context =>
+        _rig = await OutboxRig.StartAsync("build", endpoint => endpoint.Handler<RunBuildTask>(context =>
         {
             lock (_published)
             {
@@ -40,17 +34,11 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
                 _consumedInTraces.Add(Activity.Current?.TraceId ?? default);
             }
             return Task.CompletedTask;
-        })));
-        await _bus.StartAsync();
-        _outbox = new Scheduler.Outbox.Outbox(_database, _bus, new EphemeralDataProtectionProvider(), NullLogger<Scheduler.Outbox.Outbox>.Instance);
+        }));
+        (_database, _outbox) = (_rig.Database, _rig.Outbox);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _bus.StopAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task Should_store_its_secret_values_encrypted_and_relay_them_as_given()
