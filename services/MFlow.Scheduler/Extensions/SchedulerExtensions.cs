@@ -37,6 +37,7 @@ public static class SchedulerExtensions
         var services = builder.Services;
         builder.AddRunLinks();
         services.AddSingleton<RunStore>();
+        services.AddSingleton<RunAdmission>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunRerunner>();
         services.AddSingleton<RunDispatcher>();

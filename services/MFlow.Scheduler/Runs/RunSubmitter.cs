@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using MFlow.Persistence;
-using MFlow.Persistence.Outbox;
 using MFlow.Scheduler.Clusters;
 using MFlow.Scheduler.Definitions;
 using MFlow.Scheduler.Pipelines;
@@ -15,15 +13,11 @@ namespace MFlow.Scheduler.Runs;
 /// both come here.
 /// </summary>
 public sealed class RunSubmitter(
-    Database database,
-    RunStore store,
     DefinitionStore definitions,
     JobResolver jobs,
     ClusterStore clusters,
     RunDispatcher dispatcher,
-    Outbox.Outbox outbox,
-    RunLinks links,
-    Control.RunControl control,
+    RunAdmission admission,
     ILogger<RunSubmitter> logger)
 {
     /// <summary>Submits a run of an inline pipeline; an idempotency key seen before returns the run it started.</summary>
@@ -42,31 +36,16 @@ public sealed class RunSubmitter(
         var plan = RunPlanner.Plan(runId, request, resolvedJobs, await clusters.IdsAsync(cancellationToken), dispatcher.Protect);
         if (request.PipelineReference is { } reference)
             plan = plan with { PipelineName = reference };
-        var now = DateTimeOffset.UtcNow;
-
-        IReadOnlyList<PendingMessage> pending;
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        if (!await admission.TryAdmitAsync(runId, request, plan, rerunOf: null, cancellationToken))
         {
-            if (!await store.TryInsertAsync(connection, transaction, runId, request, plan, now, cancellationToken))
-            {
-                logger.LogInformation("Run {RunId} already exists for idempotency key; not started again", runId);
-                return new SubmittedRun(runId, Created: false);
-            }
-
-            var messages = new List<object> { StageDispatcher.Started(runId, plan, request, now) with { RunUrl = links.For(runId) } };
-            // Its first stage, its first stage's gate, or its place in its concurrency group's queue.
-            messages.AddRange(await control.AdmitAsync(connection, transaction, runId, plan, now, cancellationToken));
-            pending = await outbox.EnqueueAsync(connection, transaction, messages, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            logger.LogInformation("Run {RunId} already exists for idempotency key; not started again", runId);
+            return new SubmittedRun(runId, Created: false);
         }
 
-        MFlowMetrics.RunStarted(plan.PipelineName);
         // The request's (or StartPipeline's) span is the root of the run's trace: tagged, it is found by run id.
         Activity.Current?.SetTag(MFlowTelemetry.RunIdTag, runId).SetTag(MFlowTelemetry.PipelineTag, plan.PipelineName);
         logger.LogInformation("Run {RunId} of pipeline {Pipeline} accepted: {Stages} stages, {Tasks} tasks",
             runId, plan.PipelineName, plan.Stages.Count, plan.Stages.Sum(s => s.Tasks.Count));
-        await outbox.PublishAsync(pending, cancellationToken);
         return new SubmittedRun(runId, Created: true);
     }
 
