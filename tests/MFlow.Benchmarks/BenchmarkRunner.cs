@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MFlow.Kubernetes.Fake;
+using MFlow.Testing;
 
 namespace MFlow.Benchmarks;
 
@@ -229,8 +230,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
     static Dictionary<string, double> PerTask(IEnumerable<IGrouping<string, RecordedRequest>> groups, int tasks) =>
         groups.ToDictionary(g => g.Key, g => tasks == 0 ? double.NaN : (double)g.Count() / tasks, StringComparer.Ordinal);
 
-    static string Describe(BenchmarkCluster cluster) =>
-        string.Join('\n', cluster.Services.Select(s => $"--- {s.Key} ({(s.Value.HasExited ? $"exited {s.Value.ExitCode}" : "running")}) ---\n{s.Value.OutputTail(15)}"));
+    static string Describe(BenchmarkCluster cluster) => ServiceProcess.Describe(cluster.Services.Values, 15);
 
     void Say(string message) => progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
 }

@@ -160,6 +160,23 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Several services' state for a failure message: first one line naming each with its state
+    /// (running or its exit code), then the output tail of each, those that exited first, so a cut
+    /// message still says which service died.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="lines">How many lines of each one's output.</param>
+    public static string Describe(IEnumerable<ServiceProcess> services, int lines)
+    {
+        var all = services.ToList();
+        static string State(ServiceProcess service) => service.HasExited ? $"exited {service.ExitCode}" : "running";
+        var summary = "services: " + string.Join(", ", all.Select(service => $"{service.Name} {State(service)}"));
+        var tails = all.OrderBy(service => service.HasExited ? 0 : 1)
+            .Select(service => $"--- {service.Name} ({State(service)}) ---\n{service.OutputTail(lines)}");
+        return string.Join('\n', tails.Prepend(summary));
+    }
+
     /// <summary>Waits until an output line contains <paramref name="text"/>.</summary>
     /// <param name="text">The text to wait for.</param>
     /// <param name="timeout">How long to wait.</param>
@@ -218,6 +235,25 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the process has exited and all it wrote is in <see cref="Output"/>: the exit is seen
+    /// before the last lines of its redirected output have been read.
+    /// </summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <exception cref="TimeoutException">Still running after <paramref name="timeout"/>; the message holds the output tail.</exception>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await Current.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Name} was still running after {timeout.TotalSeconds:0.#} s.\n{Describe()}");
         }
     }
 

@@ -27,7 +27,7 @@ public sealed class When_a_service_starts_with_a_bad_setting
         var environment = new Dictionary<string, string?>(_valid) { [variable] = value };
         await using var service = ServiceProcess.Start(project, environment, $"{project}-bad-setting");
 
-        await Eventually.UntilAsync(() => Task.FromResult(service.HasExited), ServiceCluster.StartTimeout, $"{project} exits");
+        await service.WaitForExitAsync(ServiceCluster.StartTimeout);
 
         Assert.NotEqual(0, service.ExitCode);
         Assert.Contains(service.Output, line => line.Contains(expected, StringComparison.Ordinal));

@@ -279,9 +279,7 @@ public class KubernetesCluster : IAsyncLifetime
     }
 
     /// <summary>Every service's recent output, for failure messages.</summary>
-    public string DescribeServices(int lines = 30) =>
-        string.Join('\n', _services.Values.Select(service =>
-            $"--- {service.Name} ({(service.HasExited ? $"exited {service.ExitCode}" : "running")}) ---\n{service.OutputTail(lines)}"));
+    public string DescribeServices(int lines = 30) => ServiceProcess.Describe(_services.Values, lines);
 
     /// <summary>Who holds the tracker Lease of a kind (a worker's instance name, which is its process's name), or null.</summary>
     public string? TrackerLeader(JobKind kind) => TrackerLease(kind).Holder;

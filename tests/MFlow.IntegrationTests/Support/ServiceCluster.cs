@@ -222,9 +222,7 @@ public class ServiceCluster : IAsyncLifetime
     }
 
     /// <summary>Every service's recent output, for failure messages.</summary>
-    public string DescribeServices(int lines = 40) =>
-        string.Join('\n', _services.Values.Select(service =>
-            $"--- {service.Name} ({(service.HasExited ? $"exited {service.ExitCode}" : "running")}) ---\n{service.OutputTail(lines)}"));
+    public string DescribeServices(int lines = 40) => ServiceProcess.Describe(_services.Values, lines);
 
     private void Start(string project, string name)
     {
