@@ -282,7 +282,7 @@ pg_launch() {
   # fsync and full_page_writes off: they only guard against the machine crashing, and this is a
   # throwaway cluster. synchronous_commit stays on, as in production: the benchmark
   # measures what a commit costs. 300 connections: every service has its own pools.
-  options="-p $(state_get POSTGRES_PORT) -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300"
+  options="-p $(state_get POSTGRES_PORT) -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000"
   options+=" -c fsync=off -c synchronous_commit=on -c full_page_writes=off"
   as_user "$PG_USER"
   # pg_ctl -w returns once the server accepts connections; setsid keeps the postmaster out of

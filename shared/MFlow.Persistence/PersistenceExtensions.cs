@@ -32,25 +32,8 @@ public static class PersistenceExtensions
 
     sealed class SchemaMigrationService(SchemaMigrator migrator, ILogger<SchemaMigrationService> logger) : IHostedService
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            // The database may still be starting (compose, a pod restart): keep trying for a while
-            // rather than crash-looping, then give up loudly.
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await migrator.MigrateAsync(cancellationToken);
-                    return;
-                }
-                catch (DbException ex) when (DateTime.UtcNow < deadline)
-                {
-                    logger.LogWarning(ex, "Database not ready (attempt {Attempt})", attempt);
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), cancellationToken);
-                }
-            }
-        }
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            DatabaseStartup.RunAsync(migrator.MigrateAsync, "Schema migration", logger, cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,12 +76,36 @@ public static class BusExtensions
         return builder;
     }
 
-    // Transient failures (a database restart, a lost connection) get a few spaced retries before the
-    // message is faulted to the error queue; a message that can never succeed is faulted at once.
-    static void ConfigureRetry(IBusFactoryConfigurator cfg) =>
+    // A database that cannot be reached or takes no more connections (a restart, a failover, its
+    // connection limit reached) gets spaced retries for about three minutes before the message is
+    // faulted, so an outage of that length loses no message to the error queue. Other transient
+    // failures (a serialization conflict, a lost broker channel) get a few quick retries; a message
+    // that can never succeed is faulted at once.
+    static void ConfigureRetry(IBusFactoryConfigurator cfg)
+    {
+        cfg.UseMessageRetry(retry =>
+        {
+            retry.Handle<DbException>(IsDatabaseUnavailable);
+            retry.Exponential(10, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+        });
         cfg.UseMessageRetry(retry =>
         {
             retry.Exponential(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300));
             retry.Ignore<PermanentMessageException>();
+            retry.Ignore<DbException>(IsDatabaseUnavailable);
         });
+    }
+
+    /// <summary>
+    /// Whether a database error says the database cannot be used right now rather than that the
+    /// statement failed: no connection (no SQLSTATE, transient), a connection exception (class 08),
+    /// insufficient resources such as too many connections (class 53), or the server shutting down or
+    /// starting (57P01-57P03).
+    /// </summary>
+    public static bool IsDatabaseUnavailable(DbException exception) =>
+        exception.IsTransient && exception.SqlState switch
+        {
+            null => true,
+            var state => state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal),
+        };
 }

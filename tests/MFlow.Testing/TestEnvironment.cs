@@ -155,7 +155,7 @@ public static class TestEnvironment
             // only guard against the machine crashing; synchronous_commit off would let a crash of the
             // server lose a commit it had acknowledged, which the crash tests must be able to rule out.
             // 300 connections: every service of every parallel test has its own pools.
-            .WithCommand("-c", "synchronous_commit=on", "-c", "max_connections=300")
+            .WithCommand("-c", "synchronous_commit=on", "-c", "max_connections=1000")
             .WithLabel(OwnerLabel, _owner.Value)
             .Build();
         return StartAsync(container, "PostgreSQL", image, PostgresImageVariable);

@@ -17,7 +17,8 @@ public sealed class LegacyRunStateImport(Database database, ILogger<LegacyRunSta
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var imported = await ImportAllAsync(cancellationToken);
+        var imported = 0;
+        await DatabaseStartup.RunAsync(async token => imported += await ImportAllAsync(token), "Importing legacy run documents", logger, cancellationToken);
         if (imported > 0)
             logger.LogInformation("Imported {Count} runs from {Table} into rows", imported, LegacyTable);
     }

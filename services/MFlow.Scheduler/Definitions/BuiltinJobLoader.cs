@@ -1,3 +1,5 @@
+using MFlow.Persistence;
+
 namespace MFlow.Scheduler.Definitions;
 
 /// <summary>
@@ -17,15 +19,18 @@ public sealed class BuiltinJobLoader(DefinitionStore store, IConfiguration confi
         }
 
         foreach (var parsed in JobFiles.Read(directory))
+            await DatabaseStartup.RunAsync(token => PublishIfAbsentAsync(parsed, token), $"Publishing built-in job {parsed.Name}", logger, cancellationToken);
+    }
+
+    async Task PublishIfAbsentAsync(ParsedDefinition parsed, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(DefinitionTypes.Job, parsed.Name, cancellationToken) is not null)
+            return;
+        var created = await store.CreateAsync(DefinitionTypes.Job, parsed.Name, parsed.Kind, parsed.Labels, parsed.Document, "mflow", "built-in job", cancellationToken);
+        if (created is not null)
         {
-            if (await store.FindAsync(DefinitionTypes.Job, parsed.Name, cancellationToken) is not null)
-                continue;
-            var created = await store.CreateAsync(DefinitionTypes.Job, parsed.Name, parsed.Kind, parsed.Labels, parsed.Document, "mflow", "built-in job", cancellationToken);
-            if (created is not null)
-            {
-                await store.PublishAsync(DefinitionTypes.Job, created.Id, "mflow", "built-in job", cancellationToken);
-                logger.LogInformation("Published built-in job {Job}", parsed.Name);
-            }
+            await store.PublishAsync(DefinitionTypes.Job, created.Id, "mflow", "built-in job", cancellationToken);
+            logger.LogInformation("Published built-in job {Job}", parsed.Name);
         }
     }
 

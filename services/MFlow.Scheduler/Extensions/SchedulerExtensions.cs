@@ -69,6 +69,7 @@ public static class SchedulerExtensions
         services.AddApiAuthorization();
         services.AddApiReference();
         services.AddProblemDetails();
+        services.AddExceptionHandler<Api.DatabaseUnavailableHandler>();
         // No route takes more; each lowers it to its own limit (RequestLimits).
         services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
         return builder;

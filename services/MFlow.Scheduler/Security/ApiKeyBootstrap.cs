@@ -1,3 +1,5 @@
+using MFlow.Persistence;
+
 namespace MFlow.Scheduler.Security;
 
 /// <summary>
@@ -20,7 +22,7 @@ public sealed class ApiKeyBootstrap(ApiKeyStore keys, IConfiguration configurati
             return;
         }
 
-        await keys.EnsureAsync("bootstrap-admin", ApiRoles.Admin, secret, cancellationToken);
+        await DatabaseStartup.RunAsync(token => keys.EnsureAsync("bootstrap-admin", ApiRoles.Admin, secret, token), "Storing the bootstrap admin key", logger, cancellationToken);
     }
 
     /// <inheritdoc />
