@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.DataProtection;
 using MFlow.Persistence;
 
@@ -58,11 +59,13 @@ public sealed class ClusterStore(Database database, IDataProtectionProvider prot
     public async Task<IReadOnlySet<string>> IdsAsync(CancellationToken cancellationToken) =>
         (await ListAsync(cancellationToken)).Select(c => c.Id).ToHashSet();
 
-    /// <summary>A cluster's kubeconfig, decrypted, or null; only ever handed to a task's Secret.</summary>
-    public async Task<string?> KubeconfigAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// A cluster's kubeconfig, decrypted, or null; only ever handed to a task's Secret. Read on the
+    /// caller's connection: a dispatch holding one connection never waits for a second from the pool.
+    /// </summary>
+    public async Task<string?> KubeconfigAsync(DbConnection connection, DbTransaction transaction, string id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command("SELECT kubeconfig_protected FROM clusters WHERE id = @id", null, ("id", id));
+        await using var command = connection.Command("SELECT kubeconfig_protected FROM clusters WHERE id = @id", transaction, ("id", id));
         return await command.ExecuteScalarAsync(cancellationToken) is string stored ? _protector.Unprotect(stored) : null;
     }
 }

@@ -18,22 +18,26 @@ public sealed class DefinitionStore(Database database, DefinitionSecrets secrets
     {
         var id = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = await connection.ExecuteAsync(
-            """
-            INSERT INTO definitions (id, type, name, namespace, domain, version, unique_name, kind, stage, labels, document, created_at, created_by, updated_at, updated_by)
-            VALUES (@id, @type, @name, @ns, @domain, @version, @unique, @kind, @stage, @labels, @document, @at, @actor, @at, @actor)
-            ON CONFLICT DO NOTHING
-            """,
-            transaction, cancellationToken,
-            ("id", id), ("type", type), ("name", name.Name), ("ns", name.Namespace), ("domain", name.Domain), ("version", name.Version),
-            ("unique", name.ToString()), ("kind", kind), ("stage", DefinitionStages.Draft), ("labels", JsonSerializer.Serialize(labels)),
-            ("document", secrets.Seal(type, document)), ("at", now), ("actor", actor));
-        if (rows == 0)
-            return null;
-        await RecordAsync(connection, transaction, id, "create", actor, reason, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // The stored definition is read back after this connection went back to the pool.
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            var rows = await connection.ExecuteAsync(
+                """
+                INSERT INTO definitions (id, type, name, namespace, domain, version, unique_name, kind, stage, labels, document, created_at, created_by, updated_at, updated_by)
+                VALUES (@id, @type, @name, @ns, @domain, @version, @unique, @kind, @stage, @labels, @document, @at, @actor, @at, @actor)
+                ON CONFLICT DO NOTHING
+                """,
+                transaction, cancellationToken,
+                ("id", id), ("type", type), ("name", name.Name), ("ns", name.Namespace), ("domain", name.Domain), ("version", name.Version),
+                ("unique", name.ToString()), ("kind", kind), ("stage", DefinitionStages.Draft), ("labels", JsonSerializer.Serialize(labels)),
+                ("document", secrets.Seal(type, document)), ("at", now), ("actor", actor));
+            if (rows == 0)
+                return null;
+            await RecordAsync(connection, transaction, id, "create", actor, reason, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return await GetAsync(type, id, cancellationToken);
     }
 
@@ -118,19 +122,23 @@ public sealed class DefinitionStore(Database database, DefinitionSecrets secrets
 
     async Task<ChangeOutcome> ChangeAsync(string type, Guid id, string action, string actor, string? reason, CancellationToken cancellationToken, string sql, params (string, object?)[] extra)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = await connection.ExecuteAsync(sql, transaction, cancellationToken,
-            [("type", type), ("id", id), ("at", DateTimeOffset.UtcNow), ("actor", actor), .. extra]);
-        if (rows == 0)
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
+            var rows = await connection.ExecuteAsync(sql, transaction, cancellationToken,
+                [("type", type), ("id", id), ("at", DateTimeOffset.UtcNow), ("actor", actor), .. extra]);
+            if (rows > 0)
+            {
+                await RecordAsync(connection, transaction, id, action, actor, reason, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return ChangeOutcome.Done;
+            }
+
             await transaction.RollbackAsync(cancellationToken);
-            return await GetAsync(type, id, cancellationToken) is null ? ChangeOutcome.NotFound : ChangeOutcome.WrongStage;
         }
 
-        await RecordAsync(connection, transaction, id, action, actor, reason, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return ChangeOutcome.Done;
+        // Why nothing changed, read after this connection went back to the pool.
+        return await GetAsync(type, id, cancellationToken) is null ? ChangeOutcome.NotFound : ChangeOutcome.WrongStage;
     }
 
     static Task<int> RecordAsync(DbConnection connection, DbTransaction transaction, Guid id, string action, string actor, string? reason, CancellationToken cancellationToken) =>

@@ -54,6 +54,8 @@ public static class SchedulerExtensions
         services.AddSingleton<TaskTokenStore>();
         services.AddSingleton<TaskOutputStore>();
         services.AddSingleton<Outbox.Outbox>();
+        // The key ring first: what follows encrypts or decrypts while it holds a connection.
+        services.AddHostedService<Security.KeyRingWarmUp>();
         services.AddHostedService<OutboxRelay<Outbox.Outbox>>();
         services.AddHostedService<BuiltinJobLoader>();
         services.AddHostedService<ApiKeyBootstrap>();

@@ -30,7 +30,7 @@ public sealed class RunDispatcher(TaskTokenStore tokens, ClusterStore clusters, 
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> earlierOutputs, CancellationToken cancellationToken)
     {
         var stage = plan.Stages[stageIndex];
-        var kubeconfigs = await KubeconfigsAsync(stage.Tasks, cancellationToken);
+        var kubeconfigs = await KubeconfigsAsync(connection, transaction, stage.Tasks, cancellationToken);
         var now = DateTimeOffset.UtcNow;
         var skips = stage.Tasks.ToDictionary(t => t.TaskId, t => SkipDecision.For(plan, stage, t, earlierOutputs));
         var issued = await tokens.IssueAsync(connection, transaction, runId, stage.Tasks.Where(t => skips[t.TaskId] is null).Select(t => t.TaskId).ToList(), 1, cancellationToken);
@@ -49,15 +49,15 @@ public sealed class RunDispatcher(TaskTokenStore tokens, ClusterStore clusters, 
     {
         if (await tokens.IssueOnceAsync(connection, transaction, runId, task.TaskId, attempt, cancellationToken) is not { } token)
             return null;
-        var kubeconfigs = await KubeconfigsAsync([task], cancellationToken);
+        var kubeconfigs = await KubeconfigsAsync(connection, transaction, [task], cancellationToken);
         return TaskMessage(runId, plan, stage, task, attempt, token, earlierOutputs, kubeconfigs, DateTimeOffset.UtcNow);
     }
 
-    async Task<Dictionary<string, string?>> KubeconfigsAsync(IEnumerable<PlanTask> tasks, CancellationToken cancellationToken)
+    async Task<Dictionary<string, string?>> KubeconfigsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<PlanTask> tasks, CancellationToken cancellationToken)
     {
         var kubeconfigs = new Dictionary<string, string?>();
         foreach (var cluster in tasks.Select(t => t.Target.ClusterId).OfType<string>().Distinct())
-            kubeconfigs[cluster] = await clusters.KubeconfigAsync(cluster, cancellationToken);
+            kubeconfigs[cluster] = await clusters.KubeconfigAsync(connection, transaction, cluster, cancellationToken);
         return kubeconfigs;
     }
 
