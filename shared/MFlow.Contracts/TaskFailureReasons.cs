@@ -37,10 +37,13 @@ public static class TaskFailureReasons
     /// <summary>A param refers to an output no earlier task wrote: the plan, not the attempt, is wrong.</summary>
     public const string MissingOutput = "MissingOutput";
 
+    /// <summary>The registered cluster the task targets was deleted after its run was accepted: the task was not started.</summary>
+    public const string ClusterNotRegistered = "ClusterNotRegistered";
+
     /// <summary>The reasons no retry is made for.</summary>
     public static IReadOnlySet<string> Permanent { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        NonRetryableExitCode, ImagePullBackOff, ErrImagePull, CreateContainerConfigError, FailedMount, InvalidImageName, DeadlineExceeded, Timeout, Cancelled, MissingOutput,
+        NonRetryableExitCode, ImagePullBackOff, ErrImagePull, CreateContainerConfigError, FailedMount, InvalidImageName, DeadlineExceeded, Timeout, Cancelled, MissingOutput, ClusterNotRegistered,
     };
 
     /// <summary>True when a failure with this reason is not retried.</summary>

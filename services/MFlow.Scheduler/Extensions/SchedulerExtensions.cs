@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MFlow.Persistence;
 using MFlow.Persistence.KeyRing;
 using MFlow.Persistence.Outbox;
@@ -48,6 +49,7 @@ public static class SchedulerExtensions
         services.AddSingleton<DefinitionStore>();
         services.AddSingleton<DefinitionSecrets>();
         services.AddSingleton<JobResolver>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<TriggerStore>();
         builder.AddWebhookRateLimit();

@@ -12,7 +12,7 @@ namespace MFlow.Scheduler.Runs;
 /// Prepares a stage's messages inside the dispatch transaction: an update token per task attempt
 /// (its hash stored in the same transaction), the outputs of earlier tasks, decrypted secrets, and
 /// a registered cluster's kubeconfig. A task that cannot be dispatched (an output it needs is
-/// missing) gets a Failed TaskUpdated instead of a command, so the run fails visibly.
+/// missing, its cluster was deleted) gets a Failed TaskUpdated instead of a command, so the run fails visibly.
 /// </summary>
 public sealed class RunDispatcher(TaskTokenStore tokens, ClusterStore clusters, IDataProtectionProvider protection)
 {
@@ -53,37 +53,49 @@ public sealed class RunDispatcher(TaskTokenStore tokens, ClusterStore clusters, 
         return TaskMessage(runId, plan, stage, task, attempt, token, earlierOutputs, kubeconfigs, DateTimeOffset.UtcNow);
     }
 
+    // The registered clusters' kubeconfigs the tasks need (an inline one wins over a registered one),
+    // read in the dispatch's transaction; null for a cluster no longer registered.
     async Task<Dictionary<string, string?>> KubeconfigsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<PlanTask> tasks, CancellationToken cancellationToken)
     {
         var kubeconfigs = new Dictionary<string, string?>();
-        foreach (var cluster in tasks.Select(t => t.Target.ClusterId).OfType<string>().Distinct())
+        foreach (var cluster in tasks.Where(t => t.ProtectedKubeconfig is null).Select(t => t.Target.ClusterId).OfType<string>().Distinct())
             kubeconfigs[cluster] = await clusters.KubeconfigAsync(connection, transaction, cluster, cancellationToken);
         return kubeconfigs;
     }
 
-    // The task's command, or a Failed TaskUpdated when an output it needs is missing.
+    // The task's command, or a Failed TaskUpdated when an output it needs is missing or its cluster was
+    // deleted after the run was accepted (without its kubeconfig the Job would act in the worker's own
+    // cluster instead).
     object TaskMessage(
         Guid runId, RunPlan plan, PlanStage stage, PlanTask task, int attempt, string token,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> earlierOutputs, Dictionary<string, string?> kubeconfigs, DateTimeOffset now)
     {
+        if (task.ProtectedKubeconfig is null && task.Target.ClusterId is { } cluster && kubeconfigs.GetValueOrDefault(cluster) is null)
+        {
+            return Failed(runId, task, attempt, now, TaskFailureReasons.ClusterNotRegistered,
+                $"Task '{task.Name}': cluster '{cluster}' is no longer registered (see /api/v1/clusters), so the task was not started.");
+        }
+
         var inputs = new DispatchInputs(earlierOutputs, _protector.Unprotect, id => kubeconfigs.GetValueOrDefault(id), token);
         var result = StageDispatcher.Command(runId, plan, stage, task, attempt, now, inputs);
-        return result.Problem is null ? result.Command : new TaskUpdated
-        {
-            RunId = runId,
-            TaskId = task.TaskId,
-            TaskName = task.Name,
-            Kind = task.Kind,
-            Attempt = attempt,
-            Sequence = TaskSequence.Of(attempt, TaskState.Failed),
-            State = TaskState.Failed,
-            Timestamp = now,
-            FinishedAt = now,
-            Reason = TaskFailureReasons.MissingOutput,
-            Message = result.Problem,
-            Worker = "scheduler",
-        };
+        return result.Problem is null ? result.Command : Failed(runId, task, attempt, now, TaskFailureReasons.MissingOutput, result.Problem);
     }
+
+    static TaskUpdated Failed(Guid runId, PlanTask task, int attempt, DateTimeOffset now, string reason, string message) => new()
+    {
+        RunId = runId,
+        TaskId = task.TaskId,
+        TaskName = task.Name,
+        Kind = task.Kind,
+        Attempt = attempt,
+        Sequence = TaskSequence.Of(attempt, TaskState.Failed),
+        State = TaskState.Failed,
+        Timestamp = now,
+        FinishedAt = now,
+        Reason = reason,
+        Message = message,
+        Worker = "scheduler",
+    };
 
     /// <summary>
     /// The outputs of the run's tasks so far, by task name: what finished stages' tasks reported

@@ -33,7 +33,7 @@ public sealed class RunSubmitter(
             ? DeterministicGuid.Create(DeterministicGuid.RunNamespace, key)
             : Guid.CreateVersion7();
         var resolvedJobs = await jobs.ResolveAsync(request.Pipeline, cancellationToken);
-        var plan = RunPlanner.Plan(runId, request, resolvedJobs, await clusters.IdsAsync(cancellationToken), dispatcher.Protect);
+        var plan = await clusters.WithIdsAsync(ids => RunPlanner.Plan(runId, request, resolvedJobs, ids, dispatcher.Protect), cancellationToken);
         if (request.PipelineReference is { } reference)
             plan = plan with { PipelineName = reference };
         if (!await admission.TryAdmitAsync(runId, request, plan, rerunOf: null, cancellationToken))
