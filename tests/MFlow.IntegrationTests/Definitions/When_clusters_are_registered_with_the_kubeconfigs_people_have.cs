@@ -83,6 +83,40 @@ public sealed class When_clusters_are_registered_with_the_kubeconfigs_people_hav
         await cluster.AssertNowhereInLogsOrEventsAsync("an OIDC refresh token", refreshToken);
     }
 
+    [Fact]
+    public async Task Should_start_no_task_on_a_cluster_deleted_after_its_run_was_accepted_and_refuse_new_runs_naming_it()
+    {
+        var staging = DefinitionsCluster.Unique("staging");
+        using (var created = await cluster.Admin.PostAsJsonAsync("/api/v1/clusters", new { id = staging, kubeconfig = Eks }, DefinitionsCluster.Json))
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        object Pipeline() => new
+        {
+            name = DefinitionsCluster.Unique("staged-deploy"),
+            stages = new[]
+            {
+                new { name = "build", tasks = new object[] { new { name = "compile", kind = "build", container = new { image = "alpine:3.20", command = new[] { "true" } } } } },
+                new { name = "deploy", tasks = new object[] { new { name = "rollout", job = "kubectl@mflow.builtin:latest", @params = new { WORKLOAD_NAME = "shop", IMAGE = "registry.example.com/shop:2.0", CLUSTER = staging } } } },
+            },
+        };
+
+        var runId = await cluster.StartRunAsync(Pipeline());
+        var compile = await cluster.WaitForTaskJobAsync(runId, "compile");
+        using (var deleted = await cluster.Admin.DeleteAsync($"/api/v1/clusters/{staging}"))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await cluster.CompleteAsync(compile);
+
+        var run = await cluster.WaitForRunAsync(runId, r => r.State == "Failed", "the run fails at the task whose cluster is gone");
+        var rollout = run.Stages[1].Tasks.Single();
+        Assert.Equal(("Failed", "ClusterNotRegistered"), (rollout.State, rollout.Reason));
+        Assert.Contains($"cluster '{staging}' is no longer registered", rollout.Message);
+        var rolloutId = rollout.Id.ToString();
+        Assert.DoesNotContain(cluster.Kubernetes.List("jobs", DefinitionsCluster.TaskNamespace), j => j["metadata"]?["labels"]?["mflow.dev/task-id"]?.GetValue<string>() == rolloutId);
+
+        using var refused = await cluster.Operator.PostAsJsonAsync("/api/v1/runs", Pipeline(), DefinitionsCluster.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains($"cluster '{staging}' is not registered", await refused.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("    token" + "File: /var/run/secrets/kubernetes.io/serviceaccount/token", "tokenFile of user 'deployer' is a file path")]
     [InlineData("    client-certificate: /home/me/.kube/client.crt\n    client-key: /home/me/.kube/client.key", "client-certificate of user 'deployer' is a file path")]
