@@ -33,7 +33,7 @@ public sealed class Database : IAsyncDisposable
             // its fifth use and keeps the most used ones). A connection string that says otherwise
             // wins: "Max Auto Prepare=0" behind a pooler that cannot keep prepared statements
             // (PgBouncer before 1.21 in transaction mode).
-            if (!Mentions(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+            if (!Mentions(connectionString, "MaxAutoPrepare"))
                 pooled.MaxAutoPrepare = AutoPreparedStatements;
             _postgres = NpgsqlDataSource.Create(pooled.ConnectionString);
             // A listening connection keeps its LISTEN for life: never one the pool hands out again.
@@ -86,11 +86,11 @@ public sealed class Database : IAsyncDisposable
     public NpgsqlConnection CreateListenerConnection() =>
         new(_postgresConnectionString ?? throw new InvalidOperationException("Only PostgreSQL has notifications."));
 
-    // Whether the connection string sets one of these keywords itself (any case, any spacing Npgsql accepts).
-    static bool Mentions(string connectionString, params string[] keywords)
+    // Whether the connection string sets this keyword itself (any case, any spacing Npgsql accepts).
+    static bool Mentions(string connectionString, string keyword)
     {
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        return given.Keys.Cast<string>().Any(key => keywords.Any(k => string.Equals(key.Replace(" ", ""), k.Replace(" ", ""), StringComparison.OrdinalIgnoreCase)));
+        return given.Keys.Cast<string>().Any(key => string.Equals(key.Replace(" ", ""), keyword, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>True when the exception is a primary key or unique constraint violation.</summary>

@@ -18,13 +18,13 @@ public sealed class When_a_pod_names_secrets_and_configmaps : ServerTest
     {
         await CreateJobAsync("build-1", j => j.Container()["env"] = new JsonArray(SecretEnv("TOKEN", "creds", "token")));
 
-        var waiting = MainWaiting(await PodAsync("build-1"));
-        Assert.Equal("Pending", (await PodAsync("build-1")).Phase());
+        var pod = await PodAsync("build-1");
+        var waiting = MainWaiting(pod);
+        Assert.Equal("Pending", pod.Phase());
         Assert.Equal("CreateContainerConfigError", waiting?["reason"]?.GetValue<string>());
         Assert.Equal("secret \"creds\" not found", waiting?["message"]?.GetValue<string>());
 
         Assert.Equal(HttpStatusCode.Created, (await Client.PostAsync(Manifests.SecretsPath, Manifests.Secret("creds"))).Status);
-        await Server.WaitForControllersAsync();
         Assert.Equal("ContainerCreating", MainWaiting(await PodAsync("build-1"))?["reason"]?.GetValue<string>());
 
         await Server.SetPodRunningAsync("default", "build-1");
@@ -34,7 +34,7 @@ public sealed class When_a_pod_names_secrets_and_configmaps : ServerTest
     [Fact]
     public async Task Should_name_a_missing_key_the_way_the_kubelet_does()
     {
-        await Client.PostAsync(Manifests.ConfigMapsPath, ConfigMap("settings", "other"));
+        await Client.PostAsync(Manifests.ConfigMapsPath, Manifests.ConfigMap("settings", "other"));
         await Client.PostAsync(Manifests.SecretsPath, Manifests.Secret("creds"));
         await CreateJobAsync("build-1", j => j.Container()["env"] = new JsonArray(
             SecretEnv("TOKEN", "creds", "password")));
@@ -81,12 +81,11 @@ public sealed class When_a_pod_names_secrets_and_configmaps : ServerTest
             },
         }));
 
-        await Server.WaitForControllersAsync();
         var pod = await PodAsync("build-1");
         Assert.Equal("Pending", pod.Phase());
         Assert.Equal("ContainerCreating", MainWaiting(pod)?["reason"]?.GetValue<string>());
 
-        await Client.PostAsync(Manifests.ConfigMapsPath, ConfigMap("playbook", "playbook.yml"));
+        await Client.PostAsync(Manifests.ConfigMapsPath, Manifests.ConfigMap("playbook", "playbook.yml"));
         await Server.SetPodRunningAsync("default", "build-1");
 
         Assert.Equal("Running", (await PodAsync("build-1")).Phase());
@@ -111,7 +110,6 @@ public sealed class When_a_pod_names_secrets_and_configmaps : ServerTest
     {
         Server.AutoRun = _ => PodScript.Succeed("done\n");
         await CreateJobAsync("build-1", j => j.Container()["envFrom"] = new JsonArray(new JsonObject { ["secretRef"] = new JsonObject { ["name"] = "creds" } }));
-        await Server.WaitForControllersAsync();
         var pod = await PodAsync("build-1");
         Assert.Equal("secret \"creds\" not found", MainWaiting(pod)?["message"]?.GetValue<string>());
         Assert.False(Server.GetObject("jobs", "default", "build-1")!.IsFinished());
@@ -174,12 +172,6 @@ public sealed class When_a_pod_names_secrets_and_configmaps : ServerTest
         Assert.Equal("DeadlineExceeded", job["status"]!["conditions"]!.AsArray().Last()!["reason"]!.GetValue<string>());
     }
 
-    private async Task CreateJobAsync(string name, Action<JsonObject>? customize = null)
-    {
-        var response = await Client.PostAsync(Manifests.JobsPath, Manifests.Job(name, customize));
-        Assert.Equal(HttpStatusCode.Created, response.Status);
-    }
-
     private async Task<JsonObject> PodAsync(string job)
     {
         await Server.WaitForControllersAsync();
@@ -192,13 +184,5 @@ public sealed class When_a_pod_names_secrets_and_configmaps : ServerTest
     {
         ["name"] = name,
         ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secret, ["key"] = key } },
-    };
-
-    private static JsonObject ConfigMap(string name, string key) => new()
-    {
-        ["apiVersion"] = "v1",
-        ["kind"] = "ConfigMap",
-        ["metadata"] = new JsonObject { ["name"] = name },
-        ["data"] = new JsonObject { [key] = "value" },
     };
 }

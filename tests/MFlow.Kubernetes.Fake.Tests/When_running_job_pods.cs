@@ -310,10 +310,4 @@ public sealed class When_running_job_pods : ServerTest
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Server.CompletePodAsync("default", "build-1", 0));
     }
-
-    private async Task CreateJobAsync(string name, Action<JsonObject>? customize = null)
-    {
-        var response = await Client.PostAsync(Manifests.JobsPath, Manifests.Job(name, customize));
-        Assert.Equal(HttpStatusCode.Created, response.Status);
-    }
 }

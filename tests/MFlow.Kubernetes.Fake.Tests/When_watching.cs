@@ -291,11 +291,4 @@ public sealed class When_watching : ServerTest
         Assert.Equal("BOOKMARK", bookmark.Type());
         Assert.Equal("true", bookmark["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
     }
-
-    private async Task<JsonObject> CreateJobAsync(string name, Action<JsonObject>? customize = null)
-    {
-        var response = await Client.PostAsync(Manifests.JobsPath, Manifests.Job(name, customize));
-        Assert.Equal(HttpStatusCode.Created, response.Status);
-        return response.Json;
-    }
 }

@@ -115,7 +115,7 @@ public sealed partial class KubernetesJobExecutor(
         {
             // A Role without patch (an upgrade that kept the old Role): the task's credentials would be
             // left behind by every task. The Job is stopped and the task fails, saying what is missing.
-            await DeleteJobQuietlyAsync(@namespace, job.Metadata.Name, cancellationToken);
+            await DeleteQuietlyAsync(@namespace, job.Metadata.Name, "Job", client.DeleteJobAsync, cancellationToken);
             await DeleteOwnedAsync(manifests, cancellationToken);
             await FailAsync(task, "Forbidden", $"The worker could not make the task's Secret or ConfigMap its Job's (patch of ownerReferences) in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
             return;
@@ -191,9 +191,6 @@ public sealed partial class KubernetesJobExecutor(
         if (manifests.ConfigMap is not null)
             await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
     }
-
-    Task DeleteJobQuietlyAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        DeleteQuietlyAsync(@namespace, name, "Job", client.DeleteJobAsync, cancellationToken);
 
     // Each object on its own: one that cannot be deleted does not keep the next from it. Gone already is done.
     async Task DeleteQuietlyAsync(string @namespace, string name, string kind, Func<string, string, CancellationToken, Task> delete, CancellationToken cancellationToken)

@@ -63,6 +63,14 @@ internal static class Manifests
         return secret;
     }
 
+    public static JsonObject ConfigMap(string name, string key) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "ConfigMap",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["data"] = new JsonObject { [key] = "value" },
+    };
+
     public static JsonObject OwnerReference(JsonObject owner) => new()
     {
         ["apiVersion"] = owner["apiVersion"]!.GetValue<string>(),

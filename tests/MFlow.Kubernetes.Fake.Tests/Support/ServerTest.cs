@@ -1,3 +1,6 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
 namespace MFlow.Kubernetes.Fake.Tests.Support;
 
 /// <summary>A fresh fake per test, so no test sees another's objects, events or requests.</summary>
@@ -12,6 +15,14 @@ public abstract class ServerTest : IAsyncLifetime
 
     /// <summary>Options for this test class's server.</summary>
     protected virtual FakeKubernetesOptions Options => new();
+
+    /// <summary>Creates a Job (<see cref="Manifests.Job"/>) in the default namespace and returns it as the server stored it.</summary>
+    private protected async Task<JsonObject> CreateJobAsync(string name, Action<JsonObject>? customize = null)
+    {
+        var response = await Client.PostAsync(Manifests.JobsPath, Manifests.Job(name, customize));
+        Assert.Equal(HttpStatusCode.Created, response.Status);
+        return response.Json;
+    }
 
     public virtual async Task InitializeAsync()
     {

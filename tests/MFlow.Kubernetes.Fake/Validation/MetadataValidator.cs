@@ -38,7 +38,7 @@ internal static class MetadataValidator
         foreach (var owner in owners)
         {
             var apiVersion = TypedReader.String(owner, "apiVersion", path + ".apiVersion") ?? "";
-            var version = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..] : apiVersion;
+            var version = apiVersion[(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..]; // the whole text when it has no group
             if (version.Length == 0)
             {
                 errors.Add(FieldError.Invalid(path + ".apiVersion", apiVersion, "version must not be empty"));

@@ -15,8 +15,6 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
 {
     readonly List<(CancelPipelineRun Message, DateTimeOffset At)> _published = [];
     OutboxRig _rig = null!;
-    Database _database = null!;
-    Scheduler.Outbox.Outbox _outbox = null!;
 
     public async Task InitializeAsync()
     {
@@ -26,7 +24,6 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
                 _published.Add((context.Message, DateTimeOffset.UtcNow));
             return Task.CompletedTask;
         }));
-        (_database, _outbox) = (_rig.Database, _rig.Outbox);
     }
 
     public async Task DisposeAsync() => await _rig.DisposeAsync();
@@ -37,16 +34,16 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
         var due = DateTimeOffset.UtcNow.AddMinutes(5);
         var pending = await EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due));
 
-        await _outbox.PublishAsync(pending, CancellationToken.None);
-        Assert.Equal(0, await _outbox.RelayAsync(DateTimeOffset.UtcNow.AddMinutes(10), CancellationToken.None));
-        Assert.Equal(0, await _outbox.RelayDueAsync(due.AddSeconds(-1), CancellationToken.None));
-        Assert.Equal(due, await _outbox.NextDeliveryAsync(CancellationToken.None));
+        await _rig.Outbox.PublishAsync(pending, CancellationToken.None);
+        Assert.Equal(0, await _rig.Outbox.RelayAsync(DateTimeOffset.UtcNow.AddMinutes(10), CancellationToken.None));
+        Assert.Equal(0, await _rig.Outbox.RelayDueAsync(due.AddSeconds(-1), CancellationToken.None));
+        Assert.Equal(due, await _rig.Outbox.NextDeliveryAsync(CancellationToken.None));
 
-        Assert.Equal(1, await _outbox.RelayDueAsync(due, CancellationToken.None));
+        Assert.Equal(1, await _rig.Outbox.RelayDueAsync(due, CancellationToken.None));
         await Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the timer's message arrives");
         Assert.Equal("timer", _published[0].Message.Reason);
-        Assert.Null(await _outbox.NextDeliveryAsync(CancellationToken.None));
-        Assert.Equal(0, await _outbox.RelayDueAsync(due.AddMinutes(1), CancellationToken.None));
+        Assert.Null(await _rig.Outbox.NextDeliveryAsync(CancellationToken.None));
+        Assert.Equal(0, await _rig.Outbox.RelayDueAsync(due.AddMinutes(1), CancellationToken.None));
     }
 
     [Fact]
@@ -57,24 +54,24 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
             new CancelPipelineRun { RunId = run, Reason = "now" },
             new DelayedMessage(new CancelPipelineRun { RunId = run, Reason = "later" }, DateTimeOffset.UtcNow.AddMinutes(5)));
 
-        await _outbox.PublishAsync(pending, CancellationToken.None);
+        await _rig.Outbox.PublishAsync(pending, CancellationToken.None);
 
         await Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the immediate message arrives");
         Assert.Equal("now", _published[0].Message.Reason);
-        Assert.NotNull(await _outbox.NextDeliveryAsync(CancellationToken.None));
+        Assert.NotNull(await _rig.Outbox.NextDeliveryAsync(CancellationToken.None));
     }
 
     [Fact]
     public async Task Should_be_published_by_a_running_relay_when_due_not_before()
     {
-        using var relay = new OutboxRelay<Scheduler.Outbox.Outbox>(_outbox, NullLogger<OutboxRelay<Scheduler.Outbox.Outbox>>.Instance);
+        using var relay = new OutboxRelay<Scheduler.Outbox.Outbox>(_rig.Outbox, NullLogger<OutboxRelay<Scheduler.Outbox.Outbox>>.Instance);
         await relay.StartAsync(CancellationToken.None);
         try
         {
             // Set while the relay sleeps with nothing to do: the commit's publish wakes it to look again.
-            await Eventually.UntilAsync(async () => await _outbox.NextDeliveryAsync(CancellationToken.None) is null, TimeSpan.FromSeconds(10), "the relay has started");
+            await Eventually.UntilAsync(async () => await _rig.Outbox.NextDeliveryAsync(CancellationToken.None) is null, TimeSpan.FromSeconds(10), "the relay has started");
             var due = DateTimeOffset.UtcNow.AddSeconds(1.5);
-            await _outbox.PublishAsync(await EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due)), CancellationToken.None);
+            await _rig.Outbox.PublishAsync(await EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due)), CancellationToken.None);
 
             await Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(30), "the relay publishes the due message");
             Assert.True(_published[0].At >= due, $"published at {_published[0].At:O}, due at {due:O}");
@@ -87,9 +84,9 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
 
     async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(params object[] messages)
     {
-        await using var connection = await _database.OpenAsync();
+        await using var connection = await _rig.Database.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var pending = await _outbox.EnqueueAsync(connection, transaction, messages, CancellationToken.None);
+        var pending = await _rig.Outbox.EnqueueAsync(connection, transaction, messages, CancellationToken.None);
         await transaction.CommitAsync();
         return pending;
     }

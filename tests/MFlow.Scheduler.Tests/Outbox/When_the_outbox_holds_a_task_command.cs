@@ -21,8 +21,6 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
     readonly List<RunBuildTask> _published = [];
     readonly List<ActivityTraceId> _consumedInTraces = [];
     OutboxRig _rig = null!;
-    Database _database = null!;
-    Scheduler.Outbox.Outbox _outbox = null!;
 
     public async Task InitializeAsync()
     {
@@ -35,7 +33,6 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
             }
             return Task.CompletedTask;
         }));
-        (_database, _outbox) = (_rig.Database, _rig.Outbox);
     }
 
     public async Task DisposeAsync() => await _rig.DisposeAsync();
@@ -53,10 +50,10 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
             SecretValues = new Dictionary<string, string> { [SecretKeys.UpdateToken] = Token, [SecretKeys.Kubeconfig] = Kubeconfig },
         };
 
-        await using (var connection = await _database.OpenAsync())
+        await using (var connection = await _rig.Database.OpenAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            await _outbox.EnqueueAsync(connection, transaction, [command], CancellationToken.None);
+            await _rig.Outbox.EnqueueAsync(connection, transaction, [command], CancellationToken.None);
             await transaction.CommitAsync();
         }
 
@@ -66,7 +63,7 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
         Assert.DoesNotContain("cluster-token-4d2e8b", body);
 
         // As after a crash between commit and publish: the relay publishes what is stored.
-        Assert.Equal(1, await _outbox.RelayAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
+        Assert.Equal(1, await _rig.Outbox.RelayAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
         await Testing.Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the relayed command arrives");
         Assert.Equal(Token, _published[0].SecretValues[SecretKeys.UpdateToken]);
         Assert.Equal(Kubeconfig, _published[0].SecretValues[SecretKeys.Kubeconfig]);
@@ -87,14 +84,14 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
         using (var post = Requests.StartActivity("POST /api/v1/runs", ActivityKind.Server)!)
         {
             request = post.Context;
-            await using var connection = await _database.OpenAsync();
+            await using var connection = await _rig.Database.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            await _outbox.EnqueueAsync(connection, transaction, [new RunBuildTask { RunId = Guid.NewGuid(), TaskId = Guid.NewGuid(), TaskName = "compile", Attempt = 1 }], CancellationToken.None);
+            await _rig.Outbox.EnqueueAsync(connection, transaction, [new RunBuildTask { RunId = Guid.NewGuid(), TaskId = Guid.NewGuid(), TaskName = "compile", Attempt = 1 }], CancellationToken.None);
             await transaction.CommitAsync();
         }
 
         Assert.Null(Activity.Current);
-        Assert.Equal(1, await _outbox.RelayAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
+        Assert.Equal(1, await _rig.Outbox.RelayAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
         await Testing.Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(10), "the relayed command arrives");
 
         Assert.Equal(request.TraceId, _consumedInTraces[0]);
@@ -107,7 +104,7 @@ public sealed class When_the_outbox_holds_a_task_command : IAsyncLifetime
 
     async Task<string?> StoredBodyAsync()
     {
-        await using var connection = await _database.OpenAsync();
+        await using var connection = await _rig.Database.OpenAsync();
         await using var command = connection.Command("SELECT body FROM outbox");
         return await command.ExecuteScalarAsync() as string;
     }

@@ -75,7 +75,7 @@ public sealed class TrackerRig : IAsyncDisposable
     /// As an operator creates it before running builds: the kaniko registry credentials every build
     /// task mounts by default (REGISTRY_SECRET); the fake's kubelet, like a real one, starts no pod whose Secret is missing.
     /// </summary>
-    public static Task CreateRegistrySecretAsync(IKubernetesApi client) =>
+    static Task CreateRegistrySecretAsync(IKubernetesApi client) =>
         client.CreateSecretAsync(new k8s.Models.V1Secret
         {
             Metadata = new k8s.Models.V1ObjectMeta { Name = "kaniko-secret", NamespaceProperty = Namespace },
