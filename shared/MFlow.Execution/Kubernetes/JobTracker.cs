@@ -367,12 +367,7 @@ public sealed class JobTracker(
         {
             try
             {
-                var annotations = new Dictionary<string, string>
-                {
-                    [TaskLabels.FailedReason] = reason,
-                    [TaskLabels.FailedMessage] = Shortened(message),
-                };
-                await client.EndJobAsync(@namespace, name, annotations, _stopping);
+                await client.EndJobAsync(@namespace, name, TaskLabels.Tombstone(reason, message), _stopping);
             }
             catch (HttpOperationException ex) when (ex.Is(System.Net.HttpStatusCode.NotFound))
             {
@@ -407,18 +402,6 @@ public sealed class JobTracker(
         {
             // Stopping.
         }
-    }
-
-    // What the tombstone keeps of a message (annotations share 256 KiB per object); the report has it whole.
-    const int MaxFailedMessageLength = 2000;
-
-    // Cut at a character boundary: never between the two halves of a surrogate pair.
-    static string Shortened(string message)
-    {
-        if (message.Length <= MaxFailedMessageLength)
-            return message;
-        var length = char.IsHighSurrogate(message[MaxFailedMessageLength - 1]) ? MaxFailedMessageLength - 1 : MaxFailedMessageLength;
-        return message[..length] + "...";
     }
 
     // Once its outcome is decided a Job is only remembered until it is deleted, which its TTL does

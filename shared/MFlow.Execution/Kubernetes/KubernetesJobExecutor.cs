@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace MFlow.Execution.Kubernetes;
 
 /// <summary>
-/// The <c>kubernetes</c> executor for one job kind: creates the task's Secret and ConfigMap, then its
-/// Job, then makes them the Job's (ownerReference), and returns; its <see cref="JobTracker"/> reports
+/// The <c>kubernetes</c> executor for one job kind: creates the task's Job, then its Secret and
+/// ConfigMap owned by the Job (ownerReference), and returns; its <see cref="JobTracker"/> reports
 /// from there. Names are deterministic, so a redelivered command finds them (409) and adopts them, and
 /// never runs again an attempt whose outcome was decided (its Job is kept as the attempt's tombstone).
 /// </summary>
@@ -65,17 +65,16 @@ public sealed partial class KubernetesJobExecutor(
             return;
         }
 
-        // The task's own Secret and ConfigMap first: its pod names them, and a pod that finds them
-        // missing waits in CreateContainerConfigError (or ContainerCreating), which the tracker cannot
-        // tell from a Secret the user named and forgot. They become the Job's (ownerReference) once it exists.
+        // The Job first, then the task's own Secret and ConfigMap created already owned by it (its uid in
+        // their ownerReferences): two requests, and nothing is ever left without an owner (a Job deleted
+        // meanwhile leaves them dangling, which the garbage collector deletes at once). Its pod waits
+        // for them in ContainerCreating or CreateContainerConfigError; on a real cluster they exist long
+        // before the kubelet gets to the pod's volumes and environment (TaskStatusMapper does not show
+        // that wait as the task's, see OwnObjectMissing).
         V1Job job;
         var adopted = false;
         try
         {
-            if (manifests.Secret is { } secret)
-                await CreateOrAdoptAsync(ct => client.CreateSecretAsync(secret, ct), cancellationToken);
-            if (manifests.ConfigMap is { } configMap)
-                await CreateOrAdoptAsync(ct => client.CreateConfigMapAsync(configMap, ct), cancellationToken);
             job = await client.CreateJobAsync(manifests.Job, cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
@@ -86,14 +85,12 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest))
         {
-            await DeleteOwnedAsync(manifests, cancellationToken);
-            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job, Secret or ConfigMap: {ex.Describe()}", cancellationToken);
+            await FailAsync(task, "InvalidJob", $"Kubernetes refused the task's Job: {ex.Describe()}", cancellationToken);
             return;
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden))
         {
-            await DeleteOwnedAsync(manifests, cancellationToken);
-            await FailAsync(task, "Forbidden", $"The worker may not create the task's Job, Secret or ConfigMap in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
+            await FailAsync(task, "Forbidden", $"The worker may not create the task's Job in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
             return;
         }
         finally
@@ -101,31 +98,44 @@ public sealed partial class KubernetesJobExecutor(
             slot?.Dispose();
         }
 
-        // The Secret and ConfigMap become the Job's, also for an adopted Job (the first delivery may
-        // have died before this): the Job's TTL then deletes them with it.
-        var owner = TaskManifestFactory.OwnerReferenceTo(job);
-        try
-        {
-            if (manifests.Secret is not null)
-                await client.SetSecretOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
-            if (manifests.ConfigMap is not null)
-                await client.SetConfigMapOwnerAsync(@namespace, manifests.Job.Metadata.Name, owner, cancellationToken);
-        }
-        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Forbidden) || ex.Is(HttpStatusCode.UnprocessableEntity))
-        {
-            // A Role without patch (an upgrade that kept the old Role): the task's credentials would be
-            // left behind by every task. The Job is stopped and the task fails, saying what is missing.
-            await DeleteQuietlyAsync(@namespace, job.Metadata.Name, "Job", client.DeleteJobAsync, cancellationToken);
-            await DeleteOwnedAsync(manifests, cancellationToken);
-            await FailAsync(task, "Forbidden", $"The worker could not make the task's Secret or ConfigMap its Job's (patch of ownerReferences) in namespace '{@namespace}': {ex.Describe()}", cancellationToken);
-            return;
-        }
-
         // A Job whose outcome the tracker already decided (see JobTracker.FailStuck) is its attempt's
         // tombstone: a command delivered again after that must not run the attempt a second time.
         if (adopted && TaskStatusMapper.DecidedOutcome(job) is not null)
         {
             LogAlreadyDecided(logger, command.TaskName, command.Attempt, @namespace, job.Metadata.Name);
+            return;
+        }
+
+        var owner = TaskManifestFactory.OwnerReferenceTo(job);
+        try
+        {
+            if (manifests.Secret is { } secret)
+            {
+                secret.Metadata.OwnerReferences = [owner];
+                await CreateOwnedAsync(
+                    ct => client.CreateSecretAsync(secret, ct),
+                    ct => client.SetSecretOwnerAsync(@namespace, secret.Metadata.Name, owner, ct),
+                    cancellationToken);
+            }
+
+            if (manifests.ConfigMap is { } configMap)
+            {
+                configMap.Metadata.OwnerReferences = [owner];
+                await CreateOwnedAsync(
+                    ct => client.CreateConfigMapAsync(configMap, ct),
+                    ct => client.SetConfigMapOwnerAsync(@namespace, configMap.Metadata.Name, owner, ct),
+                    cancellationToken);
+            }
+        }
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest) || ex.Is(HttpStatusCode.Forbidden))
+        {
+            // Its pod would wait for them until its deadline: the task fails, saying what Kubernetes
+            // refused, and its Job is ended as the attempt's tombstone (as JobTracker.FailStuck does).
+            var (failure, message) = ex.Is(HttpStatusCode.Forbidden)
+                ? ("Forbidden", $"The worker may not create the task's Secret or ConfigMap (or, for one an earlier delivery left, patch its ownerReferences) in namespace '{@namespace}': {ex.Describe()}")
+                : ("InvalidJob", $"Kubernetes refused the task's Secret or ConfigMap: {ex.Describe()}");
+            await EndRefusedJobAsync(@namespace, job.Metadata.Name, failure, message, cancellationToken);
+            await FailAsync(task, failure, message, cancellationToken);
             return;
         }
 
@@ -160,17 +170,16 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
         {
-            // Not created yet (the cancellation is remembered) or already gone. Its Secret and
-            // ConfigMap, created first, may exist without an owner (a worker that died between):
-            // the remembered cancellation keeps them from being made again.
-            await DeleteQuietlyAsync(@namespace, name, "Secret", client.DeleteSecretAsync, cancellationToken);
-            await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
+            // Not created yet (the cancellation is remembered and keeps it from being created) or
+            // already gone, with its Secret and ConfigMap, which it owns.
         }
     }
 
     bool IsManaged(string @namespace) => options.Namespaces.Count == 0 ? @namespace == DefaultNamespace : options.Namespaces.Contains(@namespace);
 
-    static async Task CreateOrAdoptAsync(Func<CancellationToken, Task> create, CancellationToken cancellationToken)
+    // Created owned by the Job; one that exists already (an earlier delivery of the command, maybe by a
+    // worker of a version that created it before the Job) is made the Job's.
+    static async Task CreateOwnedAsync(Func<CancellationToken, Task> create, Func<CancellationToken, Task> makeOwned, CancellationToken cancellationToken)
     {
         try
         {
@@ -178,34 +187,33 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
         {
-            // Created by an earlier delivery of the command (names are deterministic).
+            await makeOwned(cancellationToken);
         }
     }
 
-    // The Job was refused: its Secret and ConfigMap, which no Job owns yet, would stay forever.
-    async Task DeleteOwnedAsync(TaskManifests manifests, CancellationToken cancellationToken)
-    {
-        var (@namespace, name) = (manifests.Job.Metadata.NamespaceProperty, manifests.Job.Metadata.Name);
-        if (manifests.Secret is not null)
-            await DeleteQuietlyAsync(@namespace, name, "Secret", client.DeleteSecretAsync, cancellationToken);
-        if (manifests.ConfigMap is not null)
-            await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
-    }
-
-    // Each object on its own: one that cannot be deleted does not keep the next from it. Gone already is done.
-    async Task DeleteQuietlyAsync(string @namespace, string name, string kind, Func<string, string, CancellationToken, Task> delete, CancellationToken cancellationToken)
+    // Ended but kept, with the outcome, so that a command delivered again does not run the attempt
+    // again; without patch on Jobs (a Role of an older version), deleted instead.
+    async Task EndRefusedJobAsync(string @namespace, string name, string reason, string message, CancellationToken cancellationToken)
     {
         try
         {
-            await delete(@namespace, name, cancellationToken);
+            await client.EndJobAsync(@namespace, name, TaskLabels.Tombstone(reason, message), cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
         {
-            // Already gone.
+            // Deleted meanwhile (a cancellation).
         }
         catch (HttpOperationException ex)
         {
-            logger.LogWarning("Could not delete the task's {Kind} {Namespace}/{Name}: {Error}", kind, @namespace, name, ex.Describe());
+            logger.LogWarning("Could not end the task's Job {Namespace}/{Name}: {Error}; deleting it", @namespace, name, ex.Describe());
+            try
+            {
+                await client.DeleteJobAsync(@namespace, name, cancellationToken);
+            }
+            catch (HttpOperationException deleteError) when (!deleteError.Is(HttpStatusCode.NotFound))
+            {
+                logger.LogWarning("Could not delete the task's Job {Namespace}/{Name}: {Error}", @namespace, name, deleteError.Describe());
+            }
         }
     }
 

@@ -58,6 +58,25 @@ public static class TaskLabels
     /// <summary>Annotation: the message that goes with <see cref="FailedReason"/>.</summary>
     public const string FailedMessage = "mflow.dev/failed-message";
 
+    // What a tombstone keeps of a message (annotations share 256 KiB per object); the report has it whole.
+    const int MaxFailedMessageLength = 2000;
+
+    /// <summary>The annotations that make an ended Job its attempt's tombstone (<see cref="FailedReason"/>, <see cref="FailedMessage"/>).</summary>
+    public static Dictionary<string, string> Tombstone(string reason, string message) => new()
+    {
+        [FailedReason] = reason,
+        [FailedMessage] = Shortened(message),
+    };
+
+    // Cut at a character boundary: never between the two halves of a surrogate pair.
+    static string Shortened(string message)
+    {
+        if (message.Length <= MaxFailedMessageLength)
+            return message;
+        var length = char.IsHighSurrogate(message[MaxFailedMessageLength - 1]) ? MaxFailedMessageLength - 1 : MaxFailedMessageLength;
+        return message[..length] + "...";
+    }
+
     /// <summary>Annotation a deploy task leaves on the workload it changed (mflow's task.mflow.../id).</summary>
     public const string WorkloadTaskAnnotation = "task.mflow.dev/id";
 

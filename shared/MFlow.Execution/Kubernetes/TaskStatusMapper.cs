@@ -61,7 +61,7 @@ public static class TaskStatusMapper
                 Utc(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow, terminated?.Message, settled, pod?.Metadata.Name);
         }
 
-        var waiting = WaitingReason(pod);
+        var waiting = WaitingReason(pod) is { } seen && !WaitsForOwnObject(job, seen) ? seen : null;
         if (waiting is { } wait && NotableWaitingReasons.Contains(wait.Reason ?? ""))
             return new ObservedTask(TaskState.Pending, wait.Reason, wait.Message ?? wait.Reason, null, startedAt, null, null, true, pod?.Metadata.Name);
 
@@ -88,8 +88,9 @@ public static class TaskStatusMapper
             if (container.State?.Waiting is not { Reason: { } reason } wait)
                 continue;
             // A Secret, ConfigMap or key the task names may be on its way (someone creating it now): like
-            // a pull failure it gets the grace period; only a bad image name cannot recover. (The task's
-            // own Secret and ConfigMap exist before its Job: the executor creates them first.)
+            // a pull failure it gets the grace period; only a bad image name cannot recover. So do the
+            // task's own (created right after its Job; a worker that died between them creates them when
+            // the command comes again), whose wait Map does not show.
             var atOnce = reason is TaskFailureReasons.InvalidImageName;
             if (atOnce || reason is TaskFailureReasons.ImagePullBackOff or TaskFailureReasons.ErrImagePull or TaskFailureReasons.CreateContainerConfigError)
                 return (reason, $"Container {container.Name}: {reason}{(string.IsNullOrEmpty(wait.Message) ? "" : ": " + wait.Message)}", atOnce);
@@ -116,6 +117,15 @@ public static class TaskStatusMapper
         var mainName = job.Spec?.Template?.Spec?.Containers?.FirstOrDefault()?.Name;
         return pod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == mainName) ?? pod?.Status?.ContainerStatuses?.FirstOrDefault();
     }
+
+    /// <summary>
+    /// True when a container waits for the task's own Secret or ConfigMap (named as its Job), which the
+    /// executor creates right after the Job: a pod that gets there first waits a moment, which is not
+    /// the task's to show. The kubelet's message names the missing object (<c>secrets "name" not found</c>).
+    /// </summary>
+    static bool WaitsForOwnObject(V1Job job, V1ContainerStateWaiting wait) =>
+        wait.Reason == TaskFailureReasons.CreateContainerConfigError && job.Metadata?.Name is { Length: > 0 } name
+        && wait.Message?.Contains($"\"{name}\" not found", StringComparison.Ordinal) == true;
 
     static V1ContainerStateWaiting? WaitingReason(V1Pod? pod) =>
         pod?.Status?.InitContainerStatuses?.Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is not null and not "PodInitializing")

@@ -55,7 +55,7 @@ public sealed class When_a_run_is_resumed_or_retried(KubernetesCluster cluster)
         Assert.True(failed.State == "Failed", Runs.Summary(failed));
         var deployId = failed.Task("resume-deploy").Id;
         var firstJob = await cluster.JobOfAttemptAsync(deployId, 1);
-        var firstToken = TokenOf(firstJob);
+        var firstToken = await TokenOfAsync(firstJob);
 
         cluster.Script("resume-deploy", PodScript.Succeed("deployed\n"));
         using (var resume = await cluster.Api.PostAsync($"/api/v1/runs/{runId}/resume", null))
@@ -73,7 +73,7 @@ public sealed class When_a_run_is_resumed_or_retried(KubernetesCluster cluster)
         Assert.EndsWith("?attempt=1", deploy.Attempts[0].Log);
         var secondJob = await cluster.JobOfAttemptAsync(deployId, 2);
         Assert.NotEqual(Name(firstJob), Name(secondJob));
-        Assert.NotEqual(firstToken, TokenOf(secondJob));
+        Assert.NotEqual(firstToken, await TokenOfAsync(secondJob));
         Assert.Equal(1, run.Resumes);
         Assert.Equal("Succeeded", run.Task("resume-verify").State);
 
@@ -253,10 +253,10 @@ public sealed class When_a_run_is_resumed_or_retried(KubernetesCluster cluster)
 
     static string Name(System.Text.Json.Nodes.JsonObject job) => job["metadata"]!["name"]!.GetValue<string>();
 
-    // The update token the attempt's Secret (named as its Job) hands to the task.
-    string TokenOf(System.Text.Json.Nodes.JsonObject job)
+    // The update token the attempt's Secret (named as its Job, created right after it) hands to the task.
+    async Task<string> TokenOfAsync(System.Text.Json.Nodes.JsonObject job)
     {
-        var secret = cluster.Kubernetes.GetObject("secrets", Ns, Name(job))!;
+        var secret = await cluster.Kubernetes.WaitForObjectAsync("secrets", Ns, Name(job));
         return Encoding.UTF8.GetString(Convert.FromBase64String(secret["data"]![SecretKeys.UpdateToken]!.GetValue<string>()));
     }
 }

@@ -49,7 +49,7 @@ public class When_building_an_ansible_job
     [Fact]
     public void Should_own_nothing_it_creates_until_the_job_exists()
     {
-        // They are created before the Job; the executor sets ownerReferences (with the Job's uid) once it exists.
+        // The executor creates them right after the Job, with ownerReferences naming its uid.
         var manifests = Manifests.For(Commands.Vm());
         var job = manifests.Job;
         job.Metadata.Uid = "6b1f3e0a-1111-4222-8333-944455556666";

@@ -120,6 +120,20 @@ public class When_mapping_job_status
     }
 
     [Fact]
+    public void Should_not_show_a_wait_for_the_tasks_own_secret_which_comes_right_after_its_job()
+    {
+        var job = NewJob();
+        var own = NewPod(PodPhase.Pending, main: Waiting("CreateContainerConfigError", $"secrets \"{job.Metadata.Name}\" not found"));
+
+        Assert.Equal((TaskState.Pending, (string?)null), (TaskStatusMapper.Map(job, own).State, TaskStatusMapper.Map(job, own).Reason));
+        // Still stuck if it never comes (a worker that died between the two and whose command never came back).
+        Assert.Equal(("CreateContainerConfigError", false), (TaskStatusMapper.Stuck(own)!.Value.Reason, TaskStatusMapper.Stuck(own)!.Value.AtOnce));
+        // Another Secret the task names is the task's to show.
+        var other = NewPod(PodPhase.Pending, main: Waiting("CreateContainerConfigError", $"secrets \"{job.Metadata.Name}-creds\" not found"));
+        Assert.Equal("CreateContainerConfigError", TaskStatusMapper.Map(job, other).Reason);
+    }
+
+    [Fact]
     public void Should_not_call_a_pod_stuck_while_its_container_is_being_created_or_runs()
     {
         Assert.Null(TaskStatusMapper.Stuck(NewPod(PodPhase.Pending, main: Waiting("ContainerCreating"))));

@@ -30,8 +30,8 @@ public sealed class When_a_kind_caps_its_running_jobs : IAsyncLifetime
 
         await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
 
-        // The Secret before the Job (its pod names it), then made the Job's.
-        Assert.Equal(["create secrets", "create jobs", "patch secrets"], _rig.Server.Requests.Select(r => $"{r.Verb} {r.Resource}"));
+        // The Job, then its Secret, created owned by it: no patch.
+        Assert.Equal(["create jobs", "create secrets"], _rig.Server.Requests.Select(r => $"{r.Verb} {r.Resource}"));
     }
 
     [Fact]

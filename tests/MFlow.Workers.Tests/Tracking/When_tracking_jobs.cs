@@ -174,28 +174,6 @@ public sealed class When_tracking_jobs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Should_delete_the_tasks_secret_left_without_its_job_when_the_task_is_cancelled()
-    {
-        await _rig.StartTrackerAsync(_builds);
-        var command = TrackerRig.Fresh(Commands.Build());
-        var job = TrackerRig.JobName(command);
-        // The first delivery made the task's Secret (it comes before the Job), then its worker died.
-        await _rig.Client.CreateSecretAsync(new k8s.Models.V1Secret
-        {
-            Metadata = new k8s.Models.V1ObjectMeta { Name = job, NamespaceProperty = Ns },
-            StringData = new Dictionary<string, string> { ["MFLOW_UPDATE_TOKEN"] = "left-behind" },
-        });
-
-        await _rig.Executor(_builds).CancelAsync(Cancel(command, "run cancelled"), CancellationToken.None);
-        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
-
-        Assert.Null(_rig.Server.GetObject("secrets", Ns, job));
-        Assert.Equal(TaskState.Cancelled, (await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State))).State);
-        Assert.DoesNotContain(_rig.Server.Requests, r => r is { Verb: "create", Resource: "jobs" });
-        Assert.Single(_rig.Server.Requests, r => r is { Verb: "create", Resource: "secrets" }); // the dead delivery's
-    }
-
-    [Fact]
     public async Task Should_lose_no_transition_when_the_watch_breaks_and_its_history_is_gone()
     {
         await _rig.StartTrackerAsync(_builds);
@@ -305,6 +283,46 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         Assert.Single(_rig.Server.GetJobPods(Ns, job));
         Assert.Single(_rig.Updates.Terminal(command.TaskId));
         Assert.DoesNotContain(_rig.Updates.For(command.TaskId), u => u.State == TaskState.Failed);
+    }
+
+    [Fact]
+    public async Task Should_make_a_secret_an_earlier_delivery_left_without_an_owner_the_jobs()
+    {
+        // A worker of an earlier version created the Secret before the Job and died before the Job.
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Client.CreateSecretAsync(Manifests.For(command).Secret!);
+        _rig.Server.ResetRequests();
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+
+        Assert.Equal(["create jobs 201", "create secrets 409", "patch secrets 200"], _rig.Server.Requests.Select(r => $"{r.Verb} {r.Resource} {r.StatusCode}"));
+        var uid = _rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["uid"]!.GetValue<string>();
+        Assert.Equal(uid, _rig.Server.GetObject("secrets", Ns, job)!["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_fail_the_task_and_keep_its_job_as_the_attempts_tombstone_when_its_secret_is_refused()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        _rig.Server.InjectFaults(1, 403, pathContains: "/secrets");
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        var failed = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        var ended = await _rig.Server.WaitForObjectAsync("jobs", Ns, job, j => j["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Failed") == true);
+        // Delivered again: the tombstone is adopted, nothing runs and no Secret is made.
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal((TaskState.Failed, "Forbidden"), (failed.State, failed.Reason));
+        Assert.Contains($"may not create the task's Secret or ConfigMap (or, for one an earlier delivery left, patch its ownerReferences) in namespace '{Ns}'", failed.Message, StringComparison.Ordinal);
+        Assert.Equal("Forbidden", ended["metadata"]!["annotations"]![TaskLabels.FailedReason]!.GetValue<string>());
+        Assert.Null(_rig.Server.GetObject("secrets", Ns, job));
+        // The executor's report and the tracker's (read from the tombstone) are one outcome, under one MessageId.
+        Assert.All(_rig.Updates.Terminal(command.TaskId), u => Assert.Equal((TaskState.Failed, "Forbidden"), (u.State, u.Reason)));
+        Assert.Equal([201, 409], _rig.Server.Requests.Where(r => r is { Verb: "create", Resource: "jobs" } && r.Name == job).Select(r => r.StatusCode));
     }
 
     [Fact]
