@@ -68,9 +68,9 @@ public sealed partial class KubernetesJobExecutor(
         // The Job first, then the task's own Secret and ConfigMap created already owned by it (its uid in
         // their ownerReferences): two requests, and nothing is ever left without an owner (a Job deleted
         // meanwhile leaves them dangling, which the garbage collector deletes at once). Its pod waits
-        // for them in ContainerCreating or CreateContainerConfigError; on a real cluster they exist long
-        // before the kubelet gets to the pod's volumes and environment (TaskStatusMapper does not show
-        // that wait as the task's, see OwnObjectMissing).
+        // for them in ContainerCreating or CreateContainerConfigError if it gets there first, which on a
+        // real cluster it seldom can (scheduling and its sandbox come first); TaskStatusMapper does not
+        // show that wait as the task's (WaitsForOwnObject).
         V1Job job;
         var adopted = false;
         try
