@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -114,8 +116,15 @@ public static class BoundedReader
         ArgumentNullException.ThrowIfNull(options);
         CheckJson(utf8, limits);
         // The scan proved the depth; the serializer is held to the same limit all the same.
-        return JsonSerializer.Deserialize<T>(utf8, new JsonSerializerOptions(options) { MaxDepth = limits.MaxDepth + 1 });
+        return JsonSerializer.Deserialize<T>(utf8, WithMaxDepth(options, limits.MaxDepth + 1));
     }
+
+    // A serializer keeps its metadata (built by reflection) per options instance: one copy per
+    // caller's options and depth, made once, instead of a new one, and new metadata, per request.
+    static readonly ConditionalWeakTable<JsonSerializerOptions, ConcurrentDictionary<int, JsonSerializerOptions>> DepthLimited = new();
+
+    static JsonSerializerOptions WithMaxDepth(JsonSerializerOptions options, int maxDepth) =>
+        DepthLimited.GetOrCreateValue(options).GetOrAdd(maxDepth, static (depth, source) => new JsonSerializerOptions(source) { MaxDepth = depth }, options);
 
     /// <summary>Checks JSON text (UTF-8) against the limits without building anything.</summary>
     /// <exception cref="DocumentLimitException">A limit is exceeded.</exception>
