@@ -1,4 +1,5 @@
 using System.Net;
+using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using MFlow.Contracts;
@@ -110,22 +111,9 @@ public sealed partial class KubernetesJobExecutor(
         try
         {
             if (manifests.Secret is { } secret)
-            {
-                secret.Metadata.OwnerReferences = [owner];
-                await CreateOwnedAsync(
-                    ct => client.CreateSecretAsync(secret, ct),
-                    ct => client.SetSecretOwnerAsync(@namespace, secret.Metadata.Name, owner, ct),
-                    cancellationToken);
-            }
-
+                await CreateOwnedAsync(secret, owner, client.CreateSecretAsync, client.SetSecretOwnerAsync, cancellationToken);
             if (manifests.ConfigMap is { } configMap)
-            {
-                configMap.Metadata.OwnerReferences = [owner];
-                await CreateOwnedAsync(
-                    ct => client.CreateConfigMapAsync(configMap, ct),
-                    ct => client.SetConfigMapOwnerAsync(@namespace, configMap.Metadata.Name, owner, ct),
-                    cancellationToken);
-            }
+                await CreateOwnedAsync(configMap, owner, client.CreateConfigMapAsync, client.SetConfigMapOwnerAsync, cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest) || ex.Is(HttpStatusCode.Forbidden))
         {
@@ -179,15 +167,22 @@ public sealed partial class KubernetesJobExecutor(
 
     // Created owned by the Job; one that exists already (an earlier delivery of the command, maybe by a
     // worker of a version that created it before the Job) is made the Job's.
-    static async Task CreateOwnedAsync(Func<CancellationToken, Task> create, Func<CancellationToken, Task> makeOwned, CancellationToken cancellationToken)
+    static async Task CreateOwnedAsync<T>(
+        T owned,
+        V1OwnerReference owner,
+        Func<T, CancellationToken, Task> create,
+        Func<string, string, V1OwnerReference, CancellationToken, Task> makeOwned,
+        CancellationToken cancellationToken)
+        where T : IKubernetesObject<V1ObjectMeta>
     {
+        owned.Metadata.OwnerReferences = [owner];
         try
         {
-            await create(cancellationToken);
+            await create(owned, cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
         {
-            await makeOwned(cancellationToken);
+            await makeOwned(owned.Metadata.NamespaceProperty, owned.Metadata.Name, owner, cancellationToken);
         }
     }
 
