@@ -117,7 +117,7 @@ jq -r '
   (.[] | select(.kind == "Role" and .metadata.name == "mflow-worker")
     | if .metadata.namespace != "mflow-tasks" then "Role mflow-worker is not in mflow-tasks" else empty end,
       (.rules | map({key: (.resources | join(",")), value: (.verbs | sort | join(","))}) | from_entries) as $rules
-      | ({"jobs": "create,delete,get,list,patch,watch", "pods": "get,list,watch", "pods/log": "get", "secrets,configmaps": "create,get,patch", "leases": "create,get,update"}
+      | ({"jobs": "create,delete,get,list,patch,watch", "pods": "get,list,watch", "pods/log": "get", "secrets,configmaps": "create,delete,get,patch", "leases": "create,get,update"}
          | to_entries[] | select($rules[.key] != .value) | "Role mflow-worker: \(.key) should allow \(.value), allows \($rules[.key])"),
       (if ($rules | length) != 5 then "Role mflow-worker has rules beyond the documented five" else empty end)),
 

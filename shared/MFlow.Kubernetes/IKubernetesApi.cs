@@ -62,6 +62,12 @@ public interface IKubernetesApi
     /// <summary>As <see cref="SetSecretOwnerAsync"/>, for a ConfigMap.</summary>
     Task<V1ConfigMap> SetConfigMapOwnerAsync(string @namespace, string name, V1OwnerReference owner, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes a Secret (404 when there is none).</summary>
+    Task DeleteSecretAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a ConfigMap (404 when there is none).</summary>
+    Task DeleteConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Ends a Job but keeps it: one merge patch adds <paramref name="annotations"/> and lowers its
     /// <c>activeDeadlineSeconds</c> to 1 s, so the Job controller fails it (DeadlineExceeded) and stops its

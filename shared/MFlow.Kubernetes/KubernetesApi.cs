@@ -103,6 +103,14 @@ public sealed class KubernetesApi(IKubernetes client, string defaultNamespace) :
         Client.CoreV1.PatchNamespacedConfigMapAsync(OwnerPatch(owner), name, @namespace, fieldManager: FieldManager, cancellationToken: cancellationToken);
 
     /// <inheritdoc />
+    public Task DeleteSecretAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.DeleteNamespacedSecretAsync(name, @namespace, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task DeleteConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        Client.CoreV1.DeleteNamespacedConfigMapAsync(name, @namespace, cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
     public Task<V1Job> EndJobAsync(string @namespace, string name, IReadOnlyDictionary<string, string> annotations, CancellationToken cancellationToken = default)
     {
         var patch = new JsonObject

@@ -159,7 +159,10 @@ public sealed partial class KubernetesJobExecutor(
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
         {
             // Not created yet (the cancellation is remembered and keeps it from being created) or
-            // already gone, with its Secret and ConfigMap, which it owns.
+            // already gone, with its Secret and ConfigMap, which it owns. A worker of a version that
+            // created them before the Job may have left them without one: they are deleted.
+            await DeleteQuietlyAsync(@namespace, name, "Secret", client.DeleteSecretAsync, cancellationToken);
+            await DeleteQuietlyAsync(@namespace, name, "ConfigMap", client.DeleteConfigMapAsync, cancellationToken);
         }
     }
 
@@ -187,7 +190,9 @@ public sealed partial class KubernetesJobExecutor(
     }
 
     // Ended but kept, with the outcome, so that a command delivered again does not run the attempt
-    // again; without patch on Jobs (a Role of an older version), deleted instead.
+    // again. Never deleted instead: the tracker would report a deleted Job Cancelled, contradicting
+    // the Failed reported here; a Job that could not be ended waits for its Secret until the tracker's
+    // grace period fails it (a Failed under the same MessageId, which changes nothing).
     async Task EndRefusedJobAsync(string @namespace, string name, string reason, string message, CancellationToken cancellationToken)
     {
         try
@@ -200,15 +205,24 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex)
         {
-            logger.LogWarning("Could not end the task's Job {Namespace}/{Name}: {Error}; deleting it", @namespace, name, ex.Describe());
-            try
-            {
-                await client.DeleteJobAsync(@namespace, name, cancellationToken);
-            }
-            catch (HttpOperationException deleteError) when (!deleteError.Is(HttpStatusCode.NotFound))
-            {
-                logger.LogWarning("Could not delete the task's Job {Namespace}/{Name}: {Error}", @namespace, name, deleteError.Describe());
-            }
+            logger.LogWarning("Could not end the task's Job {Namespace}/{Name}: {Error}", @namespace, name, ex.Describe());
+        }
+    }
+
+    // Each object on its own: one that cannot be deleted does not keep the next from it. Gone already is done.
+    async Task DeleteQuietlyAsync(string @namespace, string name, string kind, Func<string, string, CancellationToken, Task> delete, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await delete(@namespace, name, cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.NotFound))
+        {
+            // Already gone.
+        }
+        catch (HttpOperationException ex)
+        {
+            logger.LogWarning("Could not delete the task's {Kind} {Namespace}/{Name}: {Error}", kind, @namespace, name, ex.Describe());
         }
     }
 

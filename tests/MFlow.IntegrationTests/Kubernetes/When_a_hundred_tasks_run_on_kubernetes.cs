@@ -53,8 +53,10 @@ public sealed class When_a_hundred_tasks_run_on_kubernetes(KubernetesCluster clu
         output.WriteLine($"  {"total (excluding list/watch)",-28} {perTask.Count,5}   {perTask.Count / (double)Tasks:0.00} per task");
         output.WriteLine($"  once per worker at start-up: {string.Join(", ", setUp)}");
 
-        // Per task: its Secret, its Job, the Secret made the Job's (ownerReference), its log.
-        Assert.True(perTask.Count <= 4 * Tasks, $"{perTask.Count} requests for {Tasks} tasks");
+        // Per task: its Job, its Secret created owned by it, its log (a vm task also its ConfigMap); no patch.
+        var configMaps = requests.Count(r => r is { Verb: "create", Resource: "configmaps" });
+        Assert.True(perTask.Count <= 3 * Tasks + configMaps, $"{perTask.Count} requests for {Tasks} tasks ({configMaps} ConfigMaps)");
+        Assert.DoesNotContain(requests, r => r.Verb == "patch" && r.Resource is "secrets" or "configmaps");
         Assert.True(requests.Count(r => r.Verb is "list" or "watch") <= 12, "list/watch is a constant per worker, not per task");
         // No polling: nothing reads a Job or a pod by itself; each finished task's log is read once.
         Assert.DoesNotContain(requests, r => r.Verb == "get" && r.Subresource is null);

@@ -47,7 +47,7 @@ public class When_building_an_ansible_job
     }
 
     [Fact]
-    public void Should_own_nothing_it_creates_until_the_job_exists()
+    public void Should_build_objects_owned_by_nothing_which_the_executor_makes_the_jobs()
     {
         // The executor creates them right after the Job, with ownerReferences naming its uid.
         var manifests = Manifests.For(Commands.Vm());

@@ -174,6 +174,28 @@ public sealed class When_tracking_jobs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_delete_a_secret_an_earlier_version_left_without_its_job_when_the_task_is_cancelled()
+    {
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        // A worker of an earlier version made the task's Secret before its Job, then died.
+        await _rig.Client.CreateSecretAsync(new k8s.Models.V1Secret
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = job, NamespaceProperty = Ns },
+            StringData = new Dictionary<string, string> { ["MFLOW_UPDATE_TOKEN"] = "left-behind" },
+        });
+
+        await _rig.Executor(_builds).CancelAsync(Cancel(command, "run cancelled"), CancellationToken.None);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+
+        Assert.Null(_rig.Server.GetObject("secrets", Ns, job));
+        Assert.Equal(TaskState.Cancelled, (await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State))).State);
+        Assert.DoesNotContain(_rig.Server.Requests, r => r is { Verb: "create", Resource: "jobs" });
+        Assert.Single(_rig.Server.Requests, r => r is { Verb: "create", Resource: "secrets" }); // the earlier version's
+    }
+
+    [Fact]
     public async Task Should_lose_no_transition_when_the_watch_breaks_and_its_history_is_gone()
     {
         await _rig.StartTrackerAsync(_builds);
