@@ -3,6 +3,7 @@ using MFlow.Execution.Kubernetes;
 using MFlow.Workers.Build.Jobs;
 using MFlow.Workers.Tests.Support;
 using MFlow.Workers.Vm.Jobs;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MFlow.Workers.Tests.Tracking;
 
@@ -321,6 +322,22 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         Assert.Equal(["create jobs 201", "create secrets 409", "patch secrets 200"], _rig.Server.Requests.Select(r => $"{r.Verb} {r.Resource} {r.StatusCode}"));
         var uid = _rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["uid"]!.GetValue<string>();
         Assert.Equal(uid, _rig.Server.GetObject("secrets", Ns, job)!["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_leave_no_secret_when_its_job_is_deleted_before_the_secret_is_created()
+    {
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        var executor = new KubernetesJobExecutor(
+            JobDeletedAtOnce.Around(_rig.Client), _builds, _rig.Options, _rig.Reporter, _rig.Cancellations,
+            _rig.Cap(_builds, maxRunningJobs: 0, TimeSpan.FromMinutes(10)), NullLogger<KubernetesJobExecutor>.Instance);
+
+        await executor.ExecuteAsync(command, CancellationToken.None);
+
+        // Created owned by a Job that is gone: the garbage collector deletes it, as a real one does.
+        Assert.Contains(_rig.Server.Requests, r => r is { Verb: "create", Resource: "secrets", StatusCode: 201 } && r.Name == job);
+        await _rig.Server.WaitForDeletionAsync("secrets", Ns, job);
     }
 
     [Fact]
