@@ -67,7 +67,7 @@ public sealed partial class KubernetesJobExecutor(
         }
 
         // The Job first, then the task's own Secret and ConfigMap created already owned by it (its uid in
-        // their ownerReferences): two requests, and nothing is ever left without an owner (a Job deleted
+        // their ownerReferences): no patch, and nothing is ever left without an owner (a Job deleted
         // meanwhile leaves them dangling, which the garbage collector deletes at once). Its pod waits
         // for them in ContainerCreating or CreateContainerConfigError if it gets there first, which on a
         // real cluster it seldom can (scheduling and its sandbox come first); TaskStatusMapper does not
@@ -120,7 +120,7 @@ public sealed partial class KubernetesJobExecutor(
             // Its pod would wait for them until its deadline: the task fails, saying what Kubernetes
             // refused, and its Job is ended as the attempt's tombstone (as JobTracker.FailStuck does).
             var (failure, message) = ex.Is(HttpStatusCode.Forbidden)
-                ? ("Forbidden", $"The worker may not create the task's Secret or ConfigMap (or, for one an earlier delivery left, patch its ownerReferences) in namespace '{@namespace}': {ex.Describe()}")
+                ? ("Forbidden", $"The worker may not create the task's Secret or ConfigMap in namespace '{@namespace}': {ex.Describe()}")
                 : ("InvalidJob", $"Kubernetes refused the task's Secret or ConfigMap: {ex.Describe()}");
             await EndRefusedJobAsync(@namespace, job.Metadata.Name, failure, message, cancellationToken);
             await FailAsync(task, failure, message, cancellationToken);
@@ -169,8 +169,10 @@ public sealed partial class KubernetesJobExecutor(
     bool IsManaged(string @namespace) => options.Namespaces.Count == 0 ? @namespace == DefaultNamespace : options.Namespaces.Contains(@namespace);
 
     // Created owned by the Job; one that exists already (an earlier delivery of the command, maybe by a
-    // worker of a version that created it before the Job) is made the Job's.
-    static async Task CreateOwnedAsync<T>(
+    // worker of a version that created it before the Job) is made the Job's. A Role that may not patch
+    // it (or, with the OwnerReferencesPermissionEnforcement admission plugin, delete it) does not fail
+    // a task that can run: the earlier delivery of this version made it the Job's already.
+    async Task CreateOwnedAsync<T>(
         T owned,
         V1OwnerReference owner,
         Func<T, CancellationToken, Task> create,
@@ -185,7 +187,16 @@ public sealed partial class KubernetesJobExecutor(
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.Conflict))
         {
-            await makeOwned(owned.Metadata.NamespaceProperty, owned.Metadata.Name, owner, cancellationToken);
+            try
+            {
+                await makeOwned(owned.Metadata.NamespaceProperty, owned.Metadata.Name, owner, cancellationToken);
+            }
+            catch (HttpOperationException denied) when (denied.Is(HttpStatusCode.Forbidden))
+            {
+                logger.LogWarning(
+                    "Could not make the task's existing {Kind} {Namespace}/{Name} its Job's (patch of ownerReferences): {Error}; if a worker of an earlier version created it, it stays when the Job goes",
+                    owned.Kind, owned.Metadata.NamespaceProperty, owned.Metadata.Name, denied.Describe());
+            }
         }
     }
 

@@ -341,6 +341,24 @@ public sealed class When_tracking_jobs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_not_fail_a_redelivered_task_whose_secret_the_worker_may_not_patch()
+    {
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        // A Role without patch on Secrets: the redelivered command's patch of the existing Secret is refused.
+        _rig.Server.InjectFaults(1, 403, pathContains: $"/secrets/{job}");
+
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+
+        Assert.Contains(_rig.Server.Requests, r => r is { Verb: "patch", Resource: "secrets", StatusCode: 403 } && r.Name == job);
+        Assert.Empty(_rig.Updates.Terminal(command.TaskId));
+        Assert.Null(_rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["annotations"]![TaskLabels.FailedReason]);
+        var uid = _rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["uid"]!.GetValue<string>();
+        Assert.Equal(uid, _rig.Server.GetObject("secrets", Ns, job)!["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Should_fail_the_task_and_keep_its_job_as_the_attempts_tombstone_when_its_secret_is_refused()
     {
         await _rig.StartTrackerAsync(_builds);
@@ -356,7 +374,7 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         await _rig.FenceAsync(_builds);
 
         Assert.Equal((TaskState.Failed, "Forbidden"), (failed.State, failed.Reason));
-        Assert.Contains($"may not create the task's Secret or ConfigMap (or, for one an earlier delivery left, patch its ownerReferences) in namespace '{Ns}'", failed.Message, StringComparison.Ordinal);
+        Assert.Contains($"may not create the task's Secret or ConfigMap in namespace '{Ns}'", failed.Message, StringComparison.Ordinal);
         Assert.Equal("Forbidden", ended["metadata"]!["annotations"]![TaskLabels.FailedReason]!.GetValue<string>());
         Assert.Null(_rig.Server.GetObject("secrets", Ns, job));
         // The executor's report and the tracker's (read from the tombstone) are one outcome, under one MessageId.
