@@ -155,7 +155,8 @@ public sealed class JobTracker(
                 && _pods.TryGetValue(pull.Key, out var pullTries) && pullTries.Current?.Metadata.Name == pull.Pod:
                 if (TaskStatusMapper.Stuck(pullTries.Current) is { } stillStuck)
                     FailStuck(pulling, stillStuck.Reason, $"{stillStuck.Message} (for longer than the image pull grace period, {options.ImagePullGrace.TotalSeconds:0} s)");
-                else if (PodVolumes.StillCreating(pullTries.Current) && PodVolumes.Of(pullTries.Current) is { Count: > 0 } mounted)
+                // The task's own Secret and ConfigMap come with the command's next delivery: not checked.
+                else if (PodVolumes.StillCreating(pullTries.Current) && PodVolumes.Of(pullTries.Current).Where(m => m.Name != pulling.Name).ToList() is { Count: > 0 } mounted)
                     _ = FindMissingMountAsync(pulling, pull.Pod, mounted);
                 break;
             case MountMissing missing when _jobs.TryGetValue(missing.Key, out var mounting) && !mounting.Finalized
@@ -453,8 +454,7 @@ public sealed class JobTracker(
 
     string? RememberPod(V1Pod pod)
     {
-        var labels = pod.Metadata.Labels;
-        if (labels is null || !(labels.TryGetValue("batch.kubernetes.io/job-name", out var jobName) || labels.TryGetValue("job-name", out jobName)))
+        if (TaskStatusMapper.JobNameOf(pod) is not { } jobName)
             return null;
         var key = $"{pod.Metadata.NamespaceProperty}/{jobName}";
         if (_jobs.TryGetValue(key, out var owner) && owner.Finalized)

@@ -24,6 +24,9 @@ public sealed partial class KubernetesJobExecutor(
     JobCap cap,
     ILogger<KubernetesJobExecutor> logger) : ITaskExecutor
 {
+    // How long the Secret and ConfigMap of a created Job may take, whatever happens to the command's delivery.
+    static readonly TimeSpan OwnObjectsTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>The namespace a task without one goes to.</summary>
     public string DefaultNamespace { get; } = options.Namespace ?? client.DefaultNamespace;
 
@@ -107,13 +110,16 @@ public sealed partial class KubernetesJobExecutor(
             return;
         }
 
+        // Its pod waits for them: they are created even if the command's delivery is being cancelled
+        // (the broker went away), within a bound of their own.
         var owner = TaskManifestFactory.OwnerReferenceTo(job);
+        using var finishing = new CancellationTokenSource(OwnObjectsTimeout);
         try
         {
             if (manifests.Secret is { } secret)
-                await CreateOwnedAsync(secret, owner, client.CreateSecretAsync, client.SetSecretOwnerAsync, cancellationToken);
+                await CreateOwnedAsync(secret, owner, client.CreateSecretAsync, client.SetSecretOwnerAsync, finishing.Token);
             if (manifests.ConfigMap is { } configMap)
-                await CreateOwnedAsync(configMap, owner, client.CreateConfigMapAsync, client.SetConfigMapOwnerAsync, cancellationToken);
+                await CreateOwnedAsync(configMap, owner, client.CreateConfigMapAsync, client.SetConfigMapOwnerAsync, finishing.Token);
         }
         catch (HttpOperationException ex) when (ex.Is(HttpStatusCode.UnprocessableEntity) || ex.Is(HttpStatusCode.BadRequest) || ex.Is(HttpStatusCode.Forbidden))
         {

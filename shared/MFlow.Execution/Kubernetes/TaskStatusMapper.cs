@@ -61,7 +61,7 @@ public static class TaskStatusMapper
                 Utc(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow, terminated?.Message, settled, pod?.Metadata.Name);
         }
 
-        var waiting = WaitingReason(pod) is { } seen && !WaitsForOwnObject(job, seen) ? seen : null;
+        var waiting = WaitingReason(pod) is { } seen && !WaitsForOwnObject(job.Metadata?.Name, seen) ? seen : null;
         if (waiting is { } wait && NotableWaitingReasons.Contains(wait.Reason ?? ""))
             return new ObservedTask(TaskState.Pending, wait.Reason, wait.Message ?? wait.Reason, null, startedAt, null, null, true, pod?.Metadata.Name);
 
@@ -85,12 +85,13 @@ public static class TaskStatusMapper
         var waiting = pod.Status.InitContainerStatuses?.Concat(pod.Status.ContainerStatuses ?? []) ?? pod.Status.ContainerStatuses ?? [];
         foreach (var container in waiting)
         {
-            if (container.State?.Waiting is not { Reason: { } reason } wait)
+            if (container.State?.Waiting is not { Reason: { } reason } wait || WaitsForOwnObject(JobNameOf(pod), wait))
                 continue;
             // A Secret, ConfigMap or key the task names may be on its way (someone creating it now): like
-            // a pull failure it gets the grace period; only a bad image name cannot recover. So do the
-            // task's own (created right after its Job; a worker that died between them creates them when
-            // the command comes again), whose wait Map does not show.
+            // a pull failure it gets the grace period; only a bad image name cannot recover. The task's
+            // own are not waited on at all (skipped above): created right after its Job, they come with
+            // the command's next delivery if the worker died (or the broker went away) between the two,
+            // however long that takes.
             var atOnce = reason is TaskFailureReasons.InvalidImageName;
             if (atOnce || reason is TaskFailureReasons.ImagePullBackOff or TaskFailureReasons.ErrImagePull or TaskFailureReasons.CreateContainerConfigError)
                 return (reason, $"Container {container.Name}: {reason}{(string.IsNullOrEmpty(wait.Message) ? "" : ": " + wait.Message)}", atOnce);
@@ -120,12 +121,16 @@ public static class TaskStatusMapper
 
     /// <summary>
     /// True when a container waits for the task's own Secret or ConfigMap (named as its Job), which the
-    /// executor creates right after the Job: a pod that gets there first waits a moment, which is not
-    /// the task's to show. The kubelet's message names the missing object (<c>secrets "name" not found</c>).
+    /// executor creates right after the Job: a pod that gets there first waits, which is not the task's
+    /// to show or to fail for. The kubelet's message names the missing object (<c>secrets "name" not found</c>).
     /// </summary>
-    static bool WaitsForOwnObject(V1Job job, V1ContainerStateWaiting wait) =>
-        wait.Reason == TaskFailureReasons.CreateContainerConfigError && job.Metadata?.Name is { Length: > 0 } name
-        && wait.Message?.Contains($"\"{name}\" not found", StringComparison.Ordinal) == true;
+    static bool WaitsForOwnObject(string? jobName, V1ContainerStateWaiting wait) =>
+        wait.Reason == TaskFailureReasons.CreateContainerConfigError && jobName is { Length: > 0 }
+        && wait.Message?.Contains($"\"{jobName}\" not found", StringComparison.Ordinal) == true;
+
+    /// <summary>The Job a pod belongs to, from the label its Job controller sets.</summary>
+    public static string? JobNameOf(V1Pod pod) =>
+        pod.Metadata?.Labels is { } labels && (labels.TryGetValue("batch.kubernetes.io/job-name", out var name) || labels.TryGetValue("job-name", out name)) ? name : null;
 
     static V1ContainerStateWaiting? WaitingReason(V1Pod? pod) =>
         pod?.Status?.InitContainerStatuses?.Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is not null and not "PodInitializing")

@@ -1,6 +1,7 @@
 using MFlow.Contracts;
 using MFlow.Execution.Kubernetes;
 using MFlow.Workers.Build.Jobs;
+using MFlow.Testing;
 using MFlow.Workers.Tests.Support;
 using MFlow.Workers.Vm.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -329,15 +330,45 @@ public sealed class When_tracking_jobs : IAsyncLifetime
     {
         var command = TrackerRig.Fresh(Commands.Build());
         var job = TrackerRig.JobName(command);
-        var executor = new KubernetesJobExecutor(
-            JobDeletedAtOnce.Around(_rig.Client), _builds, _rig.Options, _rig.Reporter, _rig.Cancellations,
-            _rig.Cap(_builds, maxRunningJobs: 0, TimeSpan.FromMinutes(10)), NullLogger<KubernetesJobExecutor>.Instance);
+        var executor = ExecutorOver(AfterJobCreated.Around(_rig.Client, (api, created) => api.DeleteJobAsync(Ns, created.Metadata.Name)));
 
         await executor.ExecuteAsync(command, CancellationToken.None);
 
         // Created owned by a Job that is gone: the garbage collector deletes it, as a real one does.
         Assert.Contains(_rig.Server.Requests, r => r is { Verb: "create", Resource: "secrets", StatusCode: 201 } && r.Name == job);
         await _rig.Server.WaitForDeletionAsync("secrets", Ns, job);
+    }
+
+    [Fact]
+    public async Task Should_wait_for_its_own_secret_past_the_grace_period_until_the_command_comes_again()
+    {
+        _rig.Options.ImagePullGrace = TimeSpan.FromMilliseconds(200);
+        await _rig.StartTrackerAsync(_builds);
+        var command = TrackerRig.Fresh(Commands.Build());
+        var job = TrackerRig.JobName(command);
+        // The worker dies (or the broker goes away) between the Job and its Secret.
+        var dying = ExecutorOver(AfterJobCreated.Around(_rig.Client, (_, _) => throw new IOException("the worker died")));
+        await Assert.ThrowsAsync<IOException>(() => dying.ExecuteAsync(command, CancellationToken.None));
+        await Eventually.UntilAsync(
+            () => Task.FromResult(_rig.Server.GetJobPods(Ns, job).SingleOrDefault()?["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"]?.GetValue<string>()),
+            reason => reason == "CreateContainerConfigError", TimeSpan.FromSeconds(20), "the pod waits for its Secret");
+        // A witness started later, whose pod waits for a Secret nobody creates, fails once the grace period passed.
+        var witness = TrackerRig.Fresh(Commands.Build(("REGISTRY_SECRET", "quay-credentials")));
+        await _rig.Executor(_builds).ExecuteAsync(witness, CancellationToken.None);
+        Assert.Equal(TaskFailureReasons.FailedMount, (await _rig.Updates.WaitForAsync(witness.TaskId, u => TrackerRig.IsTerminal(u.State))).Reason);
+        await _rig.FenceAsync(_builds);
+        Assert.Empty(_rig.Updates.Terminal(command.TaskId));
+
+        // The command comes back, later than the grace period: the Secret is made and the task runs.
+        await _rig.Executor(_builds).ExecuteAsync(command, CancellationToken.None);
+        await _rig.Server.CompletePodAsync(Ns, job, exitCode: 0, terminationMessage: Digest);
+        var succeeded = await _rig.Updates.WaitForAsync(command.TaskId, u => TrackerRig.IsTerminal(u.State));
+        await _rig.FenceAsync(_builds);
+
+        Assert.Equal(TaskState.Succeeded, succeeded.State);
+        Assert.Single(_rig.Updates.Terminal(command.TaskId));
+        Assert.DoesNotContain(_rig.Updates.For(command.TaskId), u => u.Reason == "CreateContainerConfigError");
+        Assert.Null(_rig.Server.GetObject("jobs", Ns, job)!["metadata"]!["annotations"]![TaskLabels.FailedReason]);
     }
 
     [Fact]
@@ -469,6 +500,9 @@ public sealed class When_tracking_jobs : IAsyncLifetime
         await _rig.Server.WaitForDeletionAsync("configmaps", Ns, job);
         await _rig.Server.WaitForDeletionAsync("secrets", Ns, job);
     }
+
+    KubernetesJobExecutor ExecutorOver(MFlow.Kubernetes.IKubernetesApi api) =>
+        new(api, _builds, _rig.Options, _rig.Reporter, _rig.Cancellations, _rig.Cap(_builds, maxRunningJobs: 0, TimeSpan.FromMinutes(10)), NullLogger<KubernetesJobExecutor>.Instance);
 
     int JobLists() => _rig.Server.Requests.Count(r => r is { Verb: "list", Resource: "jobs" });
 
