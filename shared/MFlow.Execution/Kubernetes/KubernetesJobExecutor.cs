@@ -208,8 +208,8 @@ public sealed partial class KubernetesJobExecutor(
 
     // Ended but kept, with the outcome, so that a command delivered again does not run the attempt
     // again. Never deleted instead: the tracker would report a deleted Job Cancelled, contradicting
-    // the Failed reported here; a Job that could not be ended waits for its Secret until the tracker's
-    // grace period fails it (a Failed under the same MessageId, which changes nothing).
+    // the Failed reported here; a Job that could not be ended waits for its Secret until its deadline
+    // fails it (a Failed under the same MessageId, which changes nothing).
     async Task EndRefusedJobAsync(string @namespace, string name, string reason, string message, CancellationToken cancellationToken)
     {
         try
