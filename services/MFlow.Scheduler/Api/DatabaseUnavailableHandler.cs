@@ -22,7 +22,9 @@ public sealed class DatabaseUnavailableHandler(IProblemDetailsService problems, 
         if (Unavailable(exception) is not { } cause)
             return false;
 
-        logger.LogWarning("{Method} {Path}: the database is unavailable ({Error})", httpContext.Request.Method, httpContext.Request.Path, cause.GetType().Name);
+        // The driver's words say which (a refused connection, a full pool, a timeout); they name no credential.
+        logger.LogWarning("{Method} {Path}: the database is unavailable ({Error}: {Reason}{Cause})", httpContext.Request.Method, httpContext.Request.Path,
+            cause.GetType().Name, cause.Message, cause.InnerException is { } inner ? $" ({inner.Message})" : "");
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext

@@ -161,7 +161,7 @@ public class ServiceCluster : IAsyncLifetime
     {
         using var response = await PostRunAsync(document, contentType);
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"POST /api/v1/runs answered {(int)response.StatusCode}: {body}");
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"POST /api/v1/runs answered {(int)response.StatusCode}: {body}\n{Scheduler.OutputTail(20)}");
         return JsonSerializer.Deserialize<RunAccepted>(body, _json)!.Id;
     }
 
