@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -12,6 +13,12 @@ public sealed class ApiClient : IDisposable
 {
     /// <summary>How long a plain request may take; streams (events, followed logs) have no limit.</summary>
     static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many more times a request answered 503 or 429 is sent, if it is safe to repeat.</summary>
+    const int MaxRetries = 3;
+
+    /// <summary>The wait after a 503 or 429 without Retry-After, and the longest one waited whatever it says.</summary>
+    static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5), MaxRetryAfter = TimeSpan.FromSeconds(30);
 
     readonly HttpClient _http;
 
@@ -29,19 +36,30 @@ public sealed class ApiClient : IDisposable
 
     /// <summary>GET a JSON document.</summary>
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, path, null, cancellationToken);
+        SendAsync(HttpMethod.Get, path, null, null, cancellationToken);
 
-    /// <summary>POST a JSON body (or none).</summary>
+    /// <summary>POST a JSON body (or none); a 503 or 429 is reported at once (the POST may not be safe to repeat).</summary>
     public Task<JsonNode> PostJsonAsync(string path, object? body, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, path, body is null ? null : new StringContent(JsonSerializer.Serialize(body, JsonSerializerOptions.Web), Encoding.UTF8, "application/json"), cancellationToken);
+        PostJsonAsync(path, body, null, cancellationToken);
 
-    /// <summary>POST or PUT a YAML (or JSON) document as it is.</summary>
+    /// <summary>POST a JSON body (or none); after a 503 or 429 it is sent again only with an <paramref name="idempotencyKey"/>.</summary>
+    public Task<JsonNode> PostJsonAsync(string path, object? body, IdempotencyKey? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var json = body is null ? null : JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
+        return SendAsync(HttpMethod.Post, path, json is null ? null : () => new StringContent(json, Encoding.UTF8, "application/json"), idempotencyKey, cancellationToken);
+    }
+
+    /// <summary>POST or PUT a YAML (or JSON) document as it is; a POST's 503 or 429 is reported at once.</summary>
     public Task<JsonNode> SendDocumentAsync(HttpMethod method, string path, string document, CancellationToken cancellationToken) =>
-        SendAsync(method, path, new StringContent(document, Encoding.UTF8, "application/yaml"), cancellationToken);
+        SendDocumentAsync(method, path, document, null, cancellationToken);
+
+    /// <summary>POST or PUT a YAML (or JSON) document as it is; after a 503 or 429 a POST is sent again only with an <paramref name="idempotencyKey"/>.</summary>
+    public Task<JsonNode> SendDocumentAsync(HttpMethod method, string path, string document, IdempotencyKey? idempotencyKey, CancellationToken cancellationToken) =>
+        SendAsync(method, path, () => new StringContent(document, Encoding.UTF8, "application/yaml"), idempotencyKey, cancellationToken);
 
     /// <summary>DELETE.</summary>
     public Task<JsonNode> DeleteAsync(string path, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Delete, path, null, cancellationToken);
+        SendAsync(HttpMethod.Delete, path, null, null, cancellationToken);
 
     /// <summary>
     /// Sends a request whose answer is read as it arrives (Server-Sent Events, a followed log). The
@@ -60,28 +78,60 @@ public sealed class ApiClient : IDisposable
             throw await ApiException.FromAsync(response, cancellationToken);
     }
 
-    async Task<JsonNode> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    // A request answered 503 (the scheduler's database out of reach) or 429 (too many requests) was
+    // not carried out, so one that is safe to repeat is sent again after the answer's Retry-After, as
+    // kubectl does; all tries within the request's time limit. A POST is safe to repeat only with an
+    // idempotency key: without one (cancel, approve, a new key) the refusal is reported at once.
+    async Task<JsonNode> SendAsync(HttpMethod method, string path, Func<HttpContent>? content, IdempotencyKey? idempotencyKey, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
-        using var request = new HttpRequestMessage(method, path) { Content = content };
-        request.Headers.Accept.ParseAdd("application/json");
+        var started = Stopwatch.GetTimestamp();
+        var repeatable = method != HttpMethod.Post || idempotencyKey is not null;
         try
         {
-            using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
-            if (!response.IsSuccessStatusCode)
-                throw await ApiException.FromAsync(response, timeout.Token);
-            var text = await response.Content.ReadAsStringAsync(timeout.Token);
-            if (response.StatusCode == HttpStatusCode.NoContent || text.Length == 0)
-                return new JsonObject();
-            if (response.Content.Headers.ContentType?.MediaType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
-                return JsonValue.Create(text);
-            return JsonNode.Parse(text) ?? new JsonObject();
+            for (var retry = 0; ; retry++)
+            {
+                using var request = new HttpRequestMessage(method, path) { Content = content?.Invoke() };
+                request.Headers.Accept.ParseAdd("application/json");
+                if (idempotencyKey?.Header is { } key)
+                    request.Headers.Add("Idempotency-Key", key);
+                using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    var refusal = await ApiException.FromAsync(response, timeout.Token);
+                    if (!repeatable || retry == MaxRetries || RetryAfter(response) is not { } wait
+                        || Stopwatch.GetElapsedTime(started) + wait >= RequestTimeout)
+                        throw refusal;
+                    var title = refusal.Title.Length > 200 ? refusal.Title[..200] + "..." : refusal.Title;
+                    await Console.Error.WriteLineAsync($"The server is busy ({(int)response.StatusCode}: {title}); trying again in {Math.Ceiling(wait.TotalSeconds):0} s.");
+                    await Task.Delay(wait, timeout.Token);
+                    continue;
+                }
+
+                var text = await response.Content.ReadAsStringAsync(timeout.Token);
+                if (response.StatusCode == HttpStatusCode.NoContent || text.Length == 0)
+                    return new JsonObject();
+                if (response.Content.Headers.ContentType?.MediaType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
+                    return JsonValue.Create(text);
+                return JsonNode.Parse(text) ?? new JsonObject();
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new CliException($"{Connection.Server} did not answer {method} {path} within {RequestTimeout.TotalSeconds:0} s.");
         }
+    }
+
+    // The wait a 503 or 429 asks for (seconds or a date; 5 s when it does not say, at most 30 s), or
+    // null for any other answer.
+    static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests))
+            return null;
+        var header = response.Headers.RetryAfter;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : DefaultRetryAfter);
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxRetryAfter ? MaxRetryAfter : wait;
     }
 
     async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)

@@ -39,21 +39,34 @@ public static class RunCommands
             if ((path is null) == (name is null))
                 throw new CliException("Give either a pipeline document (-f FILE) or a stored pipeline's name, not both.");
             using var client = MflowCli.Client(result);
-            var accepted = path is not null
-                ? await client.SendDocumentAsync(HttpMethod.Post, "api/v1/runs", RunDocuments.WithParams(await RunDocuments.ReadAsync(path, ct), parameters), ct)
-                : await client.PostJsonAsync($"api/v1/pipelines/{Uri.EscapeDataString(name!)}/runs", new { @params = parameters }, ct);
-            return await AcceptedAsync(client, accepted, result.GetValue(watch), result.GetValue(output), ct);
+            JsonNode accepted;
+            IdempotencyKey key;
+            if (path is not null)
+            {
+                var document = RunDocuments.WithParams(await RunDocuments.ReadAsync(path, ct), parameters);
+                key = RunDocuments.HasIdempotencyKey(document) ? IdempotencyKey.InBody : IdempotencyKey.New();
+                accepted = await client.SendDocumentAsync(HttpMethod.Post, "api/v1/runs", document, key, ct);
+            }
+            else
+            {
+                key = IdempotencyKey.New();
+                accepted = await client.PostJsonAsync($"api/v1/pipelines/{Uri.EscapeDataString(name!)}/runs", new { @params = parameters }, key, ct);
+            }
+
+            return await AcceptedAsync(client, accepted, key, result.GetValue(watch), result.GetValue(output), ct);
         });
         return start;
     }
 
-    // What POST .../runs, rerun and resume answer; then the run is watched if asked.
-    static async Task<int> AcceptedAsync(ApiClient client, JsonNode accepted, bool watch, OutputFormat format, CancellationToken ct)
+    // What POST .../runs, rerun and resume answer; then the run is watched if asked. A key made by
+    // this command line is new, so a run it already names was started by an earlier try of this one.
+    static async Task<int> AcceptedAsync(ApiClient client, JsonNode accepted, IdempotencyKey key, bool watch, OutputFormat format, CancellationToken ct)
     {
         var id = Guid.Parse(accepted.Text("id")!);
         if (format == OutputFormat.Table)
         {
-            var how = accepted["created"]?.GetValue<bool>() == false ? "exists already (same idempotency key)" : accepted.Text("state") is { } state ? $"is {state}" : "started";
+            var how = accepted["created"]?.GetValue<bool>() == false && key.Header is null ? "exists already (same idempotency key)"
+                : accepted.Text("state") is { } state ? $"is {state}" : "started";
             Console.WriteLine($"Run {id} {how}.");
         }
         else if (!watch)
@@ -278,8 +291,11 @@ public static class RunCommands
         again.Handle(async (result, ct) =>
         {
             using var client = MflowCli.Client(result);
-            var accepted = await client.PostJsonAsync($"api/v1/runs/{result.GetValue(id)}/{verb}", null, ct);
-            return await AcceptedAsync(client, accepted, result.GetValue(watch), result.GetValue(output), ct);
+            // A rerun's key makes a repeat answer the run the first try started. The server reads no
+            // key for resume, whose repeat is safe anyway: it resumes only a Failed or Cancelled run.
+            var key = IdempotencyKey.New();
+            var accepted = await client.PostJsonAsync($"api/v1/runs/{result.GetValue(id)}/{verb}", null, key, ct);
+            return await AcceptedAsync(client, accepted, key, result.GetValue(watch), result.GetValue(output), ct);
         });
         return again;
     }

@@ -62,8 +62,7 @@ public static class RunDocuments
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new CliException("The pipeline document must be one mapping (with 'stages'), in YAML or JSON.");
-        var isRequest = root.Children.ContainsKey("pipeline") && !root.Children.ContainsKey("stages");
-        var request = isRequest ? root : new YamlMappingNode { { "pipeline", root } };
+        var request = IsRunRequest(root) ? root : new YamlMappingNode { { "pipeline", root } };
         if (!request.Children.TryGetValue("params", out var existing) || existing is not YamlMappingNode values)
         {
             values = new YamlMappingNode();
@@ -76,4 +75,29 @@ public static class RunDocuments
         new YamlStream(new YamlDocument(request)).Save(text, assignAnchors: false);
         return text.ToString();
     }
+
+    /// <summary>
+    /// Whether the document is a run request (<c>{pipeline: ..., idempotencyKey: ...}</c>) with a key
+    /// of its own, which the server starts one run for however often it is sent. A document that is
+    /// not valid YAML has none: the server says what is wrong with it.
+    /// </summary>
+    public static bool HasIdempotencyKey(string document)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(document));
+        }
+        catch (YamlException)
+        {
+            return false;
+        }
+
+        return stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root && IsRunRequest(root)
+            && root.Children.TryGetValue("idempotencyKey", out var key) && key is YamlScalarNode { Value.Length: > 0 } value
+            && !(value.Style == ScalarStyle.Plain && value.Value is "~" or "null" or "Null" or "NULL");
+    }
+
+    // As the server tells a run request from a pipeline document: it names the pipeline and has no stages.
+    static bool IsRunRequest(YamlMappingNode root) => root.Children.ContainsKey("pipeline") && !root.Children.ContainsKey("stages");
 }
