@@ -124,6 +124,62 @@ public sealed class When_the_server_is_busy : StandInServer
         Assert.Equal(["GET /api/v1/runs?limit=50", "GET /api/v1/runs?limit=50"], Requests().Select(r => r.Line));
     }
 
+    [Fact]
+    public async Task Should_report_at_once_a_refusal_that_asks_for_a_longer_wait_than_it_would_take()
+    {
+        _script = [Unavailable("120"), Created()];
+        using var mflow = NewCli();
+
+        var result = await mflow.RunAsync(["run", "start", "-f", "-"], null, Pipeline);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("Error: The database is unavailable. (HTTP 503, POST /api/v1/runs)", result.Stderr);
+        Assert.DoesNotContain("trying again", result.Stderr);
+        Assert.Single(Requests());
+    }
+
+    [Fact]
+    public async Task Should_repeat_a_resume_which_the_server_never_does_twice_without_a_key()
+    {
+        _script = [Unavailable("0"), new(202, $$"""{"id":"{{RunId}}","state":"Running"}""", null)];
+        using var mflow = NewCli();
+
+        var result = await mflow.RunAsync("run", "resume", RunId.ToString());
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"Run {RunId} is Running.", result.Lines[0]);
+        var tries = Requests();
+        Assert.Equal([$"POST /api/v1/runs/{RunId}/resume", $"POST /api/v1/runs/{RunId}/resume"], tries.Select(r => r.Line));
+        Assert.All(tries, r => Assert.Null(r.IdempotencyKey));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_document_nested_deeper_than_the_api_takes_before_sending_it()
+    {
+        var deep = "name: deep\nstages:\n  - name: build\n    tasks:\n      - name: compile\n        kind: build\n        params:\n          X: " + new string('[', 5000) + new string(']', 5000) + "\n";
+        _script = [Created()];
+        using var mflow = NewCli();
+
+        var result = await mflow.RunAsync(["run", "start", "-f", "-", "-p", "A=1"], null, deep);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("nests deeper than 32 levels", result.Stderr);
+        Assert.Empty(Requests());
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_document_on_standard_input_larger_than_the_api_takes()
+    {
+        _script = [Created()];
+        using var mflow = NewCli();
+
+        var result = await mflow.RunAsync(["run", "start", "-f", "-"], null, Pipeline + "# " + new string('x', 1024 * 1024) + "\n");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("larger than 1048576 bytes", result.Stderr);
+        Assert.Empty(Requests());
+    }
+
     static Answer Unavailable(string retryAfter) => new(503, Busy, retryAfter);
 
     static Answer Created() => new(201, $$"""{"id":"{{RunId}}","created":true,"location":"/api/v1/runs/{{RunId}}"}""", null);

@@ -17,7 +17,7 @@ public sealed class ApiClient : IDisposable
     /// <summary>How many more times a request answered 503 or 429 is sent, if it is safe to repeat.</summary>
     const int MaxRetries = 3;
 
-    /// <summary>The wait after a 503 or 429 without Retry-After, and the longest one waited whatever it says.</summary>
+    /// <summary>The wait after a 503 or 429 without Retry-After, and the longest one waited: a server asking for more is not tried again.</summary>
     static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5), MaxRetryAfter = TimeSpan.FromSeconds(30);
 
     readonly HttpClient _http;
@@ -88,10 +88,12 @@ public sealed class ApiClient : IDisposable
         timeout.CancelAfter(RequestTimeout);
         var started = Stopwatch.GetTimestamp();
         var repeatable = method != HttpMethod.Post || idempotencyKey is not null;
+        var tries = 0;
         try
         {
             for (var retry = 0; ; retry++)
             {
+                tries++;
                 using var request = new HttpRequestMessage(method, path) { Content = content?.Invoke() };
                 request.Headers.Accept.ParseAdd("application/json");
                 if (idempotencyKey?.Header is { } key)
@@ -119,19 +121,20 @@ public sealed class ApiClient : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CliException($"{Connection.Server} did not answer {method} {path} within {RequestTimeout.TotalSeconds:0} s.");
+            var after = tries > 1 ? $" ({tries} tries, the server busy before)" : "";
+            throw new CliException($"{Connection.Server} did not answer {method} {path} within {RequestTimeout.TotalSeconds:0} s{after}.");
         }
     }
 
-    // The wait a 503 or 429 asks for (seconds or a date; 5 s when it does not say, at most 30 s), or
-    // null for any other answer.
+    // The wait a 503 or 429 asks for (seconds or a date; 5 s when it does not say), or null for any
+    // other answer and for a wait over 30 s: the refusal is then reported, not repeated before its time.
     static TimeSpan? RetryAfter(HttpResponseMessage response)
     {
         if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests))
             return null;
         var header = response.Headers.RetryAfter;
         var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : DefaultRetryAfter);
-        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxRetryAfter ? MaxRetryAfter : wait;
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxRetryAfter ? null : wait;
     }
 
     async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)

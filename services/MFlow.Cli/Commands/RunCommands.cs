@@ -71,6 +71,9 @@ public static class RunCommands
         }
         else if (!watch)
         {
+            // A run this command line's own key names was created by this command, on an earlier try.
+            if (key.Header is not null)
+                accepted["created"] = true;
             Printer.Print(accepted, format, _ => { });
         }
 
@@ -293,7 +296,7 @@ public static class RunCommands
             using var client = MflowCli.Client(result);
             // A rerun's key makes a repeat answer the run the first try started. The server reads no
             // key for resume, whose repeat is safe anyway: it resumes only a Failed or Cancelled run.
-            var key = IdempotencyKey.New();
+            var key = verb == "rerun" ? IdempotencyKey.New() : IdempotencyKey.NotNeeded;
             var accepted = await client.PostJsonAsync($"api/v1/runs/{result.GetValue(id)}/{verb}", null, key, ct);
             return await AcceptedAsync(client, accepted, key, result.GetValue(watch), result.GetValue(output), ct);
         });

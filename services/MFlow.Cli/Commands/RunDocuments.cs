@@ -1,3 +1,5 @@
+using System.Text;
+using MFlow.Documents;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,7 +16,19 @@ public static class RunDocuments
     public static async Task<string> ReadAsync(string path, CancellationToken cancellationToken)
     {
         if (path == "-")
-            return await Console.In.ReadToEndAsync(cancellationToken);
+        {
+            try
+            {
+                await using var input = Console.OpenStandardInput();
+                var bytes = await BoundedReader.ReadAllAsync(input, MaxDocumentBytes, "document on standard input", cancellationToken);
+                return Encoding.UTF8.GetString(bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes.AsSpan(Encoding.UTF8.Preamble.Length) : bytes);
+            }
+            catch (DocumentLimitException ex)
+            {
+                throw new CliException($"{ex.Message} The API takes documents of at most {MaxDocumentBytes} bytes.");
+            }
+        }
+
         var file = new FileInfo(path);
         if (!file.Exists)
             throw new CliException($"There is no file {file.FullName}.");
@@ -50,12 +64,12 @@ public static class RunDocuments
     {
         if (parameters.Count == 0)
             return document;
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(document));
+            stream = Load(document);
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or DocumentLimitException)
         {
             throw new CliException($"The pipeline document is not valid YAML or JSON: {ex.Message}");
         }
@@ -79,25 +93,39 @@ public static class RunDocuments
     /// <summary>
     /// Whether the document is a run request (<c>{pipeline: ..., idempotencyKey: ...}</c>) with a key
     /// of its own, which the server starts one run for however often it is sent. A document that is
-    /// not valid YAML has none: the server says what is wrong with it.
+    /// not valid YAML, or beyond the API's limits, has none: the server says what is wrong with it.
     /// </summary>
     public static bool HasIdempotencyKey(string document)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(document));
+            stream = Load(document);
         }
-        catch (YamlException)
+        catch (Exception ex) when (ex is YamlException or DocumentLimitException)
         {
             return false;
         }
 
         return stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root && IsRunRequest(root)
-            && root.Children.TryGetValue("idempotencyKey", out var key) && key is YamlScalarNode { Value.Length: > 0 } value
+            && Value(root, "idempotencyKey") is YamlScalarNode { Value.Length: > 0 } value
             && !(value.Style == ScalarStyle.Plain && value.Value is "~" or "null" or "Null" or "NULL");
     }
 
-    // As the server tells a run request from a pipeline document: it names the pipeline and has no stages.
-    static bool IsRunRequest(YamlMappingNode root) => root.Children.ContainsKey("pipeline") && !root.Children.ContainsKey("stages");
+    // The node model is built by recursion: the document is first held to the API's own limits
+    // (depth, nodes, aliases), so a deeply nested file is refused instead of overflowing the stack.
+    static YamlStream Load(string document)
+    {
+        BoundedReader.CheckYaml(document, DocumentLimits.Definition);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(document));
+        return stream;
+    }
+
+    // As the server tells a run request from a pipeline document: it names the pipeline and has no
+    // stages. Keys are matched by their text, as the server does, whatever their tag or quoting.
+    static bool IsRunRequest(YamlMappingNode root) => Value(root, "pipeline") is not null && Value(root, "stages") is null;
+
+    static YamlNode? Value(YamlMappingNode mapping, string key) =>
+        mapping.Children.FirstOrDefault(entry => entry.Key is YamlScalarNode { Value: var text } && text == key).Value;
 }

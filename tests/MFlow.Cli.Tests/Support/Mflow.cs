@@ -61,8 +61,16 @@ public sealed class Mflow : IDisposable
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(input ?? "");
-        process.StandardInput.Close();
+        try
+        {
+            await process.StandardInput.WriteAsync(input ?? "");
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // mflow stopped reading before the end: it refused the input (too large), and says so.
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         try
         {
