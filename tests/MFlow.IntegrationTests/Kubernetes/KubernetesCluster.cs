@@ -211,13 +211,8 @@ public class KubernetesCluster : IAsyncLifetime
             $"a Job for attempt {attempt} of task {taskId} exists"))!;
 
     /// <summary>Starts a run through the HTTP API and returns its id.</summary>
-    public async Task<Guid> SubmitAsync(string document)
-    {
-        using var response = await Api.PostAsync("/api/v1/runs", new StringContent(document, Encoding.UTF8, "application/yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"POST /api/v1/runs answered {(int)response.StatusCode}: {body}");
-        return JsonSerializer.Deserialize<RunAccepted>(body, Json)!.Id;
-    }
+    public Task<Guid> SubmitAsync(string document) =>
+        RunSubmission.SubmitAsync(Api, document, "application/yaml", () => Scheduler.OutputTail(20));
 
     /// <summary>POST /api/v1/runs/{id}/cancel.</summary>
     public async Task CancelAsync(Guid runId)

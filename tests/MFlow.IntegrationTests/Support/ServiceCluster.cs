@@ -156,37 +156,9 @@ public class ServiceCluster : IAsyncLifetime
     public Task<HttpResponseMessage> PostRunAsync(string document, string contentType = "application/yaml") =>
         Api.PostAsync("/api/v1/runs", new StringContent(document, Encoding.UTF8, contentType));
 
-    /// <summary>
-    /// Starts a run through the HTTP API and returns its id; fails unless the scheduler created it.
-    /// Like a client that follows the API's contract, it sends an Idempotency-Key and, when the
-    /// scheduler answers 503 (its database momentarily out of reach or out of connections, on a
-    /// machine running many clusters at once), sends the same request again after its Retry-After:
-    /// the key makes a retry answer the run the first try may have created, never a second one.
-    /// </summary>
-    public async Task<Guid> SubmitAsync(string document, string contentType = "application/yaml")
-    {
-        const int maxTries = 4;
-        // A request document with its own idempotencyKey retries with that one (a header would win over it).
-        var key = document.Contains("idempotencyKey", StringComparison.Ordinal) ? null : "it-" + Guid.NewGuid().ToString("N");
-        for (var attempt = 1; ; attempt++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/runs") { Content = new StringContent(document, Encoding.UTF8, contentType) };
-            if (key is not null)
-                request.Headers.Add("Idempotency-Key", key);
-            using var response = await Api.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < maxTries)
-            {
-                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(DatabaseUnavailableHandler.RetryAfterSeconds));
-                continue;
-            }
-
-            // A retry whose first try had created the run answers 200 with that run.
-            var created = response.StatusCode == HttpStatusCode.Created || (attempt > 1 && response.StatusCode == HttpStatusCode.OK);
-            Assert.True(created, $"POST /api/v1/runs answered {(int)response.StatusCode} (try {attempt}): {body}\n{Scheduler.OutputTail(20)}");
-            return JsonSerializer.Deserialize<RunAccepted>(body, _json)!.Id;
-        }
-    }
+    /// <summary>Starts a run through the HTTP API and returns its id; fails unless the scheduler created it (see <see cref="RunSubmission"/>).</summary>
+    public Task<Guid> SubmitAsync(string document, string contentType = "application/yaml") =>
+        RunSubmission.SubmitAsync(Api, document, contentType, () => Scheduler.OutputTail(20));
 
     /// <summary>GET /api/v1/runs/{id}.</summary>
     public async Task<RunView> GetRunAsync(Guid runId)
