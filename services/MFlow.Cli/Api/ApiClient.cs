@@ -88,12 +88,11 @@ public sealed class ApiClient : IDisposable
         timeout.CancelAfter(RequestTimeout);
         var started = Stopwatch.GetTimestamp();
         var repeatable = method != HttpMethod.Post || idempotencyKey is not null;
-        var tries = 0;
+        var busy = 0; // the 503 and 429 answers waited out so far
         try
         {
-            for (var retry = 0; ; retry++)
+            while (true)
             {
-                tries++;
                 using var request = new HttpRequestMessage(method, path) { Content = content?.Invoke() };
                 request.Headers.Accept.ParseAdd("application/json");
                 if (idempotencyKey?.Header is { } key)
@@ -102,11 +101,12 @@ public sealed class ApiClient : IDisposable
                 if (!response.IsSuccessStatusCode)
                 {
                     var refusal = await ApiException.FromAsync(response, timeout.Token);
-                    if (!repeatable || retry == MaxRetries || RetryAfter(response) is not { } wait
+                    if (!repeatable || busy == MaxRetries || RetryAfter(response) is not { } wait
                         || Stopwatch.GetElapsedTime(started) + wait >= RequestTimeout)
                         throw refusal;
                     var title = refusal.Title.Length > 200 ? refusal.Title[..200] + "..." : refusal.Title;
                     await Console.Error.WriteLineAsync($"The server is busy ({(int)response.StatusCode}: {title}); trying again in {Math.Ceiling(wait.TotalSeconds):0} s.");
+                    busy++;
                     await Task.Delay(wait, timeout.Token);
                     continue;
                 }
@@ -121,8 +121,8 @@ public sealed class ApiClient : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            var after = tries > 1 ? $" ({tries} tries, the server busy before)" : "";
-            throw new CliException($"{Connection.Server} did not answer {method} {path} within {RequestTimeout.TotalSeconds:0} s{after}.");
+            var waited = busy > 0 ? $" (waits after {busy} busy answers included)" : "";
+            throw new CliException($"{Connection.Server} did not answer {method} {path} within {RequestTimeout.TotalSeconds:0} s{waited}.");
         }
     }
 

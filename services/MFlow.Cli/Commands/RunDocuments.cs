@@ -25,7 +25,7 @@ public static class RunDocuments
             }
             catch (DocumentLimitException ex)
             {
-                throw new CliException($"{ex.Message} The API takes documents of at most {MaxDocumentBytes} bytes.");
+                throw new CliException($"{ex.Message} That is the most the API takes.");
             }
         }
 
