@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MFlow.Cli.Config;
+using Polly;
+using Polly.Retry;
 
 namespace MFlow.Cli.Api;
 
@@ -86,38 +88,26 @@ public sealed class ApiClient : IDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
-        var started = Stopwatch.GetTimestamp();
-        var repeatable = method != HttpMethod.Post || idempotencyKey is not null;
         var busy = 0; // the 503 and 429 answers waited out so far
+        var retry = BusyRetry(repeatable: method != HttpMethod.Post || idempotencyKey is not null, Stopwatch.GetTimestamp(), () => busy++);
         try
         {
-            while (true)
+            using var response = await retry.ExecuteAsync(async token =>
             {
                 using var request = new HttpRequestMessage(method, path) { Content = content?.Invoke() };
                 request.Headers.Accept.ParseAdd("application/json");
                 if (idempotencyKey?.Header is { } key)
                     request.Headers.Add("Idempotency-Key", key);
-                using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
-                if (!response.IsSuccessStatusCode)
-                {
-                    var refusal = await ApiException.FromAsync(response, timeout.Token);
-                    if (!repeatable || busy == MaxRetries || RetryAfter(response) is not { } wait
-                        || Stopwatch.GetElapsedTime(started) + wait >= RequestTimeout)
-                        throw refusal;
-                    var title = refusal.Title.Length > 200 ? refusal.Title[..200] + "..." : refusal.Title;
-                    await Console.Error.WriteLineAsync($"The server is busy ({(int)response.StatusCode}: {title}); trying again in {Math.Ceiling(wait.TotalSeconds):0} s.");
-                    busy++;
-                    await Task.Delay(wait, timeout.Token);
-                    continue;
-                }
-
-                var text = await response.Content.ReadAsStringAsync(timeout.Token);
-                if (response.StatusCode == HttpStatusCode.NoContent || text.Length == 0)
-                    return new JsonObject();
-                if (response.Content.Headers.ContentType?.MediaType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
-                    return JsonValue.Create(text);
-                return JsonNode.Parse(text) ?? new JsonObject();
-            }
+                return await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, token);
+            }, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+                throw await ApiException.FromAsync(response, timeout.Token);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            if (response.StatusCode == HttpStatusCode.NoContent || text.Length == 0)
+                return new JsonObject();
+            if (response.Content.Headers.ContentType?.MediaType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
+                return JsonValue.Create(text);
+            return JsonNode.Parse(text) ?? new JsonObject();
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -125,6 +115,25 @@ public sealed class ApiClient : IDisposable
             throw new CliException($"{Connection.Server} did not answer {method} {path} within {RequestTimeout.TotalSeconds:0} s{waited}.");
         }
     }
+
+    // Polly's retry, repeating an answer that asks for it (RetryAfter) when the request is safe to
+    // repeat and the wait ends within the request's time limit; each wait is said on standard error.
+    // Polly disposes each answer it does not return.
+    static ResiliencePipeline<HttpResponseMessage> BusyRetry(bool repeatable, long started, Action waited) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        {
+            MaxRetryAttempts = MaxRetries,
+            ShouldHandle = args => ValueTask.FromResult(repeatable && args.Outcome.Result is { } answer
+                && RetryAfter(answer) is { } wait && Stopwatch.GetElapsedTime(started) + wait < RequestTimeout),
+            DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result!)),
+            OnRetry = async args =>
+            {
+                var refusal = await ApiException.FromAsync(args.Outcome.Result!, args.Context.CancellationToken);
+                var title = refusal.Title.Length > 200 ? refusal.Title[..200] + "..." : refusal.Title;
+                await Console.Error.WriteLineAsync($"The server is busy ({(int)args.Outcome.Result!.StatusCode}: {title}); trying again in {Math.Ceiling(args.RetryDelay.TotalSeconds):0} s.");
+                waited();
+            },
+        }).Build();
 
     // The wait a 503 or 429 asks for (seconds or a date; 5 s when it does not say), or null for any
     // other answer and for a wait over 30 s: the refusal is then reported, not repeated before its time.

@@ -12,12 +12,10 @@ public sealed record IdempotencyKey(string? Header)
     /// <summary>A key made for this command line: one invocation, one run however often it is sent.</summary>
     public static IdempotencyKey New() => new($"mflow-cli-{Guid.NewGuid():N}");
 
-    /// <summary>The request's body names its own key.</summary>
-    public static IdempotencyKey InBody { get; } = new((string?)null);
-
     /// <summary>
-    /// The request needs no key: the server never carries it out twice (resume acts only on a Failed
-    /// or Cancelled run, and the 503 that makes it come again is answered before anything was done).
+    /// Safe to repeat without a header: the request's body names its own key, or the server never
+    /// carries the request out twice (resume acts only on a Failed or Cancelled run, and the 503 that
+    /// makes it come again is answered before anything was done).
     /// </summary>
-    public static IdempotencyKey NotNeeded { get; } = new((string?)null);
+    public static IdempotencyKey WithoutHeader { get; } = new((string?)null);
 }

@@ -44,7 +44,7 @@ public static class RunCommands
             if (path is not null)
             {
                 var document = RunDocuments.WithParams(await RunDocuments.ReadAsync(path, ct), parameters);
-                key = RunDocuments.HasIdempotencyKey(document) ? IdempotencyKey.InBody : IdempotencyKey.New();
+                key = RunDocuments.HasIdempotencyKey(document) ? IdempotencyKey.WithoutHeader : IdempotencyKey.New();
                 accepted = await client.SendDocumentAsync(HttpMethod.Post, "api/v1/runs", document, key, ct);
             }
             else
@@ -296,7 +296,7 @@ public static class RunCommands
             using var client = MflowCli.Client(result);
             // A rerun's key makes a repeat answer the run the first try started. The server reads no
             // key for resume, whose repeat is safe anyway: it resumes only a Failed or Cancelled run.
-            var key = verb == "rerun" ? IdempotencyKey.New() : IdempotencyKey.NotNeeded;
+            var key = verb == "rerun" ? IdempotencyKey.New() : IdempotencyKey.WithoutHeader;
             var accepted = await client.PostJsonAsync($"api/v1/runs/{result.GetValue(id)}/{verb}", null, key, ct);
             return await AcceptedAsync(client, accepted, key, result.GetValue(watch), result.GetValue(output), ct);
         });
