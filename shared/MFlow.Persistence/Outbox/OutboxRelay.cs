@@ -7,6 +7,8 @@ namespace MFlow.Persistence.Outbox;
 /// Publishes what a crash (or a broker outage) left in an outbox: everything at start-up, then
 /// everything when woken by a failed publish, and as a safety net once a minute whatever is older
 /// than <see cref="OutboxRelay.StaleAfter"/> (a replica that was scaled away leaves no one else to wake).
+/// It never takes a message its own process is still publishing (see <see cref="TransactionalOutbox.RelayAsync"/>):
+/// a publish slowed by load is not sent twice. A new timer wakes it only to look at the timers.
 /// It also publishes each <see cref="DelayedMessage"/> when due, sleeping until the next one.
 /// </summary>
 public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOutbox>> logger) : BackgroundService
@@ -16,7 +18,6 @@ public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOu
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var cutoff = DateTimeOffset.UtcNow;
-        var woken = false;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -40,7 +41,7 @@ public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOu
                 while (published > 0);
 
                 failures = 0;
-                woken = await outbox.WaitForWakeAsync(await WaitAsync(stoppingToken), stoppingToken);
+                await outbox.WaitForWakeAsync(await WaitAsync(stoppingToken), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -53,8 +54,9 @@ public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOu
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures))), stoppingToken);
             }
 
-            // Woken by a failed publish: take everything now. On the timer: only what nobody else is publishing.
-            cutoff = woken || failures > 0 ? DateTimeOffset.UtcNow : DateTimeOffset.UtcNow - OutboxRelay.StaleAfter;
+            // After a failed publish: everything now. Otherwise (on the timer, or woken to look at a new
+            // timer): only what is old enough that no other replica is still publishing it.
+            cutoff = outbox.TakePublishFailure() || failures > 0 ? DateTimeOffset.UtcNow : DateTimeOffset.UtcNow - OutboxRelay.StaleAfter;
         }
     }
 

@@ -35,7 +35,11 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
 
     readonly SemaphoreSlim _wake = new(0, 1);
     readonly ConcurrentQueue<long> _published = new();
+    // Rows this process is publishing or has published and not yet deleted: its relay leaves them
+    // to their publisher, whatever their age, instead of sending them a second time.
+    readonly ConcurrentDictionary<long, byte> _inFlight = new();
     int _deleting;
+    int _publishFailed;
 
     /// <summary>The table the messages wait in.</summary>
     public string Table { get; } = table;
@@ -101,6 +105,8 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
         if (pending.Count == 0)
             return;
 
+        foreach (var message in pending)
+            _inFlight.TryAdd(message.Id, 0);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -114,6 +120,9 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
         {
             // Committed messages are published whatever went wrong, a broker gone mid-publish included
             // (the transport then throws OperationCanceledException): now by the relay, not within a minute.
+            foreach (var message in pending)
+                _inFlight.TryRemove(message.Id, out _);
+            Volatile.Write(ref _publishFailed, 1);
             Wake();
             if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 throw;
@@ -126,7 +135,10 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
         await DeletePublishedAsync(cancellationToken);
     }
 
-    /// <summary>Publishes the stored messages created before <paramref name="cutoff"/>; returns how many.</summary>
+    /// <summary>
+    /// Publishes the stored messages created before <paramref name="cutoff"/>, except those this
+    /// process is still publishing itself (slowly, or not yet deleted); returns how many.
+    /// </summary>
     public async Task<int> RelayAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var pending = new List<PendingMessage>();
@@ -136,9 +148,16 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             pending.AddRange(await ReadMessagesAsync(reader, cancellationToken));
 
+        pending.RemoveAll(message => _inFlight.ContainsKey(message.Id));
         await PublishAndDeleteAsync(pending, cancellationToken);
         return pending.Count;
     }
+
+    /// <summary>
+    /// Whether a publish after commit failed since the last call: the relay then takes every message
+    /// at once instead of only those older than <see cref="OutboxRelay.StaleAfter"/>.
+    /// </summary>
+    public bool TakePublishFailure() => Interlocked.Exchange(ref _publishFailed, 0) == 1;
 
     /// <summary>
     /// Publishes the delayed messages due at <paramref name="now"/>; returns how many. Each is claimed
@@ -240,6 +259,8 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
             }
             finally
             {
+                foreach (var id in ids)
+                    _inFlight.TryRemove(id, out _);
                 Volatile.Write(ref _deleting, 0);
             }
         }

@@ -78,10 +78,11 @@ public sealed class When_many_runs_are_submitted_at_once(ServiceCluster cluster)
             }
         }
 
-        // Subscribers heard the same outcome, once per run.
+        // Subscribers heard the same outcome, once per run: no second end, and, with no service
+        // crashing, no outbox repeat either (a failure shows which one it was by the message ids).
         var terminal = await Eventually.UntilAsync(
-            async () => (await cluster.Spy.MessagesAsync<PipelineRunSucceeded>()).Select(e => (e.RunId, State: "Succeeded"))
-                .Concat((await cluster.Spy.MessagesAsync<PipelineRunFailed>()).Select(e => (e.RunId, State: "Failed")))
+            async () => (await cluster.Spy.EnvelopesAsync<PipelineRunSucceeded>()).Select(e => (e.Message.RunId, State: "Succeeded", e.MessageId))
+                .Concat((await cluster.Spy.EnvelopesAsync<PipelineRunFailed>()).Select(e => (e.Message.RunId, State: "Failed", e.MessageId)))
                 .Where(e => runs.Any(run => run.Id == e.RunId))
                 .ToList(),
             events => events.Select(e => e.RunId).Distinct().Count() == RunCount,

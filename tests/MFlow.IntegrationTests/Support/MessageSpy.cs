@@ -79,9 +79,17 @@ public sealed class MessageSpy : IAsyncDisposable
         where T : class
     {
         var urn = SpiedMessage.UrnOf(typeof(T));
+        return (await EnvelopesAsync<T>(cancellationToken)).Select(envelope => envelope.Message).ToList();
+    }
+
+    /// <summary>The messages of type <typeparamref name="T"/> received so far, each with its envelope's message id.</summary>
+    public async Task<IReadOnlyList<(T Message, Guid? MessageId)>> EnvelopesAsync<T>(CancellationToken cancellationToken = default)
+        where T : class
+    {
+        var urn = SpiedMessage.UrnOf(typeof(T));
         return (await DrainAsync(cancellationToken))
             .Where(message => message.MessageType == urn)
-            .Select(message => message.Message.Deserialize<T>(_json)!)
+            .Select(message => (message.Message.Deserialize<T>(_json)!, message.MessageId))
             .ToList();
     }
 
