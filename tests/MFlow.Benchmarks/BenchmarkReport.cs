@@ -27,7 +27,7 @@ public sealed record BenchmarkReport
     /// <summary>One entry per concurrency level, in the order measured.</summary>
     public required IReadOnlyList<LevelResult> Levels { get; init; }
 
-    /// <summary>Each service's resident memory after start-up and a warm-up run, before the first level (MB).</summary>
+    /// <summary>Each service's resident memory after start-up and the warm-up's first ten runs (MB).</summary>
     public required IReadOnlyDictionary<string, double> IdleMemoryMegabytes { get; init; }
 
     /// <summary>Why the benchmark stopped early, if it did.</summary>
@@ -66,6 +66,9 @@ public sealed record BenchmarkReport
 /// <summary>The workload, for the report.</summary>
 public sealed record WorkloadInfo(int Stages, int TasksPerStage, string Kinds, int Cores)
 {
+    /// <summary>The runs executed before the first level, not measured.</summary>
+    public int WarmUpRuns { get; init; }
+
     /// <summary>The 1, 5 and 15 minute load averages when the benchmark started: anything else running skews every figure.</summary>
     public string LoadAverageAtStart { get; init; } = "";
 

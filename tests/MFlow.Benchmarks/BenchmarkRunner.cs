@@ -12,6 +12,9 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
 {
     static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
+    // The warm-up runs after which the services' idle memory is read.
+    const int IdleMemoryAfterRuns = 10;
+
     readonly Workload _workload = new(options.Stages, options.TasksPerStage, options.Kind);
     readonly Stopwatch _clock = Stopwatch.StartNew();
     readonly string _loadAtStart = WorkloadInfo.LoadAverage();
@@ -52,16 +55,18 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         {
             // Runs of the same workload first, not measured: the services' JIT compiles their hot paths
             // to the final tier only after they ran a while, which is minutes of CPU on two cores;
-            // without this the first level would measure the compiler more than MFlow.
-            Say($"warm-up: {options.WarmUpRuns} runs at once (not measured)");
+            // without this the first levels would measure the compiler more than MFlow (see RunsToWarmUp).
+            // The idle memory is read after the first ten of them, before the rest's peak grows the heaps,
+            // so that the memory per active run counts what runs cost and not what the warm-up kept.
             var document = _workload.Document();
-            var warmUpKeys = Enumerable.Range(0, options.WarmUpRuns).Select(i => $"bench-warmup-{i}-{Guid.NewGuid():N}").ToList();
-            await Task.WhenAll(warmUpKeys.Select(key => observer.SubmitAsync(key, document)));
-            await observer.WaitUntilFinalAsync(warmUpKeys, options.LevelTimeoutFor(options.WarmUpRuns * _workload.TasksPerRun), () => Describe(cluster));
-            await WaitUntilQuietAsync(processes);
+            var first = Math.Min(IdleMemoryAfterRuns, options.RunsToWarmUp);
+            Say($"warm-up: {options.RunsToWarmUp} runs ({first} at once, then {options.RunsToWarmUp - first} at once; not measured)");
+            await WarmUpAsync(cluster, observer, processes, document, first);
+            idleMemory = processes.ServiceMemoryMegabytes(services);
+            if (options.RunsToWarmUp > first)
+                await WarmUpAsync(cluster, observer, processes, document, options.RunsToWarmUp - first);
 
             var (brokerBefore, databaseBefore) = await SettleAsync(broker, database);
-            idleMemory = processes.ServiceMemoryMegabytes(services);
             foreach (var concurrency in options.Concurrency)
             {
                 var (level, brokerAfter, databaseAfter) = await MeasureLevelAsync(cluster, observer, processes, broker, database, concurrency, brokerBefore, databaseBefore);
@@ -91,6 +96,7 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         {
             Workload = new WorkloadInfo(_workload.Stages, _workload.TasksPerStage, _workload.KindDescription, Environment.ProcessorCount)
             {
+                WarmUpRuns = options.RunsToWarmUp,
                 LoadAverageAtStart = _loadAtStart,
                 LoadAverageAtEnd = WorkloadInfo.LoadAverage(),
             },
@@ -187,6 +193,14 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
         Say($"  {level.TasksPerSecond:0.0} tasks/s, dead time p50 {level.InterStageDeadTime.P50:0.0} ms p99 {level.InterStageDeadTime.P99:0.0} ms, " +
             $"{level.RequestsPerTask:0.00} API requests, {level.MessagesPerTask:0.00} messages and {level.TransactionsPerTask:0.00} transactions per task");
         return (level, brokerAfter, databaseAfter);
+    }
+
+    async Task WarmUpAsync(BenchmarkCluster cluster, RunObserver observer, ProcessStatistics processes, string document, int runs)
+    {
+        var keys = Enumerable.Range(0, runs).Select(i => $"bench-warmup-{i}-{Guid.NewGuid():N}").ToList();
+        await Task.WhenAll(keys.Select(key => observer.SubmitAsync(key, document)));
+        await observer.WaitUntilFinalAsync(keys, options.LevelTimeoutFor(runs * _workload.TasksPerRun), () => Describe(cluster));
+        await WaitUntilQuietAsync(processes);
     }
 
     // Until the MFlow processes together use less than a tenth of a core (background compilation done), at most 20 s.

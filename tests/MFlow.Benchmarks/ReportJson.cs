@@ -31,6 +31,7 @@ public static class ReportJson
                 ["tasks_per_stage"] = report.Workload.TasksPerStage,
                 ["kinds"] = report.Workload.Kinds,
                 ["cores"] = report.Workload.Cores,
+                ["warm_up_runs"] = report.Workload.WarmUpRuns,
                 ["load_average_at_start"] = report.Workload.LoadAverageAtStart,
                 ["load_average_at_end"] = report.Workload.LoadAverageAtEnd,
             },

@@ -80,7 +80,8 @@ public static class ReportTable
 
         output.WriteLine();
         output.WriteLine($"Workload: {report.Workload.Stages} stages × {report.Workload.TasksPerStage} parallel tasks per run, inline containers, {report.Workload.Kinds};");
-        output.WriteLine($"fake Kubernetes API completes each pod at once; services are separate processes ({report.Replicas} of each) on one RabbitMQ vhost and one PostgreSQL database.");
+        output.WriteLine($"fake Kubernetes API completes each pod at once; services are separate processes ({report.Replicas} of each) on one RabbitMQ vhost and one PostgreSQL database, " +
+            $"warmed up by {report.Workload.WarmUpRuns} runs before the first level.");
         output.WriteLine($"Baselines (same broker and database, same run): RabbitMQ.Client {F(report.RabbitMq.PerSecond, 0)} msg/s " +
             $"({report.RabbitMq.Operations} persistent, confirmed, acked, {RabbitMqBaseline.Publishers} publishers × window {RabbitMqBaseline.ConfirmWindow}); " +
             $"Npgsql {F(report.Postgres.PerSecond, 0)} single-row UPDATE transactions/s ({PostgresBaseline.Connections} connections, {report.Postgres.Elapsed.TotalSeconds:0.0} s).");
