@@ -35,7 +35,7 @@ public sealed record BenchmarkOptions
     /// runs). Ten runs, the old default, left the 1- and 10-run levels measuring the compiler: about 3×
     /// the CPU per task of a warmed service.
     /// </summary>
-    public int RunsToWarmUp => WarmUpRuns ?? Math.Clamp(6_000 / (Stages * TasksPerStage), 60, 200);
+    public int RunsToWarmUp => WarmUpRuns ?? (int)Math.Clamp(6_000 / ((long)Stages * TasksPerStage), 60, 200);
 
     /// <summary>Messages the raw RabbitMQ baseline publishes and consumes (<c>--baseline-messages</c>).</summary>
     public int BaselineMessages { get; init; } = 20_000;
@@ -99,8 +99,10 @@ public sealed record BenchmarkOptions
 
     const string Usage = """
         usage: MFlow.Benchmarks [--json PATH] [--concurrency 1,10,100,1000] [--replicas 1] [--stages 10] [--tasks 10]
-                                [--kind mixed|build|deploy|vm] [--warm-up-runs 200] [--baseline-messages 20000] [--baseline-seconds 3]
+                                [--kind mixed|build|deploy|vm] [--warm-up-runs N] [--baseline-messages 20000] [--baseline-seconds 3]
                                 [--level-timeout 300] [--qps 0] [--service-logs DIR]
+        --warm-up-runs: runs before the first level, not measured; by default 200, fewer for a pipeline
+        of over 30 tasks (6,000 tasks' worth, at least 60 runs).
         Needs the MFLOW_TEST_* variables of scripts/test-servers.sh (scripts/bench.sh sets them).
         """;
 

@@ -60,7 +60,9 @@ public sealed class BenchmarkRunner(BenchmarkOptions options, TextWriter progres
             // so that the memory per active run counts what runs cost and not what the warm-up kept.
             var document = _workload.Document();
             var first = Math.Min(IdleMemoryAfterRuns, options.RunsToWarmUp);
-            Say($"warm-up: {options.RunsToWarmUp} runs ({first} at once, then {options.RunsToWarmUp - first} at once; not measured)");
+            Say(options.RunsToWarmUp > first
+                ? $"warm-up: {options.RunsToWarmUp} runs ({first} at once, then {options.RunsToWarmUp - first} at once; not measured)"
+                : $"warm-up: {first} runs at once (not measured)");
             await WarmUpAsync(cluster, observer, processes, document, first);
             idleMemory = processes.ServiceMemoryMegabytes(services);
             if (options.RunsToWarmUp > first)

@@ -7,8 +7,9 @@ namespace MFlow.Persistence.Outbox;
 /// Publishes what a crash (or a broker outage) left in an outbox: everything at start-up, then
 /// everything when woken by a failed publish, and as a safety net once a minute whatever is older
 /// than <see cref="OutboxRelay.StaleAfter"/> (a replica that was scaled away leaves no one else to wake).
-/// It never takes a message its own process is still publishing (see <see cref="TransactionalOutbox.RelayAsync"/>):
-/// a publish slowed by load is not sent twice. A new timer wakes it only to look at the timers.
+/// It leaves alone the messages its own process is still publishing (see <see cref="TransactionalOutbox.RelayAsync"/>):
+/// a publish slowed by load is not sent twice. A new timer's wake-up takes only what is older than
+/// <see cref="OutboxRelay.StaleAfter"/>, like the minute's pass; a failed publish's takes everything.
 /// It also publishes each <see cref="DelayedMessage"/> when due, sleeping until the next one.
 /// </summary>
 public sealed class OutboxRelay<TOutbox>(TOutbox outbox, ILogger<OutboxRelay<TOutbox>> logger) : BackgroundService

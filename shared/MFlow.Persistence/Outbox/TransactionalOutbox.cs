@@ -29,6 +29,9 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
     // limit on parameters.
     const int Chunk = 200;
 
+    // Rows the relay reads, publishes and deletes at a time.
+    const int RelayPage = 500;
+
     // A due delayed message is claimed by moving its time this far ahead before it is published: other
     // replicas' relays skip it meanwhile, and if this one dies before deleting it, it is due again then.
     static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(30);
@@ -137,20 +140,33 @@ public abstract class TransactionalOutbox(Database database, IBus bus, string ta
 
     /// <summary>
     /// Publishes the stored messages created before <paramref name="cutoff"/>, except those this
-    /// process is still publishing itself (slowly, or not yet deleted); returns how many.
+    /// process is still publishing itself (slowly, or not yet deleted); returns how many. Reads them
+    /// in pages by id, so rows held back at the front never hide the ones behind them.
     /// </summary>
     public async Task<int> RelayAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var pending = new List<PendingMessage>();
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        await using (var command = connection.Command(
-            $"SELECT id, message_id, message_type, body, trace_parent FROM {Table} WHERE deliver_at IS NULL AND created_at < @cutoff ORDER BY id LIMIT 500", null, ("cutoff", cutoff)))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            pending.AddRange(await ReadMessagesAsync(reader, cancellationToken));
+        var published = 0;
+        var after = long.MinValue;
+        while (true)
+        {
+            // Taken before the read: a row whose publisher deletes it (and lets it go) while this page
+            // is read is still left to that publisher, not sent again from what the read saw.
+            var publishing = _inFlight.Keys.ToHashSet();
+            var page = new List<PendingMessage>();
+            await using (var connection = await database.OpenAsync(cancellationToken))
+            await using (var command = connection.Command(
+                $"SELECT id, message_id, message_type, body, trace_parent FROM {Table} WHERE deliver_at IS NULL AND created_at < @cutoff AND id > @after ORDER BY id LIMIT {RelayPage}",
+                null, ("cutoff", cutoff), ("after", after)))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                page.AddRange(await ReadMessagesAsync(reader, cancellationToken));
 
-        pending.RemoveAll(message => _inFlight.ContainsKey(message.Id));
-        await PublishAndDeleteAsync(pending, cancellationToken);
-        return pending.Count;
+            var relayed = page.Where(message => !publishing.Contains(message.Id) && !_inFlight.ContainsKey(message.Id)).ToList();
+            await PublishAndDeleteAsync(relayed, cancellationToken);
+            published += relayed.Count;
+            if (page.Count < RelayPage)
+                return published;
+            after = page[^1].Id;
+        }
     }
 
     /// <summary>

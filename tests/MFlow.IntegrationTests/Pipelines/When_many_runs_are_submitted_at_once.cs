@@ -79,7 +79,7 @@ public sealed class When_many_runs_are_submitted_at_once(ServiceCluster cluster)
         }
 
         // Subscribers heard the same outcome, once per run: no second end, and, with no service
-        // crashing, no outbox repeat either (a failure shows which one it was by the message ids).
+        // crashing, no outbox repeat either (a failure names each repeat's message ids).
         var terminal = await Eventually.UntilAsync(
             async () => (await cluster.Spy.EnvelopesAsync<PipelineRunSucceeded>()).Select(e => (e.Message.RunId, State: "Succeeded", e.MessageId))
                 .Concat((await cluster.Spy.EnvelopesAsync<PipelineRunFailed>()).Select(e => (e.Message.RunId, State: "Failed", e.MessageId)))
@@ -88,6 +88,11 @@ public sealed class When_many_runs_are_submitted_at_once(ServiceCluster cluster)
             events => events.Select(e => e.RunId).Distinct().Count() == RunCount,
             ServiceCluster.RunTimeout,
             "every run's terminal event is published");
+        var heardTwice = terminal.GroupBy(e => e.RunId).Where(events => events.Count() > 1)
+            .Select(events => $"run {events.Key}: {string.Join(", ", events.Select(e => $"{e.State} (message {e.MessageId})"))}")
+            .ToList();
+        Assert.True(heardTwice.Count == 0, "A run's end was heard more than once (one message id twice: an outbox repeat; two ids: a second end):\n"
+            + string.Join("\n", heardTwice));
         Assert.All(runs, run => Assert.Equal(
             run.Outcome == Outcome.Succeeds ? "Succeeded" : "Failed",
             Assert.Single(terminal, e => e.RunId == run.Id).State));

@@ -77,10 +77,7 @@ public sealed class MessageSpy : IAsyncDisposable
     /// <summary>The messages of type <typeparamref name="T"/> received so far (after draining).</summary>
     public async Task<IReadOnlyList<T>> MessagesAsync<T>(CancellationToken cancellationToken = default)
         where T : class
-    {
-        var urn = SpiedMessage.UrnOf(typeof(T));
-        return (await EnvelopesAsync<T>(cancellationToken)).Select(envelope => envelope.Message).ToList();
-    }
+        => (await EnvelopesAsync<T>(cancellationToken)).Select(envelope => envelope.Message).ToList();
 
     /// <summary>The messages of type <typeparamref name="T"/> received so far, each with its envelope's message id.</summary>
     public async Task<IReadOnlyList<(T Message, Guid? MessageId)>> EnvelopesAsync<T>(CancellationToken cancellationToken = default)
