@@ -1,5 +1,6 @@
 using MassTransit;
 using MFlow.Persistence;
+using MFlow.Persistence.Outbox;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -29,6 +30,16 @@ internal sealed class OutboxRig : IAsyncDisposable
 
     /// <summary>The outbox under test.</summary>
     public Scheduler.Outbox.Outbox Outbox { get; }
+
+    /// <summary>Writes <paramref name="messages"/> to the outbox in one committed transaction, as a change that causes them does.</summary>
+    public async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(params object[] messages)
+    {
+        await using var connection = await Database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var pending = await Outbox.EnqueueAsync(connection, transaction, messages, CancellationToken.None);
+        await transaction.CommitAsync();
+        return pending;
+    }
 
     /// <summary>Creates the database, migrates it, and starts the bus with the endpoint <paramref name="configure"/> sets up.</summary>
     public static async Task<OutboxRig> StartAsync(string endpoint, Action<IInMemoryReceiveEndpointConfigurator> configure)

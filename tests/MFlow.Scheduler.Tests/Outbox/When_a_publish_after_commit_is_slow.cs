@@ -1,6 +1,5 @@
 using MassTransit;
 using MFlow.Contracts;
-using MFlow.Persistence.Outbox;
 using MFlow.Testing;
 
 namespace MFlow.Scheduler.Tests.Outbox;
@@ -38,7 +37,7 @@ public sealed class When_a_publish_after_commit_is_slow : IAsyncLifetime
     public async Task Should_be_left_to_its_publisher_by_the_relay()
     {
         _held.Hold = true;
-        var pending = await EnqueueAsync(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "slow" });
+        var pending = await _rig.EnqueueAsync(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "slow" });
         var publishing = _rig.Outbox.PublishAsync(pending, CancellationToken.None);
         await _held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -59,10 +58,10 @@ public sealed class When_a_publish_after_commit_is_slow : IAsyncLifetime
         // 600 messages of one commit, one of them waiting for the broker: the others are published
         // but not yet deleted, all held by their publisher. Behind them, one whose writer died.
         _held.Hold = true;
-        var batch = await EnqueueAsync([.. Enumerable.Range(0, 600).Select(i => new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = $"batch-{i}" })]);
+        var batch = await _rig.EnqueueAsync([.. Enumerable.Range(0, 600).Select(i => new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = $"batch-{i}" })]);
         var publishing = _rig.Outbox.PublishAsync(batch, CancellationToken.None);
         await _held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await EnqueueAsync(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "orphan" });
+        await _rig.EnqueueAsync(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "orphan" });
 
         Assert.Equal(1, await _rig.Outbox.RelayAsync(DateTimeOffset.UtcNow.AddMinutes(10), CancellationToken.None));
 
@@ -77,7 +76,7 @@ public sealed class When_a_publish_after_commit_is_slow : IAsyncLifetime
     public async Task Should_be_relayed_at_once_when_its_publish_failed()
     {
         _held.Fail = true;
-        var pending = await EnqueueAsync(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "refused" });
+        var pending = await _rig.EnqueueAsync(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "refused" });
 
         await _rig.Outbox.PublishAsync(pending, CancellationToken.None);
         Assert.Empty(Received());
@@ -94,15 +93,6 @@ public sealed class When_a_publish_after_commit_is_slow : IAsyncLifetime
     {
         lock (_received)
             return [.. _received];
-    }
-
-    async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(params object[] messages)
-    {
-        await using var connection = await _rig.Database.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var pending = await _rig.Outbox.EnqueueAsync(connection, transaction, messages, CancellationToken.None);
-        await transaction.CommitAsync();
-        return pending;
     }
 
     // Holds the first publish until released (a broker slow to confirm), or fails every publish (a broker gone).

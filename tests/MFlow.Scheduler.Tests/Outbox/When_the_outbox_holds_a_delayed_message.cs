@@ -1,6 +1,5 @@
 using MassTransit;
 using MFlow.Contracts;
-using MFlow.Persistence;
 using MFlow.Persistence.Outbox;
 using MFlow.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,7 +31,7 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
     public async Task Should_publish_it_only_once_due()
     {
         var due = DateTimeOffset.UtcNow.AddMinutes(5);
-        var pending = await EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due));
+        var pending = await _rig.EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due));
 
         await _rig.Outbox.PublishAsync(pending, CancellationToken.None);
         Assert.Equal(0, await _rig.Outbox.RelayAsync(DateTimeOffset.UtcNow.AddMinutes(10), CancellationToken.None));
@@ -50,7 +49,7 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
     public async Task Should_publish_the_immediate_messages_written_with_it_at_once()
     {
         var run = Guid.NewGuid();
-        var pending = await EnqueueAsync(
+        var pending = await _rig.EnqueueAsync(
             new CancelPipelineRun { RunId = run, Reason = "now" },
             new DelayedMessage(new CancelPipelineRun { RunId = run, Reason = "later" }, DateTimeOffset.UtcNow.AddMinutes(5)));
 
@@ -71,7 +70,7 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
             // Set while the relay sleeps with nothing to do: the commit's publish wakes it to look again.
             await Eventually.UntilAsync(async () => await _rig.Outbox.NextDeliveryAsync(CancellationToken.None) is null, TimeSpan.FromSeconds(10), "the relay has started");
             var due = DateTimeOffset.UtcNow.AddSeconds(1.5);
-            await _rig.Outbox.PublishAsync(await EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due)), CancellationToken.None);
+            await _rig.Outbox.PublishAsync(await _rig.EnqueueAsync(new DelayedMessage(new CancelPipelineRun { RunId = Guid.NewGuid(), Reason = "timer" }, due)), CancellationToken.None);
 
             await Eventually.UntilAsync(() => Task.FromResult(_published.Count == 1), TimeSpan.FromSeconds(30), "the relay publishes the due message");
             Assert.True(_published[0].At >= due, $"published at {_published[0].At:O}, due at {due:O}");
@@ -80,14 +79,5 @@ public sealed class When_the_outbox_holds_a_delayed_message : IAsyncLifetime
         {
             await relay.StopAsync(CancellationToken.None);
         }
-    }
-
-    async Task<IReadOnlyList<PendingMessage>> EnqueueAsync(params object[] messages)
-    {
-        await using var connection = await _rig.Database.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var pending = await _rig.Outbox.EnqueueAsync(connection, transaction, messages, CancellationToken.None);
-        await transaction.CommitAsync();
-        return pending;
     }
 }
