@@ -241,7 +241,8 @@ internal sealed class JobController : IAsyncDisposable
     private void Handle(StoredEvent e)
     {
         var type = _registry.ByPlural(e.Resource);
-        var obj = KubeJson.ParseObject(e.ObjectJson);
+        // Read only: the store's own object when it came with the event.
+        var obj = e.Object ?? KubeJson.ParseObject(e.ObjectJson);
         switch (e.Type)
         {
             case "DELETED":
@@ -295,7 +296,7 @@ internal sealed class JobController : IAsyncDisposable
 
     private void Reconcile(string @namespace, string name, string uid)
     {
-        var job = _store.Get(_registry.Jobs, @namespace, name);
+        var job = _store.Peek(_registry.Jobs, @namespace, name);
         if (job is null || KubeJson.Uid(job) != uid || job["metadata"]?["deletionTimestamp"] is not null)
         {
             return;
@@ -366,7 +367,7 @@ internal sealed class JobController : IAsyncDisposable
         // The pods this controller created, looked up by name: listing would make every event cost a scan of the store.
         var uid = KubeJson.Uid(job) ?? "";
         var pods = state.PodNames
-            .Select(name => _store.Get(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
+            .Select(name => _store.Peek(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
             .OfType<JsonObject>()
             .Where(pod => OwningJob(pod)?.Uid == uid)
             .ToList();
@@ -466,7 +467,7 @@ internal sealed class JobController : IAsyncDisposable
             }
         }
 
-        if (_store.Get(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } decided
+        if (_store.Peek(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } decided
             && JobStatus.Interim(decided) is { } interim)
         {
             CompleteFinish(decided, state, interim);
@@ -496,7 +497,7 @@ internal sealed class JobController : IAsyncDisposable
             }
         });
 
-        if (_store.Get(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } finished)
+        if (_store.Peek(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } finished)
         {
             ScheduleTtl(finished, state);
         }
@@ -505,7 +506,7 @@ internal sealed class JobController : IAsyncDisposable
     /// <summary>Pods being deleted whose containers have not stopped yet (the real status.terminating).</summary>
     private int TerminatingPods(JsonObject job, JobState state) =>
         state.PodNames
-            .Select(name => _store.Get(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
+            .Select(name => _store.Peek(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
             .OfType<JsonObject>()
             .Count(pod => pod["metadata"]?["deletionTimestamp"] is not null && !Kubelet.IsTerminal(pod));
 
@@ -517,7 +518,7 @@ internal sealed class JobController : IAsyncDisposable
     {
         try
         {
-            if (_store.Get(_registry.Pods, @namespace, name) is { } pod && !Kubelet.IsTerminal(pod))
+            if (_store.Peek(_registry.Pods, @namespace, name) is { } pod && !Kubelet.IsTerminal(pod))
             {
                 _kubelet.Kill(@namespace, name);
             }
@@ -593,7 +594,7 @@ internal sealed class JobController : IAsyncDisposable
     {
         foreach (var (key, blocked) in _blocked.Where(entry => entry.Key.Namespace == @namespace).ToList())
         {
-            if (_store.Get(_registry.Pods, key.Namespace, key.Name) is not { } pod || Kubelet.IsTerminal(pod))
+            if (_store.Peek(_registry.Pods, key.Namespace, key.Name) is not { } pod || Kubelet.IsTerminal(pod))
             {
                 Unblock(key.Namespace, key.Name, started: false);
             }
