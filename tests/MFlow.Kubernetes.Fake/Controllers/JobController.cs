@@ -285,7 +285,8 @@ internal sealed class JobController : IAsyncDisposable
             Reconcile(e.Namespace, owner.Name, owner.Uid);
             if (e.Type == "ADDED")
             {
-                var script = AutoRun?.Invoke(KubeJson.Clone(obj));
+                // The pod as a client would read it (parsed from its JSON, as before the store's object came with the event).
+                var script = AutoRun?.Invoke(KubeJson.ParseObject(e.ObjectJson));
                 if (!Block(obj, script) && script is not null)
                 {
                     StartAutoRun(obj, script);
