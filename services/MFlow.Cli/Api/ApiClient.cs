@@ -19,6 +19,9 @@ public sealed class ApiClient : IDisposable
     /// <summary>How many more times a request answered 503 or 429 is sent, if it is safe to repeat.</summary>
     const int MaxRetries = 3;
 
+    /// <summary>The first wait after a connection that could not be made; each later one doubles it (1, 2, 4 s).</summary>
+    static readonly TimeSpan FirstConnectWait = TimeSpan.FromSeconds(1);
+
     /// <summary>The wait after a 503 or 429 without Retry-After, and the longest one waited: a server asking for more is not tried again.</summary>
     static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5), MaxRetryAfter = TimeSpan.FromSeconds(30);
 
@@ -84,12 +87,14 @@ public sealed class ApiClient : IDisposable
     // not carried out, so one that is safe to repeat is sent again after the answer's Retry-After, as
     // kubectl does; all tries within the request's time limit. A POST is safe to repeat only with an
     // idempotency key: without one (cancel, approve, a new key) the refusal is reported at once.
+    // A request for which no connection could be made (refused while the API restarts, unreachable)
+    // was not sent at all, so any request is tried again after 1, 2 and 4 s, within the same limit.
     async Task<JsonNode> SendAsync(HttpMethod method, string path, Func<HttpContent>? content, IdempotencyKey? idempotencyKey, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
         var busy = 0; // the 503 and 429 answers waited out so far
-        var retry = BusyRetry(repeatable: method != HttpMethod.Post || idempotencyKey is not null, Stopwatch.GetTimestamp(), () => busy++);
+        var retry = Retry(repeatable: method != HttpMethod.Post || idempotencyKey is not null, Stopwatch.GetTimestamp(), () => busy++);
         try
         {
             using var response = await retry.ExecuteAsync(async token =>
@@ -98,7 +103,7 @@ public sealed class ApiClient : IDisposable
                 request.Headers.Accept.ParseAdd("application/json");
                 if (idempotencyKey?.Header is { } key)
                     request.Headers.Add("Idempotency-Key", key);
-                return await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, token);
+                return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);
             }, timeout.Token);
             if (!response.IsSuccessStatusCode)
                 throw await ApiException.FromAsync(response, timeout.Token);
@@ -111,29 +116,50 @@ public sealed class ApiClient : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            var waited = busy > 0 ? $" (waits after {busy} busy answers included)" : "";
+            var waited = busy > 0 ? $" (waits after {busy} busy answers or failed connections included)" : "";
             throw new CliException($"{Connection.Server} did not answer {method} {path} within {RequestTimeout.TotalSeconds:0} s{waited}.");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw Unreachable(ex);
         }
     }
 
-    // Polly's retry, repeating an answer that asks for it (RetryAfter) when the request is safe to
-    // repeat and the wait ends within the request's time limit; each wait is said on standard error.
-    // Polly disposes each answer it does not return.
-    static ResiliencePipeline<HttpResponseMessage> BusyRetry(bool repeatable, long started, Action waited) =>
+    // Polly's retry: an answer that asks for it (RetryAfter) when the request is safe to repeat, and
+    // a connection that could not be made (ConnectWait), when the wait ends within the request's time
+    // limit; each wait is said on standard error. Polly disposes each answer it does not return.
+    ResiliencePipeline<HttpResponseMessage> Retry(bool repeatable, long started, Action waited) =>
         new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(new RetryStrategyOptions<HttpResponseMessage>
         {
             MaxRetryAttempts = MaxRetries,
-            ShouldHandle = args => ValueTask.FromResult(repeatable && args.Outcome.Result is { } answer
-                && RetryAfter(answer) is { } wait && Stopwatch.GetElapsedTime(started) + wait < RequestTimeout),
-            DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result!)),
+            ShouldHandle = args => ValueTask.FromResult(Wait(args.Outcome, args.AttemptNumber, repeatable) is { } wait
+                && Stopwatch.GetElapsedTime(started) + wait < RequestTimeout),
+            DelayGenerator = args => ValueTask.FromResult(Wait(args.Outcome, args.AttemptNumber, repeatable)),
             OnRetry = async args =>
             {
-                var refusal = await ApiException.FromAsync(args.Outcome.Result!, args.Context.CancellationToken);
-                var title = refusal.Title.Length > 200 ? refusal.Title[..200] + "..." : refusal.Title;
-                await Console.Error.WriteLineAsync($"The server is busy ({(int)args.Outcome.Result!.StatusCode}: {title}); trying again in {Math.Ceiling(args.RetryDelay.TotalSeconds):0} s.");
+                var delay = $"trying again in {Math.Ceiling(args.RetryDelay.TotalSeconds):0} s.";
+                if (args.Outcome.Exception is { } failed)
+                {
+                    await Console.Error.WriteLineAsync($"Cannot reach {Connection.Server} ({failed.Message}); {delay}");
+                }
+                else
+                {
+                    var refusal = await ApiException.FromAsync(args.Outcome.Result!, args.Context.CancellationToken);
+                    var title = refusal.Title.Length > 200 ? refusal.Title[..200] + "..." : refusal.Title;
+                    await Console.Error.WriteLineAsync($"The server is busy ({(int)args.Outcome.Result!.StatusCode}: {title}); {delay}");
+                }
+
                 waited();
             },
         }).Build();
+
+    // How long to wait before trying again, or null when this outcome is not tried again.
+    static TimeSpan? Wait(Outcome<HttpResponseMessage> outcome, int attempt, bool repeatable) => outcome switch
+    {
+        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } } => FirstConnectWait * (1 << attempt),
+        { Result: { } answer } when repeatable => RetryAfter(answer),
+        _ => null,
+    };
 
     // The wait a 503 or 429 asks for (seconds or a date; 5 s when it does not say), or null for any
     // other answer and for a wait over 30 s: the refusal is then reported, not repeated before its time.
@@ -154,9 +180,11 @@ public sealed class ApiClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new CliException($"Cannot reach {Connection.Server} ({Connection.Source}): {ex.Message}");
+            throw Unreachable(ex);
         }
     }
+
+    CliException Unreachable(HttpRequestException ex) => new($"Cannot reach {Connection.Server} ({Connection.Source}): {ex.Message}");
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();

@@ -32,7 +32,16 @@ public sealed class Mflow : IDisposable
     public Task<MflowResult> RunAsync(params string[] args) => RunAsync(args, null, null);
 
     /// <summary>Runs <c>mflow <paramref name="args"/></c> with extra variables and standard input.</summary>
-    public async Task<MflowResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?>? environment, string? input)
+    public Task<MflowResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?>? environment, string? input) =>
+        RunAsync(args, environment, input, null);
+
+    /// <summary>
+    /// Runs <c>mflow <paramref name="args"/></c>, handing each line it writes to standard error to
+    /// <paramref name="onStandardErrorLine"/> as it comes (so that a test can act while it runs).
+    /// </summary>
+    public Task<MflowResult> RunAsync(string[] args, Action<string> onStandardErrorLine) => RunAsync(args, null, null, onStandardErrorLine);
+
+    async Task<MflowResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?>? environment, string? input, Action<string>? onStandardErrorLine)
     {
         var start = new ProcessStartInfo(ServiceProcess.DotnetHost())
         {
@@ -60,7 +69,7 @@ public sealed class Mflow : IDisposable
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stderr = onStandardErrorLine is null ? process.StandardError.ReadToEndAsync() : ReadLinesAsync(process.StandardError, onStandardErrorLine);
         try
         {
             await process.StandardInput.WriteAsync(input ?? "");
@@ -83,6 +92,18 @@ public sealed class Mflow : IDisposable
         }
 
         return new MflowResult(string.Join(' ', args), process.ExitCode, await stdout, await stderr);
+    }
+
+    static async Task<string> ReadLinesAsync(StreamReader reader, Action<string> onLine)
+    {
+        var text = new System.Text.StringBuilder();
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            text.Append(line).Append('\n');
+            onLine(line);
+        }
+
+        return text.ToString();
     }
 
     /// <inheritdoc />
