@@ -16,10 +16,10 @@ public sealed class ApiClient : IDisposable
     /// <summary>How long a plain request may take; streams (events, followed logs) have no limit.</summary>
     static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>How many more times a request answered 503 or 429 is sent, if it is safe to repeat.</summary>
+    /// <summary>How many more times a request safe to repeat is sent after a 503 or 429 answer or a connection that could not be made.</summary>
     const int MaxRetries = 3;
 
-    /// <summary>The first wait after a connection that could not be made; each later one doubles it (1, 2, 4 s).</summary>
+    /// <summary>The wait after a connection that could not be made on the first try; it doubles with each later try (1, 2, 4 s).</summary>
     static readonly TimeSpan FirstConnectWait = TimeSpan.FromSeconds(1);
 
     /// <summary>The wait after a 503 or 429 without Retry-After, and the longest one waited: a server asking for more is not tried again.</summary>
@@ -87,8 +87,10 @@ public sealed class ApiClient : IDisposable
     // not carried out, so one that is safe to repeat is sent again after the answer's Retry-After, as
     // kubectl does; all tries within the request's time limit. A POST is safe to repeat only with an
     // idempotency key: without one (cancel, approve, a new key) the refusal is reported at once.
-    // A request for which no connection could be made (refused while the API restarts, unreachable)
-    // was not sent at all, so any request is tried again after 1, 2 and 4 s, within the same limit.
+    // A request safe to repeat is also tried again, after 1, 2 and 4 s within the same limit, when no
+    // connection could be made (refused while the API restarts). Not a POST without a key: after a
+    // kept-alive connection closed, the handler itself may have sent it again on a new connection
+    // before the one that was refused.
     async Task<JsonNode> SendAsync(HttpMethod method, string path, Func<HttpContent>? content, IdempotencyKey? idempotencyKey, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -125,9 +127,9 @@ public sealed class ApiClient : IDisposable
         }
     }
 
-    // Polly's retry: an answer that asks for it (RetryAfter) when the request is safe to repeat, and
-    // a connection that could not be made (ConnectWait), when the wait ends within the request's time
-    // limit; each wait is said on standard error. Polly disposes each answer it does not return.
+    // Polly's retry of a request safe to repeat: an answer that asks for it (RetryAfter), and a
+    // connection that could not be made, when the wait ends within the request's time limit; each
+    // wait is said on standard error. Polly disposes each answer it does not return.
     ResiliencePipeline<HttpResponseMessage> Retry(bool repeatable, long started, Action waited) =>
         new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(new RetryStrategyOptions<HttpResponseMessage>
         {
@@ -156,8 +158,9 @@ public sealed class ApiClient : IDisposable
     // How long to wait before trying again, or null when this outcome is not tried again.
     static TimeSpan? Wait(Outcome<HttpResponseMessage> outcome, int attempt, bool repeatable) => outcome switch
     {
+        _ when !repeatable => null,
         { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } } => FirstConnectWait * (1 << attempt),
-        { Result: { } answer } when repeatable => RetryAfter(answer),
+        { Result: { } answer } => RetryAfter(answer),
         _ => null,
     };
 

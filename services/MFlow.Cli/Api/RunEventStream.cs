@@ -12,7 +12,10 @@ namespace MFlow.Cli.Api;
 /// </summary>
 public sealed class RunEventStream(ApiClient client, Guid runId, TextWriter notices)
 {
-    /// <summary>Consecutive failed reconnections before giving up (about 40 s with the backoff).</summary>
+    /// <summary>
+    /// Consecutive failed reconnections before giving up (about 40 s with the backoff; longer while no
+    /// connection can be made, as each check of the run then tries for up to 7 s).
+    /// </summary>
     const int MaxReconnects = 10;
 
     static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);

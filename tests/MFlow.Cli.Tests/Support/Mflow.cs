@@ -36,10 +36,10 @@ public sealed class Mflow : IDisposable
         RunAsync(args, environment, input, null);
 
     /// <summary>
-    /// Runs <c>mflow <paramref name="args"/></c>, handing each line it writes to standard error to
-    /// <paramref name="onStandardErrorLine"/> as it comes (so that a test can act while it runs).
+    /// Runs <c>mflow <paramref name="args"/></c> with standard input, handing each line it writes to standard
+    /// error to <paramref name="onStandardErrorLine"/> as it comes (so that a test can act while it runs).
     /// </summary>
-    public Task<MflowResult> RunAsync(string[] args, Action<string> onStandardErrorLine) => RunAsync(args, null, null, onStandardErrorLine);
+    public Task<MflowResult> RunFollowingStderrAsync(string[] args, string? input, Action<string> onStandardErrorLine) => RunAsync(args, null, input, onStandardErrorLine);
 
     async Task<MflowResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?>? environment, string? input, Action<string>? onStandardErrorLine)
     {
