@@ -241,8 +241,7 @@ internal sealed class JobController : IAsyncDisposable
     private void Handle(StoredEvent e)
     {
         var type = _registry.ByPlural(e.Resource);
-        // Read only: the store's own object when it came with the event.
-        var obj = e.Object ?? KubeJson.ParseObject(e.ObjectJson);
+        var obj = KubeJson.ParseObject(e.ObjectJson);
         switch (e.Type)
         {
             case "DELETED":
@@ -285,8 +284,7 @@ internal sealed class JobController : IAsyncDisposable
             Reconcile(e.Namespace, owner.Name, owner.Uid);
             if (e.Type == "ADDED")
             {
-                // The pod as a client would read it (parsed from its JSON, as before the store's object came with the event).
-                var script = AutoRun?.Invoke(KubeJson.ParseObject(e.ObjectJson));
+                var script = AutoRun?.Invoke(KubeJson.Clone(obj));
                 if (!Block(obj, script) && script is not null)
                 {
                     StartAutoRun(obj, script);
@@ -297,7 +295,7 @@ internal sealed class JobController : IAsyncDisposable
 
     private void Reconcile(string @namespace, string name, string uid)
     {
-        var job = _store.Peek(_registry.Jobs, @namespace, name);
+        var job = _store.Get(_registry.Jobs, @namespace, name);
         if (job is null || KubeJson.Uid(job) != uid || job["metadata"]?["deletionTimestamp"] is not null)
         {
             return;
@@ -368,7 +366,7 @@ internal sealed class JobController : IAsyncDisposable
         // The pods this controller created, looked up by name: listing would make every event cost a scan of the store.
         var uid = KubeJson.Uid(job) ?? "";
         var pods = state.PodNames
-            .Select(name => _store.Peek(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
+            .Select(name => _store.Get(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
             .OfType<JsonObject>()
             .Where(pod => OwningJob(pod)?.Uid == uid)
             .ToList();
@@ -468,7 +466,7 @@ internal sealed class JobController : IAsyncDisposable
             }
         }
 
-        if (_store.Peek(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } decided
+        if (_store.Get(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } decided
             && JobStatus.Interim(decided) is { } interim)
         {
             CompleteFinish(decided, state, interim);
@@ -498,7 +496,7 @@ internal sealed class JobController : IAsyncDisposable
             }
         });
 
-        if (_store.Peek(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } finished)
+        if (_store.Get(_registry.Jobs, KubeJson.Namespace(job) ?? "", KubeJson.Name(job) ?? "") is { } finished)
         {
             ScheduleTtl(finished, state);
         }
@@ -507,7 +505,7 @@ internal sealed class JobController : IAsyncDisposable
     /// <summary>Pods being deleted whose containers have not stopped yet (the real status.terminating).</summary>
     private int TerminatingPods(JsonObject job, JobState state) =>
         state.PodNames
-            .Select(name => _store.Peek(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
+            .Select(name => _store.Get(_registry.Pods, KubeJson.Namespace(job) ?? "", name))
             .OfType<JsonObject>()
             .Count(pod => pod["metadata"]?["deletionTimestamp"] is not null && !Kubelet.IsTerminal(pod));
 
@@ -519,7 +517,7 @@ internal sealed class JobController : IAsyncDisposable
     {
         try
         {
-            if (_store.Peek(_registry.Pods, @namespace, name) is { } pod && !Kubelet.IsTerminal(pod))
+            if (_store.Get(_registry.Pods, @namespace, name) is { } pod && !Kubelet.IsTerminal(pod))
             {
                 _kubelet.Kill(@namespace, name);
             }
@@ -595,7 +593,7 @@ internal sealed class JobController : IAsyncDisposable
     {
         foreach (var (key, blocked) in _blocked.Where(entry => entry.Key.Namespace == @namespace).ToList())
         {
-            if (_store.Peek(_registry.Pods, key.Namespace, key.Name) is not { } pod || Kubelet.IsTerminal(pod))
+            if (_store.Get(_registry.Pods, key.Namespace, key.Name) is not { } pod || Kubelet.IsTerminal(pod))
             {
                 Unblock(key.Namespace, key.Name, started: false);
             }

@@ -118,7 +118,7 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
             SetConditions(status, ready: false, now, exitCode == 0 ? "PodCompleted" : "PodFailed");
         });
 
-        var obj = store.Peek(registry.Pods, @namespace, pod);
+        var obj = store.Get(registry.Pods, @namespace, pod);
         if (obj?["spec"] is JsonObject podSpec)
         {
             logs.Append(@namespace, pod, MainContainer(podSpec), log);
@@ -157,7 +157,7 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
             SetConditions(status, ready: false, now, "PodFailed");
         });
 
-        if (store.Peek(registry.Pods, @namespace, pod)?["spec"] is JsonObject podSpec)
+        if (store.Get(registry.Pods, @namespace, pod)?["spec"] is JsonObject podSpec)
         {
             foreach (var container in ContainerNames(podSpec))
             {
@@ -188,7 +188,7 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
             ((JsonArray)status["conditions"]!).Insert(0, disruption);
         });
 
-        if (store.Peek(registry.Pods, @namespace, pod)?["spec"] is JsonObject podSpec)
+        if (store.Get(registry.Pods, @namespace, pod)?["spec"] is JsonObject podSpec)
         {
             foreach (var container in ContainerNames(podSpec))
             {
@@ -201,7 +201,7 @@ internal sealed class Kubelet(ObjectStore store, ResourceRegistry registry, PodL
 
     public void AppendLog(string @namespace, string pod, string? container, string text)
     {
-        var obj = store.Peek(registry.Pods, @namespace, pod) ?? throw ApiErrors.NotFound(registry.Pods, pod);
+        var obj = store.Get(registry.Pods, @namespace, pod) ?? throw ApiErrors.NotFound(registry.Pods, pod);
         var spec = obj["spec"] as JsonObject ?? [];
         var target = container ?? MainContainer(spec);
         if (!ContainerNames(spec).Contains(target))

@@ -101,19 +101,6 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
         }
     }
 
-    /// <summary>
-    /// The stored object itself, not a copy, for the fake's own controllers, which only read it. A write never
-    /// changes a stored object in place (it stores a changed copy), so what this returns stays as it was read;
-    /// never change it or attach it under another node.
-    /// </summary>
-    public JsonObject? Peek(ResourceType type, string @namespace, string name)
-    {
-        lock (_gate)
-        {
-            return _objects.GetValueOrDefault((type.Plural, @namespace, name));
-        }
-    }
-
     public bool ExistsUid(string uid)
     {
         lock (_gate)
@@ -455,8 +442,7 @@ internal sealed class ObjectStore(ResourceRegistry registry, int historyLimit)
         {
             if (subscription.Filter.Select(e) is { } selected)
             {
-                // The fake's own controllers read the written object itself rather than parse its JSON again.
-                subscription.Deliver(subscription.IsInternal && ReferenceEquals(selected, e) ? e with { Object = obj } : selected);
+                subscription.Deliver(selected);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 namespace MFlow.Kubernetes.Fake.Store;
 
 /// <summary>
@@ -22,12 +21,6 @@ internal sealed record StoredEvent(
     /// watch whose selector it leaves gets DELETED (and one it enters gets ADDED), as the apiserver's cacher sends.
     /// </summary>
     public PreviousState? Previous { get; init; }
-
-    /// <summary>
-    /// On an event delivered to one of the fake's own subscriptions (never kept in the history): the written
-    /// object itself, as <see cref="ObjectJson"/> serialized it. Read only, as <see cref="ObjectStore.Peek"/>.
-    /// </summary>
-    public JsonObject? Object { get; init; }
 }
 
 /// <summary>An object's labels, selectable fields and serialized form before a write (resourceVersion already the write's).</summary>
