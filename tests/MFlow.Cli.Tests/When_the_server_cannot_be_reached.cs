@@ -76,7 +76,7 @@ public sealed class When_the_server_cannot_be_reached
         Assert.Contains($"Error: Cannot reach http://127.0.0.1:{port}/ (environment): Connection refused", result.Stderr, StringComparison.Ordinal);
     }
 
-    static Mflow Cli(int port) => new() { Environment = { ["MFLOW_SERVER"] = $"http://127.0.0.1:{port}", ["MFLOW_KEY"] = "stand-in-key" } };
+    static Mflow Cli(int port) => Mflow.For($"http://127.0.0.1:{port}", "stand-in-key");
 
     static async Task AnswerOneAsync(HttpListener listener, List<string> requests)
     {

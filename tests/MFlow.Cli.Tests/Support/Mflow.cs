@@ -25,6 +25,9 @@ public sealed class Mflow : IDisposable
     /// <summary>The config file this tool instance reads and writes (MFLOW_CONFIG is not set: the default place under HOME).</summary>
     public string ConfigPath => Path.Combine(_home, ".config", "mflow", "config.yaml");
 
+    /// <summary>The tool pointed at <paramref name="server"/> with <paramref name="key"/> (MFLOW_SERVER, MFLOW_KEY).</summary>
+    public static Mflow For(string server, string key) => new() { Environment = { ["MFLOW_SERVER"] = server, ["MFLOW_KEY"] = key } };
+
     /// <summary>Variables every invocation gets (MFLOW_SERVER, MFLOW_KEY, ...); null removes one.</summary>
     public Dictionary<string, string?> Environment { get; } = [];
 

@@ -10,7 +10,7 @@ public sealed class ServedApi() : StandaloneServer(
     "standalone-serve", "cli-tests-admin-key-0123456789abcdef", new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Warning" })
 {
     /// <summary>A tool instance logged in through MFLOW_SERVER and MFLOW_KEY (admin unless told otherwise).</summary>
-    public Mflow Cli(string? key = null) => new() { Environment = { ["MFLOW_SERVER"] = Url, ["MFLOW_KEY"] = key ?? AdminKey } };
+    public Mflow Cli(string? key = null) => Mflow.For(Url, key ?? AdminKey);
 }
 
 /// <summary>The tests that share one served API.</summary>

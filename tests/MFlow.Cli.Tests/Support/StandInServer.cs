@@ -26,7 +26,7 @@ public abstract class StandInServer : IDisposable
     protected int Port { get; }
 
     /// <summary>The CLI, pointed at this stand-in with a key it does not check.</summary>
-    protected Mflow NewCli() => new() { Environment = { ["MFLOW_SERVER"] = $"http://127.0.0.1:{Port}", ["MFLOW_KEY"] = "stand-in-key" } };
+    protected Mflow NewCli() => Mflow.For($"http://127.0.0.1:{Port}", "stand-in-key");
 
     /// <summary>Answers one request.</summary>
     /// <param name="context">The request and its response, which the answer closes.</param>
